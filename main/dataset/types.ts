@@ -1,0 +1,93 @@
+/** Shapes shared by dataset loading, splitting and the engine. */
+
+export type ResizePolicy = 'center-crop' | 'squash' | 'letterbox';
+export type ColorMode = 'auto' | 'rgb' | 'grayscale';
+/** Which split a folder layout assigned an image to; `pool` when the layout says nothing. */
+export type GivenSplit = 'pool' | 'train' | 'val' | 'test';
+
+export interface LoadOptions {
+  /** Folder of class subfolders, or holding train/ and test/ (and optionally val/). */
+  root: string;
+  /** Optional separate test folder with the same class subfolders (CLI --test-data). */
+  testRoot?: string;
+  /** Images are resized to imageSize × imageSize. */
+  imageSize: number;
+  resize: ResizePolicy;
+  colorMode: ColorMode;
+  /** Where decoded pixels are cached; undefined disables the cache. */
+  cacheDir?: string;
+  /** Parallel decodes at once. */
+  concurrency?: number;
+  /** Images whose decoded width × height exceeds this are skipped (decompression-bomb guard). */
+  maxPixels?: number;
+  onProgress?: (progress: LoadProgress) => void;
+}
+
+export interface LoadProgress {
+  phase: 'scan' | 'decode';
+  done: number;
+  total: number;
+  /** Images served from the on-disk cache so far. */
+  cached: number;
+}
+
+export interface ImageItem {
+  /** Path relative to the dataset root it came from (POSIX separators). */
+  file: string;
+  /** Absolute path, for thumbnails and the misclassified-image viewer. */
+  absolutePath: string;
+  classIndex: number;
+  given: GivenSplit;
+}
+
+export interface SkippedFile {
+  file: string;
+  reason: string;
+}
+
+export interface LoadedDataset {
+  root: string;
+  classes: string[];
+  imageSize: number;
+  channels: 1 | 3;
+  /** One entry per decoded image; index i owns pixels[i*S*S*channels, (i+1)*S*S*channels). */
+  items: ImageItem[];
+  /** Decoded pixels, NHWC uint8, backed by a SharedArrayBuffer so worker threads share it without copies. */
+  pixels: Uint8Array;
+  skipped: SkippedFile[];
+  /** Images found per class before any split (decoded ones only). */
+  classCounts: number[];
+  /** A stable hash of the file list, sizes, mtimes and preprocessing settings. */
+  fingerprint: string;
+}
+
+export type ImbalanceProfile =
+  | { kind: 'none' }
+  | { kind: 'exp'; ratio: number }
+  | { kind: 'step'; ratio: number }
+  | { kind: 'counts'; counts: Record<string, number> };
+
+export interface SplitOptions {
+  testFraction: number;
+  valFraction: number;
+  imbalance: ImbalanceProfile;
+  seed: number;
+}
+
+export interface SplitPlan {
+  /** Indices into LoadedDataset.items. */
+  train: number[];
+  val: number[];
+  test: number[];
+  /** Per class, in class order. */
+  counts: {
+    poolBeforeImbalance: number[];
+    train: number[];
+    val: number[];
+    test: number[];
+  };
+  /** Class indices ordered head → tail as the imbalance profile assigned them (seeded). */
+  headToTail: number[];
+  imbalance: ImbalanceProfile;
+  seed: number;
+}
