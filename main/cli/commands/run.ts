@@ -1,0 +1,140 @@
+import fs from 'node:fs';
+import { Command, Option } from 'commander';
+import { parseExperimentConfig, type ExperimentConfigInput } from '../../experiment/config';
+import { executeExperiment } from '../execute';
+import { parseImbalance, parseInteger, parseList, parseLossParams, parseNumber, parseSeeds, UsageError } from '../options';
+
+interface RunFlags {
+  config?: string;
+  data?: string;
+  testData?: string;
+  losses?: string;
+  param: string[];
+  imbalance?: string;
+  epochs?: number;
+  seeds?: string;
+  imageSize?: number;
+  out?: string;
+  backend?: string;
+  batchSize?: number;
+  lr?: number;
+  optimizer?: string;
+  schedule?: string;
+  weightDecay?: number;
+  augment?: string;
+  width?: number;
+  depth?: number;
+  workers?: number;
+  valFraction?: number;
+  testFraction?: number;
+  splitSeed?: number;
+  resize?: string;
+  colorMode?: string;
+  cache: boolean;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`Cannot read the configuration file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`The configuration file ${file} is not a JSON object (${(error as Error).message})`);
+  }
+}
+
+/** Flags on top of an optional configuration file: the file is the base, each flag given overrides it. */
+export function configFromFlags(flags: RunFlags): ExperimentConfigInput {
+  const base = flags.config ? readConfigFile(flags.config) : {};
+  const config: Record<string, unknown> = { ...base };
+  const training: Record<string, unknown> = { ...((base.training as Record<string, unknown>) ?? {}) };
+  const model: Record<string, unknown> = { ...((base.model as Record<string, unknown>) ?? {}) };
+  if (flags.data) config.data = flags.data;
+  if (flags.testData) config.testData = flags.testData;
+  if (flags.losses) {
+    const params = parseLossParams(flags.param);
+    const ids = parseList(flags.losses);
+    for (const loss of params.keys()) {
+      if (!ids.includes(loss)) throw new UsageError(`--param names loss "${loss}", which is not in --losses (${ids.join(',')})`);
+    }
+    config.losses = ids.map((id) => ({ id, params: params.get(id) ?? {} }));
+  } else if (flags.param.length > 0) {
+    throw new UsageError('--param needs --losses on the command line');
+  }
+  if (flags.imbalance) config.imbalance = parseImbalance(flags.imbalance);
+  if (flags.seeds) config.seeds = parseSeeds(flags.seeds);
+  if (flags.imageSize !== undefined) config.imageSize = flags.imageSize;
+  if (flags.backend) config.backend = flags.backend;
+  if (flags.workers !== undefined) config.workers = flags.workers;
+  if (flags.valFraction !== undefined) config.valFraction = flags.valFraction;
+  if (flags.testFraction !== undefined) config.testFraction = flags.testFraction;
+  if (flags.splitSeed !== undefined) config.splitSeed = flags.splitSeed;
+  if (flags.resize) config.resize = flags.resize;
+  if (flags.colorMode) config.colorMode = flags.colorMode;
+  if (flags.epochs !== undefined) training.epochs = flags.epochs;
+  if (flags.batchSize !== undefined) training.batchSize = flags.batchSize;
+  if (flags.lr !== undefined) training.learningRate = flags.lr;
+  if (flags.optimizer) training.optimizer = flags.optimizer;
+  if (flags.schedule) training.schedule = flags.schedule;
+  if (flags.weightDecay !== undefined) training.weightDecay = flags.weightDecay;
+  if (flags.augment !== undefined) {
+    const kinds = flags.augment === 'none' ? [] : parseList(flags.augment);
+    const unknown = kinds.filter((k) => k !== 'flip' && k !== 'crop');
+    if (unknown.length > 0) throw new UsageError(`--augment accepts flip, crop or none, not "${unknown.join(',')}"`);
+    training.augment = { flip: kinds.includes('flip'), crop: kinds.includes('crop') };
+  }
+  if (flags.width !== undefined) model.width = flags.width;
+  if (flags.depth !== undefined) model.depth = flags.depth;
+  config.training = training;
+  config.model = model;
+  if (!config.data) throw new UsageError('--data DIR is required (a folder with one subfolder per class)');
+  if (!config.losses) throw new UsageError('--losses is required, e.g. --losses ce,focal,balanced-softmax (see `losslab losses`)');
+  return config as unknown as ExperimentConfigInput;
+}
+
+/** Options shared by `run` and `demo`. */
+export function addTrainingOptions(command: Command): Command {
+  return command
+    .option('--epochs <n>', 'training epochs per run', parseInteger('--epochs', 1, 1000))
+    .option('--seeds <list>', 'comma-separated seeds; one run per loss and seed (e.g. 1,2,3)')
+    .option('--out <dir>', 'output folder (default: ./losslab-results/<experiment id>)')
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
+    .option('--workers <n>', 'parallel training workers (0: one per core)', parseInteger('--workers', 0, 64))
+    .option('--no-cache', 'do not read or write the decoded-image cache');
+}
+
+export function registerRunCommand(program: Command): void {
+  const command = program
+    .command('run')
+    .description('train one CNN per loss (and seed) on an image folder and compare them')
+    .option('--config <file>', 'JSON experiment configuration; flags given override it')
+    .option('--data <dir>', 'dataset folder: one subfolder per class, or train/ and test/ folders')
+    .option('--test-data <dir>', 'separate test folder with the same class subfolders')
+    .option('--losses <ids>', 'comma-separated loss ids (see `losslab losses`)')
+    .option('--param <loss.key=value>', 'loss hyperparameter, repeatable (e.g. focal.gamma=1)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--imbalance <profile>', 'none | exp:RHO | step:RHO | counts:FILE')
+    .option('--image-size <px>', 'images are resized to this square size', parseInteger('--image-size', 8, 256))
+    .option('--batch-size <n>', 'batch size', parseInteger('--batch-size', 2, 4096))
+    .option('--lr <rate>', 'learning rate', parseNumber('--lr', 1e-8, 10))
+    .addOption(new Option('--optimizer <name>', 'optimiser').choices(['adam', 'sgd']))
+    .addOption(new Option('--schedule <name>', 'learning-rate schedule').choices(['constant', 'cosine', 'step']))
+    .option('--weight-decay <value>', 'L2 weight decay', parseNumber('--weight-decay', 0, 1))
+    .option('--augment <list>', 'flip,crop or none')
+    .option('--width <n>', 'filters in the first conv block', parseInteger('--width', 4, 256))
+    .option('--depth <n>', 'conv blocks', parseInteger('--depth', 1, 6))
+    .option('--val-fraction <f>', 'validation share of the training pool', parseNumber('--val-fraction', 0, 0.9))
+    .option('--test-fraction <f>', 'held-out test share', parseNumber('--test-fraction', 0.01, 0.9))
+    .option('--split-seed <n>', 'seed of the data split and tail choice', parseInteger('--split-seed', 0, 2 ** 31 - 1))
+    .addOption(new Option('--resize <policy>', 'how images become square').choices(['center-crop', 'squash', 'letterbox']))
+    .addOption(new Option('--color-mode <mode>', 'colour handling').choices(['auto', 'rgb', 'grayscale']));
+  addTrainingOptions(command).action(async (flags: RunFlags) => {
+    const config = parseExperimentConfig(configFromFlags(flags));
+    await executeExperiment(config, { cache: flags.cache, ...(flags.out ? { out: flags.out } : {}) });
+  });
+}

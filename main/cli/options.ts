@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import type { ImbalanceProfile } from '../dataset/types';
+
+/** Parsers for the CLI's compact option syntaxes; each throws a one-line message saying what is accepted. */
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export function parseImbalance(text: string): ImbalanceProfile {
+  if (text === 'none') return { kind: 'none' };
+  const match = /^(exp|step|counts):(.+)$/.exec(text);
+  if (!match) throw new UsageError(`--imbalance "${text}" is not one of none, exp:RHO, step:RHO, counts:FILE`);
+  const [, kind, arg] = match as unknown as [string, 'exp' | 'step' | 'counts', string];
+  if (kind === 'counts') return { kind, counts: readCountsFile(arg) };
+  const ratio = Number(arg);
+  if (!Number.isFinite(ratio) || ratio < 1) throw new UsageError(`--imbalance ${kind}:RHO needs a ratio ≥ 1, got "${arg}"`);
+  return { kind, ratio };
+}
+
+/** A counts file is JSON ({"cat": 100, ...}) or CSV lines of `class,count`. */
+export function readCountsFile(file: string): Record<string, number> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`Cannot read the counts file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const counts: Record<string, number> = {};
+  const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch {
+      throw new UsageError(`The counts file ${file} is not valid JSON`);
+    }
+    for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) counts[name] = Number(value);
+  } else {
+    for (const [lineNumber, line] of trimmed.split(/\r?\n/).entries()) {
+      if (!line.trim()) continue;
+      const at = line.lastIndexOf(',');
+      if (at < 0) throw new UsageError(`${file} line ${lineNumber + 1}: expected "class,count"`);
+      counts[line.slice(0, at).trim()] = Number(line.slice(at + 1));
+    }
+  }
+  for (const [name, value] of Object.entries(counts)) {
+    if (!Number.isInteger(value) || value < 1) throw new UsageError(`Counts file ${file}: class "${name}" needs a whole number ≥ 1, got ${value}`);
+  }
+  return counts;
+}
+
+export function parseSeeds(text: string): number[] {
+  const seeds = text.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
+    throw new UsageError(`--seeds "${text}" must be comma-separated whole numbers ≥ 0, e.g. 1,2,3`);
+  }
+  if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds "${text}" repeats a seed`);
+  return seeds;
+}
+
+export function parseList(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/**
+ * `--param focal.gamma=1.5` (repeatable). Numbers become numbers, comma lists of numbers become
+ * vectors, anything else stays a string for the loss's own validation to judge.
+ */
+export function parseLossParams(entries: string[]): Map<string, Record<string, number | string | number[]>> {
+  const byLoss = new Map<string, Record<string, number | string | number[]>>();
+  for (const entry of entries) {
+    const match = /^([\w-]+)\.([\w-]+)=(.*)$/.exec(entry);
+    if (!match) throw new UsageError(`--param "${entry}" must look like LOSS.KEY=VALUE, e.g. focal.gamma=2`);
+    const [, loss, key, raw] = match as unknown as [string, string, string, string];
+    const params = byLoss.get(loss) ?? {};
+    params[key] = parseValue(raw);
+    byLoss.set(loss, params);
+  }
+  return byLoss;
+}
+
+function parseValue(raw: string): number | string | number[] {
+  if (raw.trim() !== '' && Number.isFinite(Number(raw))) return Number(raw);
+  if (raw.includes(',')) {
+    const parts = raw.split(',').map(Number);
+    if (parts.every(Number.isFinite)) return parts;
+  }
+  return raw;
+}
+
+export function parseInteger(name: string, min: number, max: number) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}, got "${text}"`);
+    return value;
+  };
+}
+
+export function parseNumber(name: string, min: number, max: number) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < min || value > max) throw new UsageError(`${name} must be a number from ${min} to ${max}, got "${text}"`);
+    return value;
+  };
+}

@@ -1,0 +1,195 @@
+import os from 'node:os';
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { BatchProgress, EpochRecord, RunJob, RunOutcome, TrainingData } from './types';
+import { CANCEL_ALL, cancelSlot, type BackendReport, type BackendRequest, type FromWorker, type ToWorker } from './worker-protocol';
+
+export type RunSettlement =
+  | { status: 'done'; job: RunJob; outcome: RunOutcome }
+  | { status: 'failed'; job: RunJob; message: string }
+  | { status: 'cancelled'; job: RunJob };
+
+export interface PoolEvents {
+  onBackend?: (backend: BackendReport) => void;
+  onRunStart?: (job: RunJob) => void;
+  onBatch?: (progress: BatchProgress) => void;
+  onEpoch?: (runId: string, record: EpochRecord) => void;
+  onRunSettled?: (settlement: RunSettlement) => void;
+}
+
+export interface PoolOptions {
+  data: TrainingData;
+  backend: BackendRequest;
+  /** 0 picks a count suited to the backend. */
+  workers: number;
+  keepWeights?: boolean;
+  events?: PoolEvents;
+}
+
+/** Whether a native TensorFlow binding is installed; it parallelises internally, so one worker is enough. */
+function nativeBackendInstalled(): boolean {
+  for (const name of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      require.resolve(name);
+      return true;
+    } catch {
+      // not installed: the portable backends train in parallel workers instead
+    }
+  }
+  return false;
+}
+
+export function defaultWorkerCount(backend: BackendRequest, runs: number): number {
+  const native = backend === 'tensorflow' || (backend === 'auto' && nativeBackendInstalled());
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(runs, native ? 1 : cores));
+}
+
+interface Slot {
+  worker: Worker;
+  job: RunJob | null;
+  ready: boolean;
+}
+
+/**
+ * Trains runs on a pool of worker threads. Each worker sets up its backend once and takes the
+ * next run from the queue when it finishes one; the pixel data is shared, not copied.
+ */
+export class TrainingPool {
+  private readonly cancelFlags: Int32Array;
+  private readonly queue: RunJob[] = [];
+  private readonly settled: RunSettlement[] = [];
+  private readonly slots: Slot[] = [];
+  private expected = 0;
+  private finish: ((value: RunSettlement[]) => void) | null = null;
+  private fail: ((error: Error) => void) | null = null;
+  private backendReported = false;
+
+  constructor(private readonly options: PoolOptions) {
+    this.cancelFlags = new Int32Array(new SharedArrayBuffer(4 * 1024));
+  }
+
+  /** Trains every job; resolves with one settlement per job (in job order) once all have ended. */
+  run(jobs: RunJob[]): Promise<RunSettlement[]> {
+    if (jobs.some((job) => cancelSlot(job.index) >= this.cancelFlags.length)) {
+      throw new Error(`At most ${this.cancelFlags.length - 1} runs fit in one experiment`);
+    }
+    this.queue.push(...jobs);
+    this.expected = jobs.length;
+    const count = this.options.workers > 0 ? Math.min(this.options.workers, jobs.length) : defaultWorkerCount(this.options.backend, jobs.length);
+    return new Promise((resolve, reject) => {
+      this.finish = resolve;
+      this.fail = reject;
+      if (jobs.length === 0) {
+        resolve([]);
+        return;
+      }
+      for (let i = 0; i < count; i++) this.spawn();
+    });
+  }
+
+  /** Cancels one run (by its index) or, without an index, every run; takes effect within one batch. */
+  cancel(runIndex?: number): void {
+    if (runIndex === undefined) {
+      Atomics.store(this.cancelFlags, CANCEL_ALL, 1);
+      for (const job of this.queue.splice(0)) this.settle({ status: 'cancelled', job });
+    } else {
+      Atomics.store(this.cancelFlags, cancelSlot(runIndex), 1);
+      const queued = this.queue.findIndex((job) => job.index === runIndex);
+      if (queued >= 0) this.settle({ status: 'cancelled', job: this.queue.splice(queued, 1)[0]! });
+    }
+  }
+
+  private spawn(): void {
+    const worker = new Worker(path.join(__dirname, 'worker.js'));
+    const slot: Slot = { worker, job: null, ready: false };
+    this.slots.push(slot);
+    worker.on('message', (message: FromWorker) => this.onMessage(slot, message));
+    worker.on('error', (error) => this.onWorkerDeath(slot, `Training worker crashed: ${error.message}`));
+    worker.on('exit', (code) => {
+      if (this.slots.includes(slot)) this.onWorkerDeath(slot, `Training worker exited unexpectedly (code ${code})`);
+    });
+    const init: ToWorker = { type: 'init', backend: this.options.backend, data: this.options.data, cancelFlags: this.cancelFlags };
+    worker.postMessage(init);
+  }
+
+  private onMessage(slot: Slot, message: FromWorker): void {
+    const events = this.options.events ?? {};
+    switch (message.type) {
+      case 'ready':
+        slot.ready = true;
+        if (!this.backendReported) {
+          this.backendReported = true;
+          events.onBackend?.(message.backend);
+        }
+        this.next(slot);
+        break;
+      case 'init-failed':
+        this.shutdown();
+        this.fail?.(new Error(message.message));
+        break;
+      case 'batch':
+        events.onBatch?.(message.progress);
+        break;
+      case 'epoch':
+        events.onEpoch?.(message.runId, message.record);
+        break;
+      case 'done':
+        this.settle({ status: 'done', job: slot.job!, outcome: message.outcome });
+        slot.job = null;
+        this.next(slot);
+        break;
+      case 'failed':
+        this.settle(message.cancelled ? { status: 'cancelled', job: slot.job! } : { status: 'failed', job: slot.job!, message: message.message });
+        slot.job = null;
+        this.next(slot);
+        break;
+    }
+  }
+
+  private next(slot: Slot): void {
+    const job = this.queue.shift();
+    if (!job) {
+      this.retire(slot);
+      return;
+    }
+    slot.job = job;
+    this.options.events?.onRunStart?.(job);
+    const message: ToWorker = { type: 'run', job, keepWeights: this.options.keepWeights ?? false };
+    slot.worker.postMessage(message);
+  }
+
+  /** A worker that dies takes only its current run with it; the rest of the queue goes on in a fresh worker. */
+  private onWorkerDeath(slot: Slot, reason: string): void {
+    if (!this.slots.includes(slot)) return;
+    this.slots.splice(this.slots.indexOf(slot), 1);
+    if (!slot.ready) {
+      // Dying before setup finished would repeat in every replacement: give up with the reason.
+      this.shutdown();
+      this.fail?.(new Error(reason));
+      return;
+    }
+    if (slot.job) this.settle({ status: 'failed', job: slot.job, message: reason });
+    if (this.queue.length > 0) this.spawn();
+  }
+
+  private retire(slot: Slot): void {
+    const at = this.slots.indexOf(slot);
+    if (at >= 0) this.slots.splice(at, 1);
+    void slot.worker.terminate();
+  }
+
+  private settle(settlement: RunSettlement): void {
+    this.settled.push(settlement);
+    this.options.events?.onRunSettled?.(settlement);
+    if (this.settled.length === this.expected) {
+      this.shutdown();
+      const order = new Map(this.settled.map((s) => [s.job.index, s]));
+      this.finish?.([...order.values()].sort((a, b) => a.job.index - b.job.index));
+    }
+  }
+
+  private shutdown(): void {
+    for (const slot of this.slots.splice(0)) void slot.worker.terminate();
+  }
+}

@@ -1,0 +1,368 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { getLoss } from '../losses/registry';
+import type { LossFunction } from '../losses/types';
+import { createRng, deriveSeed, shuffleInPlace, type Rng } from '../util/random';
+import type { TrainingSpec } from '../experiment/config';
+import { fillBatch } from './batches';
+import { predictFeatures, predictLogits, quickAccuracy } from './evaluate';
+import {
+  buildNetwork,
+  disposeNetwork,
+  exportableModel,
+  forwardFeatures,
+  forwardLogits,
+  restoreWeights,
+  snapshotWeights,
+  type Network,
+} from './model';
+import { learningRateAt } from './schedule';
+import {
+  RunCancelledError,
+  type BatchProgress,
+  type EpochRecord,
+  type RunJob,
+  type RunOutcome,
+  type SavedWeights,
+  type TrainingData,
+} from './types';
+
+export interface RunCallbacks {
+  onBatch?: (progress: BatchProgress) => void;
+  onEpoch?: (record: EpochRecord) => void;
+  /** Checked before every batch, so a cancel takes effect within one batch. */
+  isCancelled?: () => boolean;
+  /** Keep the selected model's weights in the outcome. */
+  keepWeights?: boolean;
+}
+
+/** Optimisers whose learning rate the schedule changes between steps. */
+type ScheduledOptimizer = tf.Optimizer & { learningRate: number };
+
+function makeOptimizer(training: TrainingSpec): ScheduledOptimizer {
+  const optimizer =
+    training.optimizer === 'adam'
+      ? tf.train.adam(training.learningRate, 0.9, 0.999, 1e-8)
+      : tf.train.momentum(training.learningRate, training.momentum);
+  return optimizer as unknown as ScheduledOptimizer;
+}
+
+/** Coupled L2 decay, 0.5·λ·Σw², whose gradient λ·w is what PyTorch's weight_decay adds. */
+function weightPenalty(variables: tf.Variable[], decay: number): tf.Scalar | null {
+  if (decay <= 0 || variables.length === 0) return null;
+  return tf.mul(0.5 * decay, tf.addN(variables.map((v) => tf.sum(tf.square(v))))) as tf.Scalar;
+}
+
+function trainableVariables(models: tfl.LayersModel[]): tf.Variable[] {
+  return models.flatMap((m) => m.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val));
+}
+
+/** Per-batch progress is throttled: posting every batch of a tiny model would flood the caller. */
+const PROGRESS_INTERVAL_MS = 200;
+
+class ProgressMeter {
+  private lastReport = 0;
+  private images = 0;
+  private readonly started = performance.now();
+  constructor(
+    private readonly totalImages: number,
+    private readonly callback: RunCallbacks['onBatch'],
+  ) {}
+
+  add(images: number): void {
+    this.images += images;
+  }
+
+  get seconds(): number {
+    return (performance.now() - this.started) / 1000;
+  }
+
+  get imagesPerSecond(): number {
+    return this.seconds > 0 ? this.images / this.seconds : 0;
+  }
+
+  report(partial: Omit<BatchProgress, 'imagesPerSecond' | 'etaSeconds'>, force = false): void {
+    if (!this.callback) return;
+    const now = performance.now();
+    if (!force && now - this.lastReport < PROGRESS_INTERVAL_MS) return;
+    this.lastReport = now;
+    const rate = this.imagesPerSecond;
+    const remaining = Math.max(0, this.totalImages - this.images);
+    this.callback({ ...partial, imagesPerSecond: rate, etaSeconds: rate > 0 ? remaining / rate : 0 });
+  }
+}
+
+function batchesOf(order: number[], batchSize: number): number[][] {
+  const batches: number[][] = [];
+  for (let start = 0; start < order.length; start += batchSize) {
+    const batch = order.slice(start, start + batchSize);
+    // A batch of one gives batch norm a zero variance; fold it into the previous batch instead.
+    if (batch.length < 2 && batches.length > 0) batches[batches.length - 1]!.push(...batch);
+    else batches.push(batch);
+  }
+  return batches;
+}
+
+interface StageResult {
+  best: { epoch: number; snapshot: tf.Tensor[] } | null;
+}
+
+/**
+ * Trains one loss with one seed and returns test logits of the selected and the last weights.
+ * Everything random depends on the seed alone (initial weights, batch order, augmentation),
+ * so runs of different losses with the same seed differ only in the loss.
+ */
+export async function trainRun(job: RunJob, data: TrainingData, callbacks: RunCallbacks = {}): Promise<RunOutcome> {
+  const definition = getLoss(job.lossId);
+  const training = job.training;
+  const lossFn = definition.create(job.params, {
+    numClasses: data.numClasses,
+    classCounts: data.trainCounts,
+    totalEpochs: training.epochs,
+  });
+  const protocol = definition.kind === 'embedding' ? 'linear-probe' : 'end-to-end';
+  const network = buildNetwork(job.model, data, data.numClasses, job.seed);
+  const history: EpochRecord[] = [];
+  const orderRng = createRng(deriveSeed(job.seed, 'batch-order'));
+  const augmentRng = createRng(deriveSeed(job.seed, 'augmentation'));
+  const probeEpochs = protocol === 'linear-probe' ? training.probeEpochs : 0;
+  const meter = new ProgressMeter(data.train.length * (training.epochs + probeEpochs), callbacks.onBatch);
+  const cancelled = () => callbacks.isCancelled?.() === true;
+  let selection: StageResult = { best: null };
+  try {
+    selection = await trainNetworkStage(job, data, network, lossFn, protocol, { orderRng, augmentRng, meter, history, callbacks, cancelled });
+    if (protocol === 'linear-probe') {
+      selection = await trainProbeStage(job, data, network, { orderRng, meter, history, callbacks, cancelled });
+    }
+    const testLogitsLast = await predictLogits(network, data, data.test);
+    if (selection.best) restoreWeights(network, selection.best.snapshot);
+    const testLogits = selection.best ? await predictLogits(network, data, data.test) : testLogitsLast;
+    const valLogits = await predictLogits(network, data, data.val);
+    const weights = callbacks.keepWeights ? await saveWeights(network) : undefined;
+    return {
+      runId: job.runId,
+      testLogits,
+      testLogitsLast,
+      valLogits,
+      history,
+      bestEpoch: selection.best?.epoch ?? history.length - 1,
+      trainSeconds: meter.seconds,
+      imagesPerSecond: meter.imagesPerSecond,
+      protocol,
+      ...(weights ? { weights } : {}),
+    };
+  } finally {
+    selection.best?.snapshot.forEach((t) => t.dispose());
+    disposeNetwork(network);
+  }
+}
+
+interface StageContext {
+  orderRng: Rng;
+  meter: ProgressMeter;
+  history: EpochRecord[];
+  callbacks: RunCallbacks;
+  cancelled: () => boolean;
+}
+
+async function trainNetworkStage(
+  job: RunJob,
+  data: TrainingData,
+  network: Network,
+  lossFn: LossFunction,
+  protocol: 'end-to-end' | 'linear-probe',
+  context: StageContext & { augmentRng: Rng },
+): Promise<StageResult> {
+  const { training } = job;
+  const { imageSize: s, channels: ch } = data;
+  const augment = training.augment.flip || training.augment.crop ? training.augment : null;
+  const models = protocol === 'end-to-end' ? [network.features, network.head] : [network.features];
+  const variables = trainableVariables(models);
+  const optimizer = makeOptimizer(training);
+  const order = Array.from(data.train);
+  const batchesPerEpoch = batchesOf(order, training.batchSize).length;
+  const totalSteps = batchesPerEpoch * training.epochs;
+  const buffer = new Float32Array((training.batchSize + 1) * s * s * ch);
+  let best: StageResult['best'] = null;
+  let bestScore = -Infinity;
+  let step = 0;
+  try {
+    for (let epoch = 0; epoch < training.epochs; epoch++) {
+      const epochStart = performance.now();
+      const batches = batchesOf(shuffleInPlace(order, context.orderRng), training.batchSize);
+      let lossSum = 0;
+      let seen = 0;
+      for (let b = 0; b < batches.length; b++) {
+        if (context.cancelled()) throw new RunCancelledError(job.runId);
+        const batch = batches[b]!;
+        optimizer.learningRate = learningRateAt(training, step, totalSteps);
+        const view = buffer.subarray(0, batch.length * s * s * ch);
+        fillBatch(data, batch, view, augment, context.augmentRng);
+        const labels = Int32Array.from(batch, (i) => data.labels[i] as number);
+        let dataLoss: tf.Scalar | null = null;
+        const total = optimizer.minimize(
+          () => {
+            const x = tf.tensor4d(view, [batch.length, s, s, ch]);
+            const y = tf.tensor1d(labels, 'int32');
+            const output = protocol === 'end-to-end' ? forwardLogits(network, x, true) : forwardFeatures(network, x, true);
+            const loss = lossFn(output, y, { epoch });
+            dataLoss = tf.keep(loss);
+            const penalty = weightPenalty(variables, training.weightDecay);
+            return penalty ? tf.add(loss, penalty) : loss;
+          },
+          false,
+          variables,
+        );
+        total?.dispose();
+        const value = (await (dataLoss as unknown as tf.Scalar).data())[0] as number;
+        (dataLoss as unknown as tf.Scalar).dispose();
+        if (!Number.isFinite(value)) {
+          throw new Error(
+            `Loss ${job.lossId} became ${value} at epoch ${epoch + 1}, batch ${b + 1} (run ${job.runId}). Lower the learning rate or check the loss's parameters.`,
+          );
+        }
+        lossSum += value * batch.length;
+        seen += batch.length;
+        step++;
+        context.meter.add(batch.length);
+        context.meter.report({ runId: job.runId, stage: 'train', epoch, epochs: training.epochs, batch: b + 1, batches: batches.length, loss: value });
+      }
+      // Embedding losses are selected after the probe; the network stage keeps its last epoch.
+      let valScores = { accuracy: null as number | null, balancedAccuracy: null as number | null };
+      if (protocol === 'end-to-end' && data.val.length > 0) {
+        const valLogits = await predictLogits(network, data, data.val);
+        valScores = quickAccuracy(valLogits, data.labels, data.val, data.numClasses);
+        if ((valScores.balancedAccuracy as number) > bestScore) {
+          bestScore = valScores.balancedAccuracy as number;
+          best?.snapshot.forEach((t) => t.dispose());
+          best = { epoch, snapshot: snapshotWeights(network) };
+        }
+      }
+      const record: EpochRecord = {
+        epoch,
+        stage: 'train',
+        trainLoss: seen > 0 ? lossSum / seen : 0,
+        valAccuracy: valScores.accuracy,
+        valBalancedAccuracy: valScores.balancedAccuracy,
+        learningRate: optimizer.learningRate,
+        seconds: (performance.now() - epochStart) / 1000,
+        numTensors: tf.memory().numTensors,
+      };
+      context.history.push(record);
+      context.callbacks.onEpoch?.(record);
+    }
+  } catch (error) {
+    best?.snapshot.forEach((t) => t.dispose());
+    throw error;
+  } finally {
+    optimizer.dispose();
+  }
+  return { best };
+}
+
+/**
+ * The read-out of the two-stage protocol: features are computed once by the frozen network in
+ * inference mode, then a linear layer is fitted with cross-entropy and selected on validation.
+ */
+async function trainProbeStage(
+  job: RunJob,
+  data: TrainingData,
+  network: Network,
+  context: StageContext,
+): Promise<StageResult> {
+  const { training } = job;
+  const dim = network.featureSize;
+  const trainFeatures = await predictFeatures(network, data, data.train);
+  const valFeatures = data.val.length > 0 ? await predictFeatures(network, data, data.val) : null;
+  const variables = trainableVariables([network.head]);
+  const optimizer = makeOptimizer(training);
+  const positions = Array.from(data.train.keys());
+  const batchesPerEpoch = batchesOf(positions, training.batchSize).length;
+  const totalSteps = batchesPerEpoch * training.probeEpochs;
+  let best: StageResult['best'] = null;
+  let bestScore = -Infinity;
+  let step = 0;
+  try {
+    for (let epoch = 0; epoch < training.probeEpochs; epoch++) {
+      const epochStart = performance.now();
+      const batches = batchesOf(shuffleInPlace(positions, context.orderRng), training.batchSize);
+      let lossSum = 0;
+      let seen = 0;
+      for (let b = 0; b < batches.length; b++) {
+        if (context.cancelled()) throw new RunCancelledError(job.runId);
+        const batch = batches[b]!;
+        optimizer.learningRate = learningRateAt(training, step, totalSteps);
+        const rows = new Float32Array(batch.length * dim);
+        batch.forEach((p, r) => rows.set(trainFeatures.subarray(p * dim, (p + 1) * dim), r * dim));
+        const labels = Int32Array.from(batch, (p) => data.labels[data.train[p] as number] as number);
+        let dataLoss: tf.Scalar | null = null;
+        const total = optimizer.minimize(
+          () => {
+            const logits = network.head.apply(tf.tensor2d(rows, [batch.length, dim]), { training: true }) as tf.Tensor2D;
+            const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), data.numClasses), logits) as tf.Scalar;
+            dataLoss = tf.keep(loss);
+            const penalty = weightPenalty(variables, training.weightDecay);
+            return penalty ? tf.add(loss, penalty) : loss;
+          },
+          false,
+          variables,
+        );
+        total?.dispose();
+        const value = (await (dataLoss as unknown as tf.Scalar).data())[0] as number;
+        (dataLoss as unknown as tf.Scalar).dispose();
+        lossSum += value * batch.length;
+        seen += batch.length;
+        step++;
+        context.meter.add(batch.length);
+        context.meter.report({ runId: job.runId, stage: 'probe', epoch, epochs: training.probeEpochs, batch: b + 1, batches: batches.length, loss: value });
+      }
+      let valScores = { accuracy: null as number | null, balancedAccuracy: null as number | null };
+      if (valFeatures) {
+        const logits = tf.tidy(() => network.head.apply(tf.tensor2d(valFeatures, [data.val.length, dim])) as tf.Tensor2D);
+        const values = (await logits.data()) as Float32Array;
+        logits.dispose();
+        valScores = quickAccuracy(values, data.labels, data.val, data.numClasses);
+        if ((valScores.balancedAccuracy as number) > bestScore) {
+          bestScore = valScores.balancedAccuracy as number;
+          best?.snapshot.forEach((t) => t.dispose());
+          best = { epoch: context.history.length, snapshot: snapshotWeights(network) };
+        }
+      }
+      const record: EpochRecord = {
+        epoch,
+        stage: 'probe',
+        trainLoss: seen > 0 ? lossSum / seen : 0,
+        valAccuracy: valScores.accuracy,
+        valBalancedAccuracy: valScores.balancedAccuracy,
+        learningRate: optimizer.learningRate,
+        seconds: (performance.now() - epochStart) / 1000,
+        numTensors: tf.memory().numTensors,
+      };
+      context.history.push(record);
+      context.callbacks.onEpoch?.(record);
+    }
+  } catch (error) {
+    best?.snapshot.forEach((t) => t.dispose());
+    throw error;
+  } finally {
+    optimizer.dispose();
+  }
+  return { best };
+}
+
+async function saveWeights(network: Network): Promise<SavedWeights> {
+  let saved: SavedWeights | null = null;
+  const model = exportableModel(network);
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      saved = {
+        modelTopology: artifacts.modelTopology,
+        weightSpecs: artifacts.weightSpecs ?? [],
+        weightData: artifacts.weightData as ArrayBuffer,
+      };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (!saved) throw new Error('Saving the model produced no weights');
+  return saved;
+}

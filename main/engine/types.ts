@@ -1,0 +1,92 @@
+import type { LossParams } from '../losses/types';
+import type { ModelSpec, TrainingSpec } from '../experiment/config';
+
+/**
+ * What a training worker needs to know about the data. Pixel memory is a SharedArrayBuffer,
+ * so handing it to several worker threads costs no copy.
+ */
+export interface TrainingData {
+  pixels: Uint8Array;
+  imageSize: number;
+  channels: 1 | 3;
+  /** Class index of every item (the same indexing as pixels). */
+  labels: Int32Array;
+  train: Int32Array;
+  val: Int32Array;
+  test: Int32Array;
+  numClasses: number;
+  /** Training images per class after imbalance; losses such as balanced softmax need them. */
+  trainCounts: number[];
+  /** Per-channel mean and standard deviation of the training pixels, scaled to [0, 1]. */
+  channelMean: number[];
+  channelStd: number[];
+}
+
+/** One training: one loss, one seed. */
+export interface RunJob {
+  /** Position in the experiment's run list; also indexes the cancel flags. */
+  index: number;
+  runId: string;
+  lossId: string;
+  params: LossParams;
+  seed: number;
+  model: ModelSpec;
+  training: TrainingSpec;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  /** 'train' for the network, 'probe' for the linear read-out of embedding losses. */
+  stage: 'train' | 'probe';
+  trainLoss: number;
+  valAccuracy: number | null;
+  valBalancedAccuracy: number | null;
+  learningRate: number;
+  seconds: number;
+  /** Live tensors after the epoch: flat across epochs means nothing leaks. */
+  numTensors: number;
+}
+
+export interface BatchProgress {
+  runId: string;
+  stage: 'train' | 'probe';
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  imagesPerSecond: number;
+  etaSeconds: number;
+}
+
+export interface RunOutcome {
+  runId: string;
+  /** Test-set logits of the selected (best validation) weights, N × C row-major. */
+  testLogits: Float32Array;
+  /** Test-set logits of the last epoch's weights. */
+  testLogitsLast: Float32Array;
+  /** Validation logits of the selected weights (for temperature scaling); empty without a validation set. */
+  valLogits: Float32Array;
+  history: EpochRecord[];
+  /** 0-based epoch whose weights were selected. */
+  bestEpoch: number;
+  trainSeconds: number;
+  imagesPerSecond: number;
+  /** Whether the two-stage (embedding + linear probe) protocol was used. */
+  protocol: 'end-to-end' | 'linear-probe';
+  /** Weights of the selected model in TensorFlow.js's format, when asked for. */
+  weights?: SavedWeights;
+}
+
+export interface SavedWeights {
+  modelTopology: unknown;
+  weightSpecs: unknown[];
+  weightData: ArrayBuffer;
+}
+
+export class RunCancelledError extends Error {
+  constructor(runId: string) {
+    super(`Run ${runId} was cancelled`);
+    this.name = 'RunCancelledError';
+  }
+}

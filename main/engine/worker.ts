@@ -1,0 +1,56 @@
+import { parentPort } from 'node:worker_threads';
+import { selectBackend } from './backends/select-backend';
+import { trainRun } from './train-run';
+import { RunCancelledError, type TrainingData } from './types';
+import { CANCEL_ALL, cancelSlot, type FromWorker, type ToWorker } from './worker-protocol';
+
+/**
+ * A training worker: sets up its own TensorFlow.js backend once, then trains the runs it is
+ * given one at a time. Keeping TensorFlow.js off the caller's thread keeps the app responsive.
+ */
+if (!parentPort) throw new Error('worker.ts must run as a worker thread');
+const port = parentPort;
+let data: TrainingData | null = null;
+let cancelFlags: Int32Array | null = null;
+
+function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
+}
+
+port.on('message', (message: ToWorker) => {
+  void handle(message);
+});
+
+async function handle(message: ToWorker): Promise<void> {
+  if (message.type === 'init') {
+    try {
+      const backend = await selectBackend(message.backend);
+      data = message.data;
+      cancelFlags = message.cancelFlags;
+      send({ type: 'ready', backend });
+    } catch (error) {
+      send({ type: 'init-failed', message: (error as Error).message });
+    }
+    return;
+  }
+  const { job, keepWeights } = message;
+  const flags = cancelFlags;
+  if (!data || !flags) {
+    send({ type: 'failed', runId: job.runId, message: 'Worker received a run before its data', cancelled: false });
+    return;
+  }
+  try {
+    const outcome = await trainRun(job, data, {
+      keepWeights,
+      isCancelled: () => Atomics.load(flags, CANCEL_ALL) !== 0 || Atomics.load(flags, cancelSlot(job.index)) !== 0,
+      onBatch: (progress) => send({ type: 'batch', progress }),
+      onEpoch: (record) => send({ type: 'epoch', runId: job.runId, record }),
+    });
+    const transfer = [outcome.testLogits.buffer, outcome.valLogits.buffer] as ArrayBuffer[];
+    if (outcome.testLogitsLast.buffer !== outcome.testLogits.buffer) transfer.push(outcome.testLogitsLast.buffer as ArrayBuffer);
+    send({ type: 'done', outcome }, transfer);
+  } catch (error) {
+    const cancelled = error instanceof RunCancelledError;
+    send({ type: 'failed', runId: job.runId, message: (error as Error).message, cancelled });
+  }
+}

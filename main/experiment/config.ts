@@ -1,0 +1,93 @@
+import { z } from 'zod';
+
+/**
+ * The experiment configuration: everything that determines an experiment's numbers.
+ * It is validated at every boundary (CLI, config files, IPC, HTTP) with this one schema,
+ * and written verbatim into results.json so that an experiment can be re-run exactly.
+ */
+
+const imbalanceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }),
+  z.object({ kind: z.literal('exp'), ratio: z.number().min(1).max(10000) }),
+  z.object({ kind: z.literal('step'), ratio: z.number().min(1).max(10000) }),
+  z.object({ kind: z.literal('counts'), counts: z.record(z.string(), z.number().int().min(1)) }),
+]);
+
+const lossParamValue = z.union([z.number(), z.string(), z.array(z.number()), z.null()]);
+
+export const lossChoiceSchema = z.object({
+  id: z.string().min(1).max(64),
+  params: z.record(z.string(), lossParamValue).default({}),
+});
+
+export const modelSchema = z.object({
+  /** Filters in the first block; each later block doubles it. */
+  width: z.number().int().min(4).max(256).default(16),
+  /** Number of conv-BN-ReLU blocks (a 2×2 max-pool follows every block but the last). */
+  depth: z.number().int().min(1).max(6).default(3),
+});
+
+export const trainingSchema = z.object({
+  epochs: z.number().int().min(1).max(1000).default(15),
+  batchSize: z.number().int().min(2).max(4096).default(64),
+  optimizer: z.enum(['adam', 'sgd']).default('adam'),
+  learningRate: z.number().positive().max(10).default(0.002),
+  /** Momentum for SGD (ignored by Adam). */
+  momentum: z.number().min(0).max(0.999).default(0.9),
+  /** Coupled L2 weight decay, as PyTorch's optimisers apply it: grad += decay · w. */
+  weightDecay: z.number().min(0).max(1).default(5e-4),
+  schedule: z.enum(['constant', 'cosine', 'step']).default('cosine'),
+  augment: z
+    .object({ flip: z.boolean().default(false), crop: z.boolean().default(false) })
+    .default({ flip: false, crop: false }),
+  /** Epochs of the linear read-out for embedding (contrastive) losses. */
+  probeEpochs: z.number().int().min(1).max(200).default(10),
+});
+
+export const experimentConfigSchema = z.object({
+  name: z.string().max(200).optional(),
+  data: z.string().min(1),
+  testData: z.string().min(1).optional(),
+  imageSize: z.number().int().min(8).max(256).default(32),
+  resize: z.enum(['center-crop', 'squash', 'letterbox']).default('center-crop'),
+  colorMode: z.enum(['auto', 'rgb', 'grayscale']).default('auto'),
+  testFraction: z.number().min(0.01).max(0.9).default(0.2),
+  valFraction: z.number().min(0).max(0.9).default(0.1),
+  imbalance: imbalanceSchema.default({ kind: 'none' }),
+  /** Seed of the data split and of which classes become the tail; one split serves every run so runs are paired. */
+  splitSeed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+  losses: z.array(lossChoiceSchema).min(1).max(64),
+  /** One run per loss and seed; a seed fixes initial weights, batch order and augmentation. */
+  seeds: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(100).default([1]),
+  model: modelSchema.default({ width: 16, depth: 3 }),
+  training: trainingSchema.default(() => trainingSchema.parse({})),
+  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  /** Parallel training workers; 0 means one per core. */
+  workers: z.number().int().min(0).max(64).default(0),
+});
+
+export type ExperimentConfigInput = z.input<typeof experimentConfigSchema>;
+export type ExperimentConfig = z.output<typeof experimentConfigSchema>;
+export type LossChoice = z.output<typeof lossChoiceSchema>;
+export type ModelSpec = z.output<typeof modelSchema>;
+export type TrainingSpec = z.output<typeof trainingSchema>;
+
+/** Raised when a configuration does not parse; the message lists every problem with its path. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseExperimentConfig(input: unknown): ExperimentConfig {
+  const parsed = experimentConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const where = issue.path.length > 0 ? issue.path.join('.') : 'configuration';
+      return `${where}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid experiment configuration — ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

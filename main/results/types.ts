@@ -1,0 +1,87 @@
+import type { ExperimentConfig } from '../experiment/config';
+import type { ImbalanceProfile, SkippedFile } from '../dataset/types';
+import type { ClassificationMetrics } from '../metrics/types';
+import type { EpochRecord } from '../engine/types';
+import type { BackendReport } from '../engine/worker-protocol';
+import type { LossParams } from '../losses/types';
+
+/** The shape of results.json: everything the reports, the app and `losslab show` read. */
+
+export const RESULTS_FORMAT_VERSION = 1;
+
+export interface DatasetSummary {
+  root: string;
+  fingerprint: string;
+  imageSize: number;
+  channels: 1 | 3;
+  /** Per class, in the order of `classes`. */
+  counts: {
+    found: number[];
+    poolBeforeImbalance: number[];
+    train: number[];
+    val: number[];
+    test: number[];
+  };
+  imbalance: ImbalanceProfile;
+  /** Class indices head → tail as the imbalance profile ranked them. */
+  headToTail: number[];
+  /** Largest over smallest training count. */
+  imbalanceRatio: number;
+  skipped: SkippedFile[];
+}
+
+export interface RunResult {
+  runId: string;
+  /** Groups runs of the same loss and parameters across seeds. */
+  lossKey: string;
+  loss: string;
+  params: LossParams;
+  seed: number;
+  status: 'done' | 'failed' | 'cancelled';
+  error?: string;
+  protocol?: 'end-to-end' | 'linear-probe';
+  /** Test metrics of the weights selected by validation balanced accuracy. */
+  metrics?: ClassificationMetrics;
+  /** Test metrics of the last epoch's weights. */
+  metricsLast?: ClassificationMetrics;
+  confusion?: number[][];
+  bestEpoch?: number;
+  history?: EpochRecord[];
+  trainSeconds?: number;
+  imagesPerSecond?: number;
+}
+
+export interface MetricSummary {
+  mean: number;
+  std: number | null;
+  /** 95% confidence interval of the mean over seeds (Student's t); null with one seed. */
+  ci95: [number, number] | null;
+  n: number;
+}
+
+export interface LossSummary {
+  lossKey: string;
+  loss: string;
+  params: LossParams;
+  seeds: number[];
+  metrics: Record<HeadlineMetric, MetricSummary>;
+}
+
+export const HEADLINE_METRICS = ['accuracy', 'balancedAccuracy', 'macroF1', 'weightedF1', 'gmean', 'nll', 'brier', 'ece'] as const;
+export type HeadlineMetric = (typeof HEADLINE_METRICS)[number];
+
+export interface ExperimentResults {
+  formatVersion: number;
+  id: string;
+  createdAt: string;
+  finishedAt: string;
+  classes: string[];
+  dataset: DatasetSummary;
+  config: ExperimentConfig;
+  backend: BackendReport | null;
+  versions: Record<string, string>;
+  runs: RunResult[];
+  summary: LossSummary[];
+  /** Test items in evaluation order: the rows of every run's predictions. */
+  testItems: { file: string; classIndex: number }[];
+}
