@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parseImbalance, parseLossParams, parseSeeds, readCountsFile, UsageError } from './options';
+
+test('imbalance profiles parse and bad ones say what is accepted', () => {
+  assert.deepEqual(parseImbalance('none'), { kind: 'none' });
+  assert.deepEqual(parseImbalance('exp:10'), { kind: 'exp', ratio: 10 });
+  assert.deepEqual(parseImbalance('step:2.5'), { kind: 'step', ratio: 2.5 });
+  assert.throws(() => parseImbalance('exp:0.5'), /ratio ≥ 1/);
+  assert.throws(() => parseImbalance('longtail'), /none, exp:RHO, step:RHO, counts:FILE/);
+});
+
+test('counts files are read as JSON or class,count CSV and validated', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-counts-'));
+  const json = path.join(dir, 'c.json');
+  fs.writeFileSync(json, '{"cat": 10, "dog": 3}');
+  assert.deepEqual(readCountsFile(json), { cat: 10, dog: 3 });
+  const csv = path.join(dir, 'c.csv');
+  fs.writeFileSync(csv, 'cat,10\nsea, lion,4\n');
+  assert.deepEqual(readCountsFile(csv), { cat: 10, 'sea, lion': 4 });
+  fs.writeFileSync(csv, 'cat,0\n');
+  assert.throws(() => readCountsFile(csv), /whole number ≥ 1/);
+  assert.throws(() => readCountsFile(path.join(dir, 'missing.json')), /Cannot read the counts file .*ENOENT/);
+  assert.deepEqual(parseImbalance(`counts:${json}`), { kind: 'counts', counts: { cat: 10, dog: 3 } });
+});
+
+test('seeds and loss parameters parse; mistakes are usage errors', () => {
+  assert.deepEqual(parseSeeds('1, 2,3'), [1, 2, 3]);
+  assert.throws(() => parseSeeds('1,1'), UsageError);
+  assert.throws(() => parseSeeds('a'), /whole numbers/);
+  const params = parseLossParams(['focal.gamma=1.5', 'weighted-ce.weights=1,2,3', 'weighted-ce.mode=inverse']);
+  assert.deepEqual(params.get('focal'), { gamma: 1.5 });
+  assert.deepEqual(params.get('weighted-ce'), { weights: [1, 2, 3], mode: 'inverse' });
+  assert.throws(() => parseLossParams(['gamma=2']), /LOSS\.KEY=VALUE/);
+});

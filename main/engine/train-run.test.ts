@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from './backends/select-backend';
+import { trainingSchema, modelSchema } from '../experiment/config';
+import { createRng } from '../util/random';
+import { buildNetwork, disposeNetwork } from './model';
+import { trainRun } from './train-run';
+import { RunCancelledError, type RunJob, type TrainingData } from './types';
+
+/** Random but learnable data: class = which image quadrant is bright. */
+function quadrantData(perClass: number): TrainingData {
+  const s = 8;
+  const n = perClass * 4;
+  const pixels = new Uint8Array(new SharedArrayBuffer(n * s * s));
+  const rng = createRng(3);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const label = i % 4;
+    labels[i] = label;
+    for (let y = 0; y < s; y++) {
+      for (let x = 0; x < s; x++) {
+        const quadrant = (y < s / 2 ? 0 : 2) + (x < s / 2 ? 0 : 1);
+        pixels[i * s * s + y * s + x] = quadrant === label ? 180 + rng() * 70 : rng() * 90;
+      }
+    }
+  }
+  const all = Array.from({ length: n }, (_, i) => i);
+  return {
+    pixels,
+    imageSize: s,
+    channels: 1,
+    labels,
+    train: Int32Array.from(all.filter((i) => i % 5 !== 0)),
+    val: Int32Array.from(all.filter((i) => i % 10 === 0)),
+    test: Int32Array.from(all.filter((i) => i % 10 === 5)),
+    numClasses: 4,
+    trainCounts: [0, 1, 2, 3].map((c) => all.filter((i) => i % 5 !== 0 && i % 4 === c).length),
+    channelMean: [0.3],
+    channelStd: [0.3],
+  };
+}
+
+function job(lossId: string, overrides: Partial<RunJob> = {}): RunJob {
+  return {
+    index: 0,
+    runId: `${lossId}#seed1`,
+    lossId,
+    params: {},
+    seed: 1,
+    model: modelSchema.parse({ width: 4, depth: 2 }),
+    training: trainingSchema.parse({ epochs: 4, batchSize: 16, learningRate: 0.01 }),
+    ...overrides,
+  };
+}
+
+before(async () => {
+  await selectBackend('wasm');
+});
+
+test('a run learns, selects the best validation epoch and leaks no tensor', async () => {
+  const data = quadrantData(40);
+  const before = tf.memory().numTensors;
+  const outcome = await trainRun(job('ce'), data);
+  assert.equal(tf.memory().numTensors, before, 'every tensor of the run is disposed');
+  assert.equal(outcome.history.length, 4);
+  const best = Math.max(...outcome.history.map((h) => h.valBalancedAccuracy!));
+  assert.equal(outcome.history[outcome.bestEpoch]!.valBalancedAccuracy, best);
+  assert.equal(outcome.testLogits.length, data.test.length * 4);
+  assert.ok(outcome.history.at(-1)!.trainLoss < outcome.history[0]!.trainLoss, 'training loss falls');
+});
+
+test('cancel is honoured before the very next batch', async () => {
+  let checks = 0;
+  const before = tf.memory().numTensors;
+  await assert.rejects(
+    trainRun(job('ce'), quadrantData(40), { isCancelled: () => ++checks > 3 }),
+    RunCancelledError,
+  );
+  assert.equal(checks, 4, 'three batches ran, the fourth check stopped the run');
+  assert.equal(tf.memory().numTensors, before, 'a cancelled run frees its tensors');
+});
+
+test('every loss starts from the same weights for the same seed', () => {
+  const spec = modelSchema.parse({ width: 4, depth: 2 });
+  const a = buildNetwork(spec, { imageSize: 8, channels: 1 }, 4, 9);
+  const b = buildNetwork(spec, { imageSize: 8, channels: 1 }, 4, 9);
+  const c = buildNetwork(spec, { imageSize: 8, channels: 1 }, 4, 10);
+  const values = (n: typeof a) => [...n.features.getWeights(), ...n.head.getWeights()].map((w) => Array.from(w.dataSync()));
+  assert.deepEqual(values(a), values(b));
+  assert.notDeepEqual(values(a), values(c));
+  [a, b, c].forEach(disposeNetwork);
+});
+
+test('a loss that diverges stops the run with a message that says what to do', async () => {
+  await assert.rejects(
+    trainRun(job('ce', { training: trainingSchema.parse({ epochs: 2, batchSize: 16, learningRate: 10, optimizer: 'sgd', momentum: 0.99, schedule: 'constant' }) }), quadrantData(40)),
+    (error: Error) => /became (NaN|Infinity|-Infinity)/.test(error.message) && /Lower the learning rate/.test(error.message),
+  );
+});
