@@ -21,6 +21,10 @@ export interface LoadOptions {
   /** Images whose decoded width × height exceeds this are skipped (decompression-bomb guard). */
   maxPixels?: number;
   onProgress?: (progress: LoadProgress) => void;
+  /** Files larger than this many bytes are skipped before being read (default 256 MiB). */
+  maxFileBytes?: number;
+  /** Aborts scanning and decoding; loadDataset then rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export interface LoadProgress {
@@ -41,8 +45,28 @@ export interface ImageItem {
 }
 
 export interface SkippedFile {
+  /** Path relative to the dataset root it was found under (POSIX separators). */
   file: string;
   reason: string;
+  /** Absolute path, so the UI can reveal the file. */
+  absolutePath?: string;
+}
+
+/** How a load went: where pixels came from and how long it took. */
+export interface LoadStats {
+  /** Candidate files found by the scan (before decoding). */
+  filesFound: number;
+  /** Images decoded through sharp during this load. */
+  decoded: number;
+  /** Images (and remembered failures) served from the on-disk cache. */
+  cached: number;
+  /** Cache entries that failed their length or checksum test and were rebuilt. */
+  cacheRejected: number;
+  /** The cache file used, when caching is on. */
+  cacheFile?: string;
+  /** Why the cache could not be written, if it could not (the load itself still succeeds). */
+  cacheWriteError?: string;
+  seconds: number;
 }
 
 export interface LoadedDataset {
@@ -59,6 +83,12 @@ export interface LoadedDataset {
   classCounts: number[];
   /** A stable hash of the file list, sizes, mtimes and preprocessing settings. */
   fingerprint: string;
+  /** The separate test folder, when LoadOptions.testRoot was given (its items' `file` is relative to it). */
+  testRoot?: string;
+  /** Preprocessing actually applied. */
+  resize?: ResizePolicy;
+  colorMode?: ColorMode;
+  loadStats?: LoadStats;
 }
 
 export type ImbalanceProfile =

@@ -1,0 +1,154 @@
+/**
+ * Decodes one image file into S×S pixels through sharp, or says why it cannot.
+ *
+ * Untrusted input is the norm here (whatever is in the user's folders), so:
+ *  - the file's size is checked before it is read, and its format is sniffed from its bytes;
+ *  - sharp's pixel limit rejects decompression bombs from the header, before decoding;
+ *  - failOn 'error' rejects truncated and corrupt data but tolerates harmless warnings that
+ *    many cameras' JPEGs trigger;
+ *  - a per-image timeout stops pathological inputs from hanging a load.
+ * Alpha is dropped, not composited, as torchvision's `convert('RGB')` does, so numbers are
+ * comparable with the usual PyTorch pipelines.
+ */
+import { promises as fs } from 'node:fs';
+import sharp from 'sharp';
+import { fsReason, isTransientFsError } from './fs-reasons';
+import { sniffFormat } from './sniff';
+import type { ResizePolicy } from './types';
+
+export interface DecodeSettings {
+  imageSize: number;
+  resize: ResizePolicy;
+  /** Channels stored per pixel: 1 decodes to grayscale, 3 to sRGB. */
+  channels: 1 | 3;
+  maxPixels: number;
+  maxFileBytes: number;
+  timeoutSeconds: number;
+}
+
+export type DecodeResult =
+  | { ok: true; pixels: Buffer; gray: boolean }
+  /** `cacheable`: the reason follows from the file's bytes (so it can be remembered by file identity). */
+  | { ok: false; reason: string; cacheable: boolean };
+
+/** Largest channel spread still counted as gray: JPEG chroma rounding makes gray pixels differ by 1. */
+const GRAY_TOLERANCE = 2;
+
+/** True when every pixel of an RGB buffer has (nearly) equal channels. */
+export function isGrayRgb(rgb: Uint8Array): boolean {
+  for (let i = 0; i + 2 < rgb.length; i += 3) {
+    const r = rgb[i] as number;
+    const g = rgb[i + 1] as number;
+    const b = rgb[i + 2] as number;
+    const hi = r > g ? (r > b ? r : b) : (g > b ? g : b);
+    const lo = r < g ? (r < b ? r : b) : (g < b ? g : b);
+    if (hi - lo > GRAY_TOLERANCE) return false;
+  }
+  return true;
+}
+
+function megapixels(n: number): string {
+  return `${(n / 1e6).toFixed(n < 1e6 ? 2 : 1)} megapixels`;
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split('\n')[0] ?? '').trim();
+}
+
+async function describeSharpError(error: unknown, input: Buffer, settings: DecodeSettings, format: string): Promise<{ reason: string; cacheable: boolean }> {
+  const message = firstLine(error);
+  if (/pixel limit/i.test(message)) {
+    let size = '';
+    try {
+      // Header only: dimensions are read without decoding, so this is safe even for a bomb.
+      const meta = await sharp(input, { limitInputPixels: false }).metadata();
+      if (meta.width && meta.height) size = `${meta.width}×${meta.height} = ${megapixels(meta.width * meta.height)}, `;
+    } catch {
+      // The dimensions are a nicety; the reason stands without them.
+    }
+    return {
+      reason: `too many pixels (${size}above the ${megapixels(settings.maxPixels)} limit that guards against decompression bombs); downscale the image or raise the pixel limit`,
+      cacheable: true,
+    };
+  }
+  if (/timeout/i.test(message)) {
+    return { reason: `decoding took longer than ${settings.timeoutSeconds} s; the file is probably malformed`, cacheable: false };
+  }
+  if (/premature end|truncat|unexpected end|end of (file|data|stream)|not enough data|short read/i.test(message)) {
+    return { reason: `truncated ${format.toUpperCase()} file (it ends before the image data does; ${message}); copy or download it again`, cacheable: true };
+  }
+  return { reason: `corrupt ${format.toUpperCase()} image, cannot be decoded (${message})`, cacheable: true };
+}
+
+function pipeline(input: Buffer, settings: DecodeSettings): sharp.Sharp {
+  const size = settings.imageSize;
+  let image = sharp(input, { failOn: 'error', limitInputPixels: settings.maxPixels, sequentialRead: true })
+    .timeout({ seconds: settings.timeoutSeconds })
+    .rotate(); // no angle: orient by the EXIF Orientation tag
+  switch (settings.resize) {
+    case 'center-crop':
+      image = image.resize(size, size, { fit: 'cover', position: 'centre' });
+      break;
+    case 'squash':
+      image = image.resize(size, size, { fit: 'fill' });
+      break;
+    case 'letterbox':
+      image = image.resize(size, size, { fit: 'contain', background: { r: 0, g: 0, b: 0, alpha: 1 } });
+      break;
+  }
+  image = image.removeAlpha().toColourspace(settings.channels === 1 ? 'b-w' : 'srgb');
+  return image.raw({ depth: 'uchar' });
+}
+
+/** Brings sharp's raw output to exactly `channels` channels, whatever the source had. */
+function normaliseChannels(data: Buffer, have: number, want: 1 | 3, pixels: number): Buffer {
+  if (have === want) return data;
+  const out = Buffer.alloc(pixels * want);
+  for (let p = 0; p < pixels; p++) {
+    if (want === 3) {
+      const v = data[p * have] as number;
+      if (have >= 3) {
+        out[p * 3] = v;
+        out[p * 3 + 1] = data[p * have + 1] as number;
+        out[p * 3 + 2] = data[p * have + 2] as number;
+      } else {
+        out[p * 3] = v;
+        out[p * 3 + 1] = v;
+        out[p * 3 + 2] = v;
+      }
+    } else if (have >= 3) {
+      out[p] = Math.round(((data[p * have] as number) + (data[p * have + 1] as number) + (data[p * have + 2] as number)) / 3);
+    } else {
+      out[p] = data[p * have] as number;
+    }
+  }
+  return out;
+}
+
+export async function decodeImage(absolutePath: string, size: number, settings: DecodeSettings): Promise<DecodeResult> {
+  if (size === 0) return { ok: false, reason: 'empty file (0 bytes)', cacheable: true };
+  if (size > settings.maxFileBytes) {
+    return { ok: false, reason: `file too large (${(size / 2 ** 20).toFixed(0)} MiB, limit ${(settings.maxFileBytes / 2 ** 20).toFixed(0)} MiB)`, cacheable: true };
+  }
+  let input: Buffer;
+  try {
+    input = await fs.readFile(absolutePath);
+  } catch (error) {
+    return { ok: false, reason: fsReason(error, 'file'), cacheable: !isTransientFsError(error) };
+  }
+  if (input.length === 0) return { ok: false, reason: 'empty file (0 bytes)', cacheable: false };
+  const sniffed = sniffFormat(input.subarray(0, 64));
+  if (!sniffed.supported) return { ok: false, reason: sniffed.reason, cacheable: true };
+  try {
+    const { data, info } = await pipeline(input, settings).toBuffer({ resolveWithObject: true });
+    const s = settings.imageSize;
+    if (info.width !== s || info.height !== s) {
+      return { ok: false, reason: `decoder returned ${info.width}×${info.height} instead of ${s}×${s}`, cacheable: false };
+    }
+    const pixels = normaliseChannels(data, info.channels, settings.channels, s * s);
+    return { ok: true, pixels, gray: settings.channels === 1 || isGrayRgb(pixels) };
+  } catch (error) {
+    return { ok: false, ...(await describeSharpError(error, input, settings, sniffed.format)) };
+  }
+}
