@@ -4,19 +4,26 @@
  * of these so that the same seed gives the same numbers on every machine.
  */
 
-/** A generator of floats in [0, 1). */
-export type Rng = () => number;
+/**
+ * A generator of floats in [0, 1). Its whole state is one 32-bit integer, readable and
+ * settable, so a checkpoint can store it and a resumed run continues the same stream.
+ */
+export interface Rng {
+  (): number;
+  state: number;
+}
 
 /** Mulberry32: small, fast, and good enough for shuffles; 32-bit state so it is portable. */
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
+  const rng = (() => {
+    rng.state = (rng.state + 0x6d2b79f5) >>> 0;
+    let t = rng.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  }) as Rng;
+  rng.state = seed >>> 0;
+  return rng;
 }
 
 /**
