@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
+import type { NamedTensor } from '@tensorflow/tfjs-core/dist/tensor_types';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { getLoss } from '../losses/registry';
 import type { LossFunction } from '../losses/types';
 import { createRng, deriveSeed, shuffleInPlace, type Rng } from '../util/random';
 import type { TrainingSpec } from '../experiment/config';
 import { fillBatch } from './batches';
+import { disposeCheckpoint, readCheckpoint, writeCheckpoint, type RunCheckpoint } from './checkpoint';
 import { predictFeatures, predictLogits, quickAccuracy } from './evaluate';
 import {
   buildNetwork,
@@ -34,6 +36,8 @@ export interface RunCallbacks {
   isCancelled?: () => boolean;
   /** Keep the selected model's weights in the outcome. */
   keepWeights?: boolean;
+  /** Folder for per-epoch checkpoints; a run that finds one there continues from it. */
+  checkpointDir?: string;
 }
 
 /** Optimisers whose learning rate the schedule changes between steps. */
@@ -45,6 +49,36 @@ function makeOptimizer(training: TrainingSpec): ScheduledOptimizer {
       ? tf.train.adam(training.learningRate, 0.9, 0.999, 1e-8)
       : tf.train.momentum(training.learningRate, training.momentum);
   return optimizer as unknown as ScheduledOptimizer;
+}
+
+/**
+ * Adam's bias-correction powers live in private variables that setWeights recomputes with
+ * pow(); saving and restoring them exactly keeps a resumed run bit-identical.
+ */
+type AdamInternals = { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+
+async function optimizerState(optimizer: tf.Optimizer): Promise<NamedTensor[]> {
+  const state = await optimizer.getWeights();
+  const internals = optimizer as unknown as AdamInternals;
+  if (internals.accBeta1 && internals.accBeta2) {
+    state.push({ name: '__accBeta1', tensor: tf.clone(internals.accBeta1) }, { name: '__accBeta2', tensor: tf.clone(internals.accBeta2) });
+  }
+  return state;
+}
+
+async function restoreOptimizer(optimizer: tf.Optimizer, state: NamedTensor[]): Promise<void> {
+  const internals = optimizer as unknown as AdamInternals;
+  const powers = state.filter((n) => n.name.startsWith('__accBeta'));
+  await optimizer.setWeights(state.filter((n) => !n.name.startsWith('__accBeta')));
+  for (const { name, tensor } of powers) {
+    const target = name === '__accBeta1' ? internals.accBeta1 : internals.accBeta2;
+    target?.assign(tensor as tf.Scalar);
+  }
+}
+
+/** Disposes what optimizerState created (the iteration counter and the copied powers), not the optimiser's own variables. */
+function disposeOptimizerState(state: NamedTensor[]): void {
+  for (const { name, tensor } of state) if (name === 'iter' || name.startsWith('__accBeta')) tensor.dispose();
 }
 
 /** Coupled L2 decay, 0.5·λ·Σw², whose gradient λ·w is what PyTorch's weight_decay adds. */
@@ -69,12 +103,24 @@ class ProgressMeter {
     private readonly callback: RunCallbacks['onBatch'],
   ) {}
 
+  private priorSeconds = 0;
+
   add(images: number): void {
     this.images += images;
   }
 
+  /** Carries over the time and images of the epochs a resumed run already trained. */
+  restore(seconds: number, images: number): void {
+    this.priorSeconds = seconds;
+    this.images = images;
+  }
+
+  get imagesSeen(): number {
+    return this.images;
+  }
+
   get seconds(): number {
-    return (performance.now() - this.started) / 1000;
+    return this.priorSeconds + (performance.now() - this.started) / 1000;
   }
 
   get imagesPerSecond(): number {
@@ -129,10 +175,17 @@ export async function trainRun(job: RunJob, data: TrainingData, callbacks: RunCa
   const meter = new ProgressMeter(data.train.length * (training.epochs + probeEpochs), callbacks.onBatch);
   const cancelled = () => callbacks.isCancelled?.() === true;
   let selection: StageResult = { best: null };
+  const resume = callbacks.checkpointDir ? readCheckpoint(callbacks.checkpointDir) : null;
   try {
-    selection = await trainNetworkStage(job, data, network, lossFn, protocol, { orderRng, augmentRng, meter, history, callbacks, cancelled });
+    const context = { orderRng, augmentRng, meter, history, callbacks, cancelled };
+    if (resume?.stage === 'probe') {
+      restoreWeights(network, resume.tensors.network);
+      restoreStreams(resume, context);
+    } else {
+      selection = await trainNetworkStage(job, data, network, lossFn, protocol, context, resume);
+    }
     if (protocol === 'linear-probe') {
-      selection = await trainProbeStage(job, data, network, { orderRng, meter, history, callbacks, cancelled });
+      selection = await trainProbeStage(job, data, network, context);
     }
     const testLogitsLast = await predictLogits(network, data, data.test);
     if (selection.best) restoreWeights(network, selection.best.snapshot);
@@ -152,13 +205,22 @@ export async function trainRun(job: RunJob, data: TrainingData, callbacks: RunCa
       ...(weights ? { weights } : {}),
     };
   } finally {
+    if (resume) disposeCheckpoint(resume);
     selection.best?.snapshot.forEach((t) => t.dispose());
     disposeNetwork(network);
   }
 }
 
+function restoreStreams(checkpoint: RunCheckpoint, context: Pick<StageContext, 'orderRng' | 'augmentRng' | 'meter' | 'history'>): void {
+  context.orderRng.state = checkpoint.orderState;
+  context.augmentRng.state = checkpoint.augmentState;
+  context.history.push(...checkpoint.history);
+  context.meter.restore(checkpoint.elapsedSeconds, checkpoint.imagesSeen);
+}
+
 interface StageContext {
   orderRng: Rng;
+  augmentRng: Rng;
   meter: ProgressMeter;
   history: EpochRecord[];
   callbacks: RunCallbacks;
@@ -171,7 +233,8 @@ async function trainNetworkStage(
   network: Network,
   lossFn: LossFunction,
   protocol: 'end-to-end' | 'linear-probe',
-  context: StageContext & { augmentRng: Rng },
+  context: StageContext,
+  resume: RunCheckpoint | null,
 ): Promise<StageResult> {
   const { training } = job;
   const { imageSize: s, channels: ch } = data;
@@ -186,8 +249,21 @@ async function trainNetworkStage(
   let best: StageResult['best'] = null;
   let bestScore = -Infinity;
   let step = 0;
+  let firstEpoch = 0;
   try {
-    for (let epoch = 0; epoch < training.epochs; epoch++) {
+    if (resume) {
+      restoreWeights(network, resume.tensors.network);
+      await restoreOptimizer(optimizer, resume.tensors.optimizer);
+      restoreStreams(resume, context);
+      order.splice(0, order.length, ...resume.order);
+      step = resume.step;
+      firstEpoch = resume.nextEpoch;
+      if (resume.best && resume.tensors.best) {
+        best = { epoch: resume.best.epoch, snapshot: resume.tensors.best.map((t) => tf.clone(t)) };
+        bestScore = resume.best.score;
+      }
+    }
+    for (let epoch = firstEpoch; epoch < training.epochs; epoch++) {
       const epochStart = performance.now();
       const batches = batchesOf(shuffleInPlace(order, context.orderRng), training.batchSize);
       let lossSum = 0;
@@ -249,6 +325,26 @@ async function trainNetworkStage(
         numTensors: tf.memory().numTensors,
       };
       context.history.push(record);
+      if (context.callbacks.checkpointDir) {
+        const state = await optimizerState(optimizer);
+        try {
+          await writeCheckpoint(context.callbacks.checkpointDir, {
+            stage: epoch + 1 === training.epochs && protocol === 'linear-probe' ? 'probe' : 'train',
+            nextEpoch: epoch + 1,
+            step,
+            history: context.history,
+            orderState: context.orderRng.state,
+            augmentState: context.augmentRng.state,
+            order,
+            best: best ? { epoch: best.epoch, score: bestScore } : null,
+            elapsedSeconds: context.meter.seconds,
+            imagesSeen: context.meter.imagesSeen,
+            tensors: { network: [...network.features.getWeights(), ...network.head.getWeights()], optimizer: state, best: best?.snapshot ?? null },
+          });
+        } finally {
+          disposeOptimizerState(state);
+        }
+      }
       context.callbacks.onEpoch?.(record);
     }
   } catch (error) {
