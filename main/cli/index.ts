@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo';
+import { registerHistoryCommands } from './commands/history';
 import { registerLossValuesCommand } from './commands/loss-values';
 import { registerLossesCommand } from './commands/losses';
 import { registerMetricsCommand } from './commands/metrics';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerLossesCommand(program);
   registerLossValuesCommand(program);
   registerMetricsCommand(program);
+  registerHistoryCommands(program);
   return program;
 }
 

@@ -23,6 +23,8 @@ export interface PoolOptions {
   /** 0 picks a count suited to the backend. */
   workers: number;
   keepWeights?: boolean;
+  /** Per-run checkpoint folder, so an interrupted run can continue where it stopped. */
+  checkpointDir?: (runIndex: number) => string;
   events?: PoolEvents;
 }
 
@@ -155,7 +157,8 @@ export class TrainingPool {
     }
     slot.job = job;
     this.options.events?.onRunStart?.(job);
-    const message: ToWorker = { type: 'run', job, keepWeights: this.options.keepWeights ?? false };
+    const checkpointDir = this.options.checkpointDir?.(job.index);
+    const message: ToWorker = { type: 'run', job, keepWeights: this.options.keepWeights ?? false, ...(checkpointDir ? { checkpointDir } : {}) };
     slot.worker.postMessage(message);
   }
 

@@ -14,7 +14,7 @@ export interface BackendReport {
 
 export type ToWorker =
   | { type: 'init'; backend: BackendRequest; data: TrainingData; cancelFlags: Int32Array }
-  | { type: 'run'; job: RunJob; keepWeights: boolean };
+  | { type: 'run'; job: RunJob; keepWeights: boolean; checkpointDir?: string };
 
 export type FromWorker =
   | { type: 'ready'; backend: BackendReport }

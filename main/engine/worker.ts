@@ -33,7 +33,7 @@ async function handle(message: ToWorker): Promise<void> {
     }
     return;
   }
-  const { job, keepWeights } = message;
+  const { job, keepWeights, checkpointDir } = message;
   const flags = cancelFlags;
   if (!data || !flags) {
     send({ type: 'failed', runId: job.runId, message: 'Worker received a run before its data', cancelled: false });
@@ -42,12 +42,14 @@ async function handle(message: ToWorker): Promise<void> {
   try {
     const outcome = await trainRun(job, data, {
       keepWeights,
+      ...(checkpointDir ? { checkpointDir } : {}),
       isCancelled: () => Atomics.load(flags, CANCEL_ALL) !== 0 || Atomics.load(flags, cancelSlot(job.index)) !== 0,
       onBatch: (progress) => send({ type: 'batch', progress }),
       onEpoch: (record) => send({ type: 'epoch', runId: job.runId, record }),
     });
     const transfer = [outcome.testLogits.buffer, outcome.valLogits.buffer] as ArrayBuffer[];
     if (outcome.testLogitsLast.buffer !== outcome.testLogits.buffer) transfer.push(outcome.testLogitsLast.buffer as ArrayBuffer);
+    if (outcome.weights) transfer.push(outcome.weights.weightData);
     send({ type: 'done', outcome }, transfer);
   } catch (error) {
     const cancelled = error instanceof RunCancelledError;

@@ -3,7 +3,7 @@ import { planSplits } from '../dataset/splits';
 import type { LoadedDataset, LoadProgress, SplitPlan } from '../dataset/types';
 import { channelStatistics } from '../engine/batches';
 import { TrainingPool, type PoolEvents, type RunSettlement } from '../engine/pool';
-import type { RunJob, TrainingData } from '../engine/types';
+import type { RunJob, RunOutcome, TrainingData } from '../engine/types';
 import type { BackendReport } from '../engine/worker-protocol';
 import { resolveLossParams } from '../losses/registry';
 import { computeMetrics } from '../metrics/classification';
@@ -96,11 +96,23 @@ function trainingData(dataset: LoadedDataset, plan: SplitPlan): TrainingData {
  * Loads the dataset, splits it, trains every loss × seed in parallel workers and computes
  * the metrics. Loss parameters are validated before anything is decoded or trained.
  */
-export function startExperiment(
-  config: ExperimentConfig,
-  options: { id?: string; cacheDir?: string; keepWeights?: boolean; events?: ExperimentEvents } = {},
-): RunningExperiment {
+export interface StartOptions {
+  id?: string;
+  createdAt?: string;
+  cacheDir?: string;
+  keepWeights?: boolean;
+  events?: ExperimentEvents;
+  /** Runs already finished (on resume): not trained again, but part of the results. */
+  completed?: Map<number, RunOutcome>;
+  /** Per-run folder for epoch checkpoints; runs continue from a checkpoint found there. */
+  checkpointDir?: (runIndex: number) => string;
+  /** Called once the dataset is loaded, before training; throwing stops the experiment. */
+  verifyDataset?: (dataset: LoadedDataset) => void;
+}
+
+export function startExperiment(config: ExperimentConfig, options: StartOptions = {}): RunningExperiment {
   const jobs = planRuns(config);
+  const completed = options.completed ?? new Map<number, RunOutcome>();
   const events = options.events ?? {};
   let pool: TrainingPool | null = null;
   let cancelledBeforeStart = false;
@@ -108,7 +120,7 @@ export function startExperiment(
 
   const done = (async (): Promise<ExperimentOutput> => {
     const id = options.id ?? experimentId();
-    const createdAt = new Date().toISOString();
+    const createdAt = options.createdAt ?? new Date().toISOString();
     const dataset = await loadDataset({
       root: config.data,
       ...(config.testData ? { testRoot: config.testData } : {}),
@@ -124,6 +136,7 @@ export function startExperiment(
       imbalance: config.imbalance,
       seed: config.splitSeed,
     });
+    options.verifyDataset?.(dataset);
     events.onDatasetLoaded?.(dataset, plan);
     const data = trainingData(dataset, plan);
     let backend: BackendReport | null = null;
@@ -132,6 +145,7 @@ export function startExperiment(
       backend: config.backend,
       workers: config.workers,
       keepWeights: options.keepWeights ?? false,
+      ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
       events: {
         ...events,
         onBackend: (report) => {
@@ -140,10 +154,14 @@ export function startExperiment(
         },
       },
     });
-    const running = pool.run(jobs);
+    const running = pool.run(jobs.filter((job) => !completed.has(job.index)));
     if (cancelledBeforeStart) pool.cancel();
     for (const index of pendingCancels) pool.cancel(index);
-    const settlements = await running;
+    const fresh = await running;
+    const earlier: RunSettlement[] = jobs
+      .filter((job) => completed.has(job.index))
+      .map((job) => ({ status: 'done', job, outcome: completed.get(job.index)! }));
+    const settlements = [...earlier, ...fresh].sort((a, b) => a.job.index - b.job.index);
     return assemble({ id, createdAt, config, dataset, plan, data, backend, settlements });
   })();
 
