@@ -15,6 +15,10 @@ export interface ParamSpec {
   minInclusive?: boolean;
   maxInclusive?: boolean;
   options?: string[];
+  /** The parameter may be switched off: the value `null`, written 'none' on the command line. */
+  nullable?: boolean;
+  /** For 'vector' parameters: a single number is also accepted and applies to every class. */
+  scalarAllowed?: boolean;
 }
 
 export type LossParams = Record<string, number | string | number[] | null>;
@@ -39,6 +43,23 @@ export interface LossFunction {
    * [B, D] embeddings for kind 'embedding'; `labels` is int32 [B].
    */
   (output: tf.Tensor2D, labels: tf.Tensor1D, step: LossStep): tf.Scalar;
+  /**
+   * Per-sample contributions, as a framework's reduction='none' would report them (class
+   * weights included). Absent for losses that do not decompose over samples (soft Dice).
+   */
+  perSample?: (output: tf.Tensor2D, labels: tf.Tensor1D, step: LossStep) => tf.Tensor1D;
+  /** One line saying how the batch loss is formed from the per-sample values. */
+  reduction?: string;
+}
+
+/** Advice to the engine about the classifier head a loss was published with; optional to follow. */
+export interface HeadAdvice {
+  /** The reference code uses a cosine-normalised linear classifier (normalised features and weights). */
+  cosineClassifier?: boolean;
+  /** Initial value for every bias of the final layer, given the number of classes. */
+  initialBias?: (numClasses: number) => number;
+  /** Plain-language reason, for the report. */
+  note: string;
 }
 
 export interface LossDefinition {
@@ -53,6 +74,10 @@ export interface LossDefinition {
   needsClassCounts: boolean;
   /** 'embedding' losses are trained on features and read out by a linear probe (two-stage protocol). */
   kind: 'logits' | 'embedding';
+  /** How the batch loss is reduced (mean over the batch, weighted mean, …), for the catalogue. */
+  reduction?: string;
+  /** Head the reference implementation trains this loss with; see HeadAdvice. */
+  head?: HeadAdvice;
   /** Validates params (throwing LossParamError) and returns the batch loss function. */
   create(params: LossParams, context: LossContext): LossFunction;
 }
