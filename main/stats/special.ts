@@ -32,6 +32,43 @@ export function logGamma(x: number): number {
   return LOG_SQRT_2PI + (z + 0.5) * Math.log(t) - t + Math.log(sum);
 }
 
+/**
+ * Stirling-series remainder δ(x) = lnΓ(x) − [(x − ½)ln x − x + ½ln 2π] for x >= 10, from the
+ * Bernoulli-number series through the x^-11 term (next term < 1e-15 at x = 10).
+ */
+function stirlingRemainder(x: number): number {
+  const x2 = 1 / (x * x);
+  return (
+    (1 / x) *
+    (1 / 12 + x2 * (-1 / 360 + x2 * (1 / 1260 + x2 * (-1 / 1680 + x2 * (1 / 1188 + x2 * (-691 / 360360))))))
+  );
+}
+
+/**
+ * ln B(a, b) = lnΓ(a) + lnΓ(b) − lnΓ(a + b). With a large argument the three log-gammas are
+ * large and nearly cancel, losing ~12 digits at a = 500; the Stirling forms below cancel
+ * the large terms algebraically instead (the approach of TOMS 708's algdiv/betaln).
+ */
+export function logBeta(a: number, b: number): number {
+  const p = Math.max(a, b);
+  const q = Math.min(a, b);
+  if (p < 10) return logGamma(a) + logGamma(b) - logGamma(a + b);
+  if (q < 10) {
+    // lnΓ(p + q) − lnΓ(p) = (p − ½)·ln(1 + q/p) + q·ln(p + q) − q + δ(p + q) − δ(p)
+    const diff = (p - 0.5) * Math.log1p(q / p) + q * Math.log(p + q) - q + stirlingRemainder(p + q) - stirlingRemainder(p);
+    return logGamma(q) - diff;
+  }
+  return (
+    LOG_SQRT_2PI -
+    0.5 * Math.log(p + q) -
+    (p - 0.5) * Math.log1p(q / p) +
+    (q - 0.5) * Math.log(q / (p + q)) +
+    stirlingRemainder(p) +
+    stirlingRemainder(q) -
+    stirlingRemainder(p + q)
+  );
+}
+
 const TINY = 1e-300;
 const CF_EPS = 1e-16;
 const MAX_ITER = 100_000;
@@ -79,8 +116,7 @@ export function regularizedIncompleteBeta(x: number, a: number, b: number): numb
   if (!(x >= 0 && x <= 1)) throw new RangeError(`incomplete beta needs 0 <= x <= 1, got ${x}`);
   if (x === 0) return 0;
   if (x === 1) return 1;
-  const logFront =
-    logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
+  const logFront = a * Math.log(x) + b * Math.log1p(-x) - logBeta(a, b);
   const front = Math.exp(logFront);
   // The fraction converges fast only on one side of the mean; use the symmetry
   // I_x(a, b) = 1 - I_{1-x}(b, a) on the other side.
@@ -133,35 +169,58 @@ function checkDf(df: number): void {
   }
 }
 
+/**
+ * P(|T| > t) for t >= 0, from whichever of the two beta forms avoids cancellation:
+ * P(|T| > t) = I_{df/(df+t²)}(df/2, 1/2) = 1 − I_{t²/(df+t²)}(1/2, df/2). Both arguments
+ * are formed directly (never as 1 − x), so small t keeps full relative precision in
+ * the central mass and large t in the tail.
+ */
+function tTwoSidedTail(t: number, df: number): number {
+  const t2 = t * t;
+  if (t2 < df) return 1 - tCentralMass(t, df);
+  return regularizedIncompleteBeta(df / (df + t2), df / 2, 0.5);
+}
+
+/** P(|T| <= t) for t >= 0. */
+function tCentralMass(t: number, df: number): number {
+  const t2 = t * t;
+  if (t2 >= df) return 1 - tTwoSidedTail(t, df);
+  return regularizedIncompleteBeta(t2 / (df + t2), 0.5, df / 2);
+}
+
 /** Student t cumulative distribution function P(T <= t) with df degrees of freedom. */
 export function studentTCdf(t: number, df: number): number {
   checkDf(df);
   if (Number.isNaN(t)) return NaN;
   if (t === Infinity) return 1;
   if (t === -Infinity) return 0;
-  // P(|T| > |t|) = I_{df/(df+t²)}(df/2, 1/2); each tail is half of it.
-  const tail = 0.5 * regularizedIncompleteBeta(df / (df + t * t), df / 2, 0.5);
+  const a = Math.abs(t);
+  // Near the centre 0.5 ± mass/2 is exact to rounding; in the tails the small tail itself is.
+  if (a * a < df) return t >= 0 ? 0.5 + 0.5 * tCentralMass(a, df) : 0.5 - 0.5 * tCentralMass(a, df);
+  const tail = 0.5 * tTwoSidedTail(a, df);
   return t > 0 ? 1 - tail : tail;
 }
 
 /**
- * Quantile of Student's t: the t with P(T <= t) = p. Found by bisection on the CDF, which
- * is monotone, so it cannot fail to converge; 200 halvings reach float64 resolution from
- * any bracket the doubling search produces.
+ * Quantile of Student's t: the t with P(T <= t) = p. Found by bisection on a monotone
+ * function of t, so it cannot fail to converge; 200 halvings reach float64 resolution from
+ * any bracket the doubling search produces. For p near 1/2 it solves P(|T| <= t) = |2p − 1|
+ * (exact in float64) and otherwise P(T > |t|) = min(p, 1 − p), so that neither the central
+ * nor the tail probability is lost to rounding.
  */
 export function studentTQuantile(p: number, df: number): number {
   checkDf(df);
   if (!(p > 0 && p < 1)) throw new RangeError(`t quantile needs 0 < p < 1, got ${p}`);
   if (p === 0.5) return 0;
-  // By symmetry solve for the upper tail only; working with the smaller tail probability
-  // keeps precision when p is close to 1.
   const upper = p > 0.5;
-  const tailProb = upper ? 1 - p : p;
-  const tail = (t: number): number =>
-    0.5 * regularizedIncompleteBeta(df / (df + t * t), df / 2, 0.5);
+  const central = Math.abs(2 * p - 1);
+  // g(t) increases with t; find its crossing of target.
+  const useCentral = central < 0.5;
+  const target = useCentral ? central : -(upper ? 1 - p : p);
+  const g = useCentral ? (t: number) => tCentralMass(t, df) : (t: number) => -0.5 * tTwoSidedTail(t, df);
   let lo = 0;
   let hi = 1;
-  while (tail(hi) > tailProb) {
+  while (g(hi) < target) {
     lo = hi;
     hi *= 2;
     if (hi > 1e300) break;
@@ -169,7 +228,7 @@ export function studentTQuantile(p: number, df: number): number {
   for (let i = 0; i < 200; i++) {
     const mid = 0.5 * (lo + hi);
     if (mid === lo || mid === hi) break;
-    if (tail(mid) > tailProb) lo = mid;
+    if (g(mid) < target) lo = mid;
     else hi = mid;
   }
   const t = 0.5 * (lo + hi);
