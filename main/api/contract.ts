@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { experimentConfigSchema } from '../experiment/config';
+import type { LoadProgress, SkippedFile } from '../dataset/types';
+import type { BackendReport } from '../engine/worker-protocol';
+import type { BatchProgress, EpochRecord } from '../engine/types';
+import type { listBackends } from '../engine/backends/select-backend';
+import { experimentConfigSchema, type ExperimentConfig } from '../experiment/config';
+import type { LossDefinition } from '../losses/types';
+import type { ExperimentResults, RunResult } from '../results/types';
+import type { ExperimentStore } from '../store';
 
 /**
  * The one API contract between the app's user interface and the main-side services. The
@@ -10,6 +17,7 @@ import { experimentConfigSchema } from '../experiment/config';
 
 const pathString = z.string().min(1).max(4096);
 const experimentId = z.string().regex(/^[\w.-]{1,128}$/, 'an experiment id');
+const exportFormat = z.enum(['html', 'pdf', 'csv', 'json', 'md']);
 
 export const requestSchemas = {
   /** Catalogue of losses with formulas, explanations and parameter specs. */
@@ -49,12 +57,22 @@ export const requestSchemas = {
     predictedClass: z.number().int().min(0),
     limit: z.number().int().min(1).max(500).default(60),
   }),
-  /** Writes a report of an experiment to a path the user chose. */
+  /** Writes a report of an experiment to a path the user chose (desktop: a save dialog; served: below --root). */
   'experiments.export': z.object({
     id: experimentId,
-    format: z.enum(['html', 'pdf', 'csv', 'json', 'md']),
+    format: exportFormat,
     path: pathString,
   }),
+  /** Experiments started in this session that have not finished, for a renderer that reloads mid-training. */
+  'experiments.running': z.object({}),
+  /** Which mode the app runs in and what it offers (native dialogs or the folder browser). */
+  'app.info': z.object({}),
+  /** Served mode's folder picker: the sub-folders of a folder below the --root named on the command line. */
+  'fs.browse': z.object({ path: pathString.optional() }),
+  /** Desktop only: the native "open folder" dialog; the chosen folder becomes readable. null when cancelled. */
+  'dialog.openFolder': z.object({}),
+  /** Desktop only: a native save dialog, then the export written there. null when cancelled. */
+  'dialog.saveExport': z.object({ id: experimentId, format: exportFormat }),
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
@@ -90,3 +108,173 @@ export interface SerializedError {
   name: string;
   message: string;
 }
+
+export type ExportFormat = z.output<typeof exportFormat>;
+
+// ---------------------------------------------------------------------------------------------
+// Responses. Shapes owned elsewhere (results.json, the store, the backend list) are derived from
+// their source so the contract cannot drift from them.
+// ---------------------------------------------------------------------------------------------
+
+/** An image the renderer may display: `url` works in <img src> in the current mode. */
+export interface ImageRef {
+  /** Relative to the dataset root (POSIX separators). */
+  file: string;
+  absolutePath: string;
+  url: string;
+}
+
+/** A loss of the catalogue as plain data (the training function stays in the main process). */
+export type LossInfo = Omit<LossDefinition, 'create' | 'head'> & {
+  head?: { cosineClassifier: boolean; note: string };
+};
+
+export interface DatasetOverview {
+  /** The dataset folder as resolved on disk. */
+  path: string;
+  layout: 'classes' | 'splits';
+  classes: { name: string; count: number; samples: ImageRef[] }[];
+  total: number;
+  /** Images the layout already assigned to a split (train/, val/, test/ folders); all 'pool' otherwise. */
+  givenSplits: Record<'pool' | 'train' | 'val' | 'test', number>;
+  /** The first skipped files with their reasons; `skippedTotal` counts all of them. */
+  skipped: SkippedFile[];
+  skippedTotal: number;
+  /** How images are stored for training. */
+  imageSize: number;
+  channels: 1 | 3;
+  resize: 'center-crop' | 'squash' | 'letterbox';
+  /** Header facts of a sample of the source files: their sizes, formats and channel counts. */
+  sourceImages: {
+    sampled: number;
+    width: { min: number; max: number };
+    height: { min: number; max: number };
+    formats: Record<string, number>;
+    /** Files with 1–2 channels (gray) vs 3–4 (colour), by their headers. */
+    grayscale: number;
+    colour: number;
+  };
+  fingerprint: string;
+  loadSeconds: number;
+  cachedImages: number;
+}
+
+export interface ImbalancePreview {
+  classes: string[];
+  /** Per class, in class order. */
+  poolBeforeImbalance: number[];
+  train: number[];
+  val: number[];
+  test: number[];
+  headToTail: number[];
+  /** Largest over smallest training count. */
+  imbalanceRatio: number;
+}
+
+/** One training of an experiment: a loss (with its parameters) and a seed. */
+export interface PlannedRun {
+  index: number;
+  runId: string;
+  lossKey: string;
+  loss: string;
+  seed: number;
+}
+
+export interface RunningExperimentInfo {
+  id: string;
+  name: string | null;
+  startedAt: string;
+  config: ExperimentConfig;
+  runs: (PlannedRun & { status: 'queued' | 'running' | RunResult['status']; lastBatch: BatchProgress | null; epochs: EpochRecord[] })[];
+}
+
+export interface CellImage extends ImageRef {
+  /** Probability the run gave the predicted class. */
+  confidence: number;
+}
+
+export interface AppInfo {
+  mode: 'desktop' | 'served';
+  version: string;
+  platform: string;
+  /** Where experiments are stored. */
+  dataDir: string;
+  /** Served mode's folder-browser root (null on the desktop, which uses native dialogs). */
+  browseRoot: string | null;
+  features: { nativeDialogs: boolean; folderBrowser: boolean; export: boolean };
+}
+
+export interface FolderListing {
+  root: string;
+  path: string;
+  /** null at the root: the browser never goes above it. */
+  parent: string | null;
+  folders: { name: string; path: string }[];
+  /** Whether more folders exist than were listed. */
+  truncated: boolean;
+}
+
+export interface Responses {
+  'losses.list': LossInfo[];
+  'backends.list': Awaited<ReturnType<typeof listBackends>>;
+  'dataset.samplePath': { path: string };
+  'dataset.open': DatasetOverview;
+  'dataset.previewImbalance': ImbalancePreview;
+  'experiment.start': { id: string; runs: PlannedRun[] };
+  'experiment.cancel': { cancelled: boolean };
+  'experiments.list': Awaited<ReturnType<ExperimentStore['list']>>;
+  'experiments.get': ExperimentResults;
+  'experiments.delete': { deleted: boolean };
+  'experiments.cellImages': { total: number; images: CellImage[] };
+  'experiments.export': { path: string };
+  'experiments.running': RunningExperimentInfo[];
+  'app.info': AppInfo;
+  'fs.browse': FolderListing;
+  'dialog.openFolder': { path: string | null };
+  'dialog.saveExport': { path: string | null };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Events: pushed from the main side (IPC 'losslab:event' on the desktop, the /events WebSocket
+// when served). Every experiment event carries the experiment id.
+// ---------------------------------------------------------------------------------------------
+
+type WithId<T> = { id: string } & T;
+
+export interface ApiEvents {
+  /** Scan/decode progress of a 'dataset.open' call. */
+  'dataset.progress': { path: string } & LoadProgress;
+  'experiment.started': WithId<{ config: ExperimentConfig; runs: PlannedRun[] }>;
+  'experiment.datasetProgress': WithId<LoadProgress>;
+  'experiment.datasetLoaded': WithId<Omit<ImbalancePreview, 'imbalanceRatio'>>;
+  'experiment.backend': WithId<{ backend: BackendReport }>;
+  'experiment.runStart': WithId<{ index: number; runId: string }>;
+  /** Throttled per run (about ten a second); the last batch of each epoch always arrives. */
+  'experiment.batch': WithId<{ index: number } & BatchProgress>;
+  'experiment.epoch': WithId<{ index: number; runId: string; record: EpochRecord }>;
+  'experiment.runSettled': WithId<{
+    index: number;
+    runId: string;
+    status: RunResult['status'];
+    error?: string;
+  }>;
+  /** Results are written; fetch them with 'experiments.get'. */
+  'experiment.done': WithId<{ runs: Record<RunResult['status'], number> }>;
+  'experiment.failed': WithId<{ error: SerializedError }>;
+}
+
+export type EventName = keyof ApiEvents;
+export type ApiEvent = { [E in EventName]: { type: E; data: ApiEvents[E] } }[EventName];
+
+/** The API as the renderer sees it: one async function per channel, plus events. */
+export type ApiCalls = { [C in Channel]: (request: Request<C>) => Promise<Responses[C]> };
+
+/** What the main side implements: one function per channel, given an already validated request. */
+export type ApiHandlers = { [C in Channel]: (request: ParsedRequest<C>) => Promise<Responses[C]> };
+
+/** The channel list as a value, for code that wires every channel (IPC handlers, the preload). */
+export const CHANNELS = Object.keys(requestSchemas) as Channel[];
+
+/** IPC channel names on the desktop: one per API channel, plus the event stream. */
+export const IPC_PREFIX = 'losslab:';
+export const IPC_EVENT_CHANNEL = 'losslab:event';

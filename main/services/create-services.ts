@@ -1,0 +1,91 @@
+import type { ApiHandlers, AppInfo } from '../api/contract';
+import { ExperimentStore } from '../store';
+import { softwareVersions } from '../util/versions';
+import { createBrowseService } from './browse-service';
+import { createCatalogueService } from './catalogue-service';
+import { createDatasetService } from './dataset-service';
+import { createExperimentService } from './experiment-service';
+import { createExportService } from './export-service';
+import { FolderAccess } from './folder-access';
+import { createHistoryService } from './history-service';
+import type { Emit, ImageUrl } from './types';
+
+export interface ServicesOptions {
+  /** Where experiments are stored (the ExperimentStore root). */
+  dataDir: string;
+  /** Decoded-pixel cache; undefined turns caching off. */
+  cacheDir: string | undefined;
+  emit: Emit;
+  mode?: AppInfo['mode'];
+  /** Served mode's --root: the folder browser's root and where exports may be written. */
+  browseRoot?: string | null;
+  /** How the renderer reaches an image file in this mode; served mode's /files route by default. */
+  imageUrl?: ImageUrl;
+}
+
+export interface Services {
+  /** One function per API channel, over already validated requests. */
+  handlers: ApiHandlers;
+  /** What the renderer may read and write on disk in this session. */
+  access: FolderAccess;
+  /** Writes an export after a native save dialog approved the target (the desktop's dialog.saveExport). */
+  exportTo: (id: string, format: Parameters<ApiHandlers['experiments.export']>[0]['format'], target: string) => Promise<string>;
+  /** Resolves once an experiment's results are written (or it failed). */
+  settled: (id: string) => Promise<void>;
+  /** Cancels running experiments and waits for them to stop. */
+  shutdown: () => Promise<void>;
+}
+
+/** The served mode's image route; the token travels in a cookie, so <img src> needs nothing else. */
+export function servedImageUrl(absolutePath: string): string {
+  return `/files?path=${encodeURIComponent(absolutePath)}`;
+}
+
+function desktopOnly(what: string): () => Promise<never> {
+  return async () => {
+    throw new Error(`${what} is only available in the desktop app. In served mode, pick folders with the folder browser and export to a path below the server's --root.`);
+  };
+}
+
+/** The composition point: every channel of the contract, implemented over plain data. */
+export function createServices(options: ServicesOptions): Services {
+  const mode = options.mode ?? 'served';
+  const browseRoot = options.browseRoot ?? null;
+  const imageUrl = options.imageUrl ?? servedImageUrl;
+  const access = new FolderAccess(browseRoot);
+  const store = new ExperimentStore(options.dataDir);
+  const catalogue = createCatalogueService();
+  const datasets = createDatasetService({ access, cacheDir: options.cacheDir, emit: options.emit, imageUrl });
+  const experiments = createExperimentService({ access, store, cacheDir: options.cacheDir, emit: options.emit });
+  const history = createHistoryService({ store, access, imageUrl, isRunning: experiments.isRunning });
+  const exports = createExportService({ store, access });
+  const browser = createBrowseService(browseRoot);
+
+  const handlers: ApiHandlers = {
+    'losses.list': catalogue.losses,
+    'backends.list': catalogue.backends,
+    'dataset.samplePath': datasets.samplePath,
+    'dataset.open': datasets.open,
+    'dataset.previewImbalance': datasets.previewImbalance,
+    'experiment.start': experiments.start,
+    'experiment.cancel': experiments.cancel,
+    'experiments.running': experiments.running,
+    'experiments.list': history.list,
+    'experiments.get': history.get,
+    'experiments.delete': history.delete,
+    'experiments.cellImages': history.cellImages,
+    'experiments.export': exports.export,
+    'fs.browse': browser.browse,
+    'app.info': async () => ({
+      mode,
+      version: softwareVersions().losslab ?? '0.0.0',
+      platform: `${process.platform}-${process.arch}`,
+      dataDir: options.dataDir,
+      browseRoot,
+      features: { nativeDialogs: mode === 'desktop', folderBrowser: browseRoot !== null, export: true },
+    }),
+    'dialog.openFolder': desktopOnly('The "Open folder" dialog'),
+    'dialog.saveExport': desktopOnly('The save dialog'),
+  };
+  return { handlers, access, exportTo: exports.exportTo, settled: experiments.settled, shutdown: experiments.shutdown };
+}

@@ -1,0 +1,162 @@
+import type { ParsedRequest, PlannedRun, Responses, RunningExperimentInfo } from '../api/contract';
+import { serializeError } from '../api/errors';
+import type { ExperimentConfig } from '../experiment/config';
+import { experimentId, planRuns, startExperiment, type ExperimentEvents, type RunningExperiment } from '../experiment/run-experiment';
+import { writeExperimentOutput } from '../results/write';
+import type { RunResult } from '../results/types';
+import type { ExperimentStore } from '../store';
+import type { FolderAccess } from './folder-access';
+import { notChosenMessage } from './dataset-service';
+import { apiEvent, type Emit } from './types';
+
+/** Batch events per run at most this often: a small model trains hundreds of batches a second, and a UI needs ~10 updates. */
+const BATCH_EVENT_INTERVAL_MS = 100;
+
+interface Tracked {
+  info: RunningExperimentInfo;
+  handle: RunningExperiment;
+  /** Settles (never rejects) once results are written or the experiment failed. */
+  finished: Promise<void>;
+}
+
+export interface ExperimentServiceOptions {
+  access: FolderAccess;
+  store: Pick<ExperimentStore, 'folder'>;
+  cacheDir: string | undefined;
+  emit: Emit;
+}
+
+function plannedRuns(config: ExperimentConfig): PlannedRun[] {
+  return planRuns(config).map((job) => ({
+    index: job.index,
+    runId: job.runId,
+    lossKey: job.runId.replace(/#seed\d+$/, ''),
+    loss: job.lossId,
+    seed: job.seed,
+  }));
+}
+
+export function createExperimentService({ access, store, cacheDir, emit }: ExperimentServiceOptions) {
+  const running = new Map<string, Tracked>();
+
+  async function requireReadable(folder: string | undefined): Promise<void> {
+    if (folder !== undefined && (await access.openable(folder)) === null) throw new Error(notChosenMessage(folder, access));
+  }
+
+  function eventsFor(id: string, info: RunningExperimentInfo): ExperimentEvents {
+    const runByRunId = new Map(info.runs.map((run) => [run.runId, run]));
+    const lastBatchSent = new Map<string, number>();
+    return {
+      onDatasetProgress: (progress) => emit(apiEvent('experiment.datasetProgress', { id, ...progress })),
+      onDatasetLoaded: (dataset, plan) =>
+        emit(apiEvent('experiment.datasetLoaded', { id, classes: dataset.classes, ...plan.counts, headToTail: plan.headToTail })),
+      onBackend: (backend) => emit(apiEvent('experiment.backend', { id, backend })),
+      onRunStart: (job) => {
+        const run = runByRunId.get(job.runId);
+        if (run) run.status = 'running';
+        emit(apiEvent('experiment.runStart', { id, index: job.index, runId: job.runId }));
+      },
+      onBatch: (progress) => {
+        const run = runByRunId.get(progress.runId);
+        if (!run) return;
+        run.lastBatch = progress;
+        const now = Date.now();
+        const endOfEpoch = progress.batch >= progress.batches;
+        if (!endOfEpoch && now - (lastBatchSent.get(progress.runId) ?? 0) < BATCH_EVENT_INTERVAL_MS) return;
+        lastBatchSent.set(progress.runId, now);
+        emit(apiEvent('experiment.batch', { id, index: run.index, ...progress }));
+      },
+      onEpoch: (runId, record) => {
+        const run = runByRunId.get(runId);
+        if (!run) return;
+        run.epochs.push(record);
+        emit(apiEvent('experiment.epoch', { id, index: run.index, runId, record }));
+      },
+      onRunSettled: (settlement) => {
+        const run = runByRunId.get(settlement.job.runId);
+        if (run) run.status = settlement.status;
+        emit(apiEvent('experiment.runSettled', {
+          id,
+          index: settlement.job.index,
+          runId: settlement.job.runId,
+          status: settlement.status,
+          ...(settlement.status === 'failed' ? { error: settlement.message } : {}),
+        }));
+      },
+    };
+  }
+
+  async function finish(id: string, handle: RunningExperiment): Promise<void> {
+    try {
+      const output = await handle.done;
+      const folder = store.folder(id);
+      try {
+        writeExperimentOutput(output, folder);
+      } catch (error) {
+        throw new Error(`Training finished but its results could not be written to ${folder} (${serializeError(error).message}). Free some disk space or check the folder's permissions, then run the experiment again.`);
+      }
+      const runs: Record<RunResult['status'], number> = { done: 0, failed: 0, cancelled: 0 };
+      for (const run of output.results.runs) runs[run.status]++;
+      emit(apiEvent('experiment.done', { id, runs }));
+    } catch (error) {
+      emit(apiEvent('experiment.failed', { id, error: serializeError(error) }));
+    } finally {
+      running.delete(id);
+    }
+  }
+
+  return {
+    async start({ config }: ParsedRequest<'experiment.start'>): Promise<Responses['experiment.start']> {
+      await requireReadable(config.data);
+      await requireReadable(config.testData);
+      // Planning first validates every loss and its parameters, so a typo fails this call instead of a run later.
+      const runs = plannedRuns(config);
+      const id = experimentId();
+      const info: RunningExperimentInfo = {
+        id,
+        name: config.name ?? null,
+        startedAt: new Date().toISOString(),
+        config,
+        runs: runs.map((run) => ({ ...run, status: 'queued', lastBatch: null, epochs: [] })),
+      };
+      emit(apiEvent('experiment.started', { id, config, runs }));
+      const handle = startExperiment(config, { id, ...(cacheDir !== undefined ? { cacheDir } : {}), events: eventsFor(id, info) });
+      const tracked: Tracked = { info, handle, finished: Promise.resolve() };
+      running.set(id, tracked);
+      tracked.finished = finish(id, handle);
+      return { id, runs };
+    },
+
+    async cancel({ id, runIndex }: ParsedRequest<'experiment.cancel'>): Promise<Responses['experiment.cancel']> {
+      const tracked = running.get(id);
+      if (!tracked) return { cancelled: false };
+      if (runIndex !== undefined && !tracked.info.runs.some((run) => run.index === runIndex)) {
+        throw new Error(`Experiment ${id} has no run ${runIndex}; its runs are numbered 0 to ${tracked.info.runs.length - 1}.`);
+      }
+      tracked.handle.cancel(runIndex);
+      return { cancelled: true };
+    },
+
+    async running(_request: ParsedRequest<'experiments.running'>): Promise<Responses['experiments.running']> {
+      return [...running.values()].map((tracked) => tracked.info);
+    },
+
+    isRunning(id: string): boolean {
+      return running.has(id);
+    },
+
+    /** Resolves once the experiment's results are written (or it failed); immediately for unknown ids. */
+    async settled(id: string): Promise<void> {
+      await running.get(id)?.finished;
+    },
+
+    /** Cancels every experiment and waits for them to wind down (app quit, server close). */
+    async shutdown(): Promise<void> {
+      const all = [...running.values()];
+      for (const tracked of all) tracked.handle.cancel();
+      await Promise.all(all.map((tracked) => tracked.finished));
+    },
+  };
+}
+
+export type ExperimentService = ReturnType<typeof createExperimentService>;
