@@ -43,6 +43,9 @@ export interface LossValuesResult {
   totalEpochs: number;
 }
 
+/** −0 (e.g. the negated zero loss of an anchor without positives) prints as 0 anyway; make it 0. */
+const noNegZero = (v: number): number => v + 0;
+
 function checkInteger(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min} (got ${value}).`);
 }
@@ -87,9 +90,9 @@ export function computeLossValues(input: LossValuesInput): LossValuesResult {
   const x = tf.tensor2d(output, [rows, width], 'float32');
   const y = tf.tensor1d(labels, 'int32');
   try {
-    const mean = tf.tidy(() => fn(x, y, step).dataSync()[0]!);
-    const gradient = tf.tidy(() => tf.grad((o: tf.Tensor) => fn(o as tf.Tensor2D, y, step))(x).arraySync() as number[][]);
-    const perSample = fn.perSample ? tf.tidy(() => Array.from(fn.perSample!(x, y, step).dataSync())) : null;
+    const mean = noNegZero(tf.tidy(() => fn(x, y, step).dataSync()[0]!));
+    const gradient = tf.tidy(() => (tf.grad((o: tf.Tensor) => fn(o as tf.Tensor2D, y, step))(x).arraySync() as number[][]).map((r) => r.map(noNegZero)));
+    const perSample = fn.perSample ? tf.tidy(() => Array.from(fn.perSample!(x, y, step).dataSync(), noNegZero)) : null;
     return {
       loss: def.id,
       kind: def.kind,

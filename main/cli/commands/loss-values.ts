@@ -53,6 +53,9 @@ export function registerLossValuesCommand(program: Command, write: (text: string
       const output = parseNumberTable(readText(flags.logits, 'logits'), flags.logits);
       const labels = parseNumberList(readText(flags.labels, 'labels'), flags.labels);
       const classCounts = flags.classCounts ? parseNumberList(readText(flags.classCounts, 'class counts'), flags.classCounts) : undefined;
+      // Production mode only silences tfjs's console banner ("install tfjs-node"), which would
+      // otherwise land on stderr of a command whose whole point is clean machine-readable output.
+      tf.enableProdMode();
       await tf.setBackend('cpu');
       const result = computeLossValues({
         lossId: flags.loss,
