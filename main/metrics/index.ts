@@ -24,3 +24,5 @@ export { negativeLogLikelihood, brierScore, dtypeEpsilon } from './probabilistic
 export { shotGroupOf, shotGroupAccuracy, type ShotGroup } from './shot-groups';
 export { argmaxRows, maxRows } from './predictions';
 export { checkLabelsAndProbs, maxRowSumDeviation, type ProbMatrix } from './input';
+export { parseCsv, parseLabelsFile, parseProbsFile, parseClassList, parseCountList, resolveMetricsInput, type ResolvedInput } from './files';
+export { formatMetricsText, formatMetricsJson, type MetricsReport } from './format';
