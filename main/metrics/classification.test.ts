@@ -176,6 +176,9 @@ describe('computeMetrics by hand', () => {
       /sample 0, class 0 is 2.5.*logits/,
     );
     assert.throws(() => computeMetrics({ labels: [0], probs: Float64Array.from([NaN, 1]), classNames: names }), /NaN/);
+    assert.throws(() => computeMetrics({ labels: [0], probs: Float64Array.from([1.01, 0]), classNames: names }), /1.01/);
+    // Float32 rounding just above 1 is tolerated.
+    assert.equal(computeMetrics({ labels: [0], probs: Float32Array.from([1.0000001, 0]), classNames: names }).accuracy, 1);
     assert.throws(
       () => computeMetrics({ labels: [0], probs: Float64Array.from([1, 0]), classNames: names, trainCounts: [1] }),
       /1 training counts for 2 classes/,

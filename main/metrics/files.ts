@@ -4,7 +4,7 @@
  * file and line, since the CLI prints the message as is.
  */
 
-import { maxRowSumDeviation } from './input';
+import { isProbability, maxRowSumDeviation } from './input';
 
 /** Minimal RFC 4180 reader: quoted fields, doubled quotes, CRLF, a leading BOM. */
 export function parseCsv(text: string, delimiter = ','): string[][] {
@@ -274,7 +274,7 @@ export function resolveMetricsInput(raw: {
   raw.probs.rows.forEach((r, i) => probs.set(r, i * width));
   for (let i = 0; i < probs.length; i++) {
     const p = probs[i] as number;
-    if (!(p >= 0 && p <= 1)) {
+    if (!isProbability(p)) {
       throw new Error(
         `${probsFile} row ${Math.floor(i / width) + 1}, column ${(i % width) + 1} is ${p}; expected probabilities in [0, 1] (apply a softmax to logits first)`,
       );

@@ -5,6 +5,16 @@
 
 export type ProbMatrix = Float32Array | Float64Array;
 
+/**
+ * How far outside [0, 1] a probability may stray and still be accepted: exp(log_softmax) in
+ * float32 can give 1.0000001. Such values are used as given (NLL clips them anyway).
+ */
+export const PROBABILITY_SLACK = 1e-6;
+
+export function isProbability(p: number): boolean {
+  return p >= -PROBABILITY_SLACK && p <= 1 + PROBABILITY_SLACK;
+}
+
 /** Throws unless labels are integers in [0, numClasses) and probs is labels.length × numClasses. */
 export function checkLabelsAndProbs(labels: ArrayLike<number>, probs: ProbMatrix, numClasses: number): void {
   checkLabels(labels, numClasses);
@@ -17,7 +27,7 @@ export function checkLabelsAndProbs(labels: ArrayLike<number>, probs: ProbMatrix
   for (let i = 0; i < probs.length; i++) {
     const p = probs[i] as number;
     // Also rejects NaN. Values outside [0, 1] usually mean logits were passed by mistake.
-    if (!(p >= 0 && p <= 1)) {
+    if (!isProbability(p)) {
       const row = Math.floor(i / numClasses);
       const col = i % numClasses;
       throw new RangeError(
