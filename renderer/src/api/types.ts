@@ -1,0 +1,32 @@
+import type { ApiCalls, ApiEvent, Channel, Request, Responses } from '../../../main/api/contract';
+
+export type { ApiCalls, ApiEvent, Channel, Request, Responses };
+
+export type Unsubscribe = () => void;
+
+/** Whether the event stream is live; served mode can lose its socket and reconnect. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/**
+ * How the renderer reaches the main side. Two implementations: IPC through the Electron
+ * preload, and HTTP + WebSocket in served mode. Everything above this layer is mode-blind.
+ */
+export interface Transport {
+  readonly mode: 'desktop' | 'served';
+  call<C extends Channel>(channel: C, request: Request<C>): Promise<Responses[C]>;
+  subscribe(listener: (event: ApiEvent) => void): Unsubscribe;
+  /** The absolute path of a dropped file or folder; null where the platform cannot tell (served mode). */
+  pathForFile(file: File): string | null;
+  onConnectionChange(listener: (state: ConnectionState) => void): Unsubscribe;
+}
+
+/** The API the screens use: the contract's calls plus the event stream. */
+export interface LossLabClient {
+  readonly mode: 'desktop' | 'served';
+  readonly api: ApiCalls;
+  onEvent(listener: (event: ApiEvent) => void): Unsubscribe;
+  /** Only the events of one type, with their payload typed. */
+  on<E extends ApiEvent['type']>(type: E, listener: (data: Extract<ApiEvent, { type: E }>['data']) => void): Unsubscribe;
+  pathForFile(file: File): string | null;
+  onConnectionChange(listener: (state: ConnectionState) => void): Unsubscribe;
+}

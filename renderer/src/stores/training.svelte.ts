@@ -1,0 +1,246 @@
+import type { ApiEvents, ImbalancePreview, PlannedRun, RunningExperimentInfo } from '../../../main/api/contract';
+import type { ExperimentConfigInput } from '../../../main/experiment/config';
+import type { BackendReport } from '../../../main/engine/worker-protocol';
+import type { LoadProgress } from '../../../main/dataset/types';
+import type { LossLabClient } from '../api';
+import { describeError, type ShownError } from '../lib/error-advice';
+import { appendDecimated } from '../lib/series';
+
+export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+
+/** One training (loss × seed) as the Training screen shows it, updated from events. */
+export class RunRow {
+  status = $state<RunStatus>('queued');
+  stage = $state<'train' | 'probe'>('train');
+  epoch = $state(0);
+  epochs = $state(0);
+  batch = $state(0);
+  batches = $state(0);
+  imagesPerSecond = $state(0);
+  etaSeconds = $state<number | null>(null);
+  /** Batch losses, decimated to a fixed length (raw array: replaced, never mutated, for cheap updates). */
+  lossSeries = $state.raw<number[]>([]);
+  /** Validation balanced accuracy after each epoch. */
+  valSeries = $state.raw<number[]>([]);
+  error = $state<string | null>(null);
+  cancelRequested = $state(false);
+
+  constructor(
+    readonly index: number,
+    readonly runId: string,
+    readonly lossKey: string,
+    readonly loss: string,
+    readonly seed: number,
+  ) {}
+
+  /** Fraction of this run's current stage that is done. */
+  get fraction(): number {
+    if (this.status === 'done') return 1;
+    if (this.epochs <= 0 || this.batches <= 0) return 0;
+    return Math.min(1, (this.epoch + this.batch / this.batches) / this.epochs);
+  }
+
+  get active(): boolean {
+    return this.status === 'queued' || this.status === 'running';
+  }
+}
+
+export type ExperimentPhase = 'idle' | 'starting' | 'loading-data' | 'training' | 'done' | 'failed';
+
+/**
+ * The experiment being trained. Events from the main side drive it; calls only start and
+ * cancel. Events for other experiments (another browser tab in served mode) are ignored.
+ */
+export class TrainingState {
+  experimentId = $state<string | null>(null);
+  name = $state<string | null>(null);
+  phase = $state<ExperimentPhase>('idle');
+  runs = $state<RunRow[]>([]);
+  datasetProgress = $state<LoadProgress | null>(null);
+  split = $state<Omit<ImbalancePreview, 'imbalanceRatio'> | null>(null);
+  backend = $state<BackendReport | null>(null);
+  error = $state<ShownError | null>(null);
+  startedAt = $state<number | null>(null);
+  /** Called once results are written, so the app can load and show them. */
+  onFinished: ((id: string) => void) | null = null;
+
+  constructor(private readonly client: LossLabClient) {
+    client.onEvent((event) => this.handle(event));
+  }
+
+  get runsDone(): number {
+    return this.runs.filter((r) => !r.active).length;
+  }
+
+  get overallFraction(): number {
+    if (this.runs.length === 0) return 0;
+    return this.runs.reduce((sum, r) => sum + (r.active ? r.fraction : 1), 0) / this.runs.length;
+  }
+
+  get busy(): boolean {
+    return this.phase === 'starting' || this.phase === 'loading-data' || this.phase === 'training';
+  }
+
+  async start(config: ExperimentConfigInput): Promise<boolean> {
+    this.reset();
+    this.phase = 'starting';
+    this.name = config.name ?? null;
+    try {
+      const { id, runs } = await this.client.api['experiment.start']({ config });
+      // 'experiment.started' may have arrived before this answer; either sets the same rows.
+      if (this.experimentId !== id) this.adopt(id, runs);
+      return true;
+    } catch (error) {
+      this.phase = 'failed';
+      this.error = describeError(error, 'Could not start the experiment', 'Fix the setting the message names on the Experiment screen, then start again.');
+      return false;
+    }
+  }
+
+  /** Continues an interrupted experiment from the store: finished runs are kept, the rest go on from their last epoch. */
+  async resumeStored(id: string, name: string | null): Promise<boolean> {
+    this.reset();
+    this.phase = 'starting';
+    this.name = name;
+    try {
+      const answer = await this.client.api['experiment.resume']({ id });
+      if (this.experimentId !== answer.id) this.adopt(answer.id, answer.runs);
+      return true;
+    } catch (error) {
+      this.phase = 'failed';
+      this.error = describeError(error, 'Could not resume the experiment', 'Check that its dataset folder still exists where it was; otherwise start a new experiment.');
+      return false;
+    }
+  }
+
+  /** Picks up an experiment that was already training (after a reload of the page). */
+  resume(info: RunningExperimentInfo): void {
+    this.reset();
+    this.adopt(info.id, info.runs);
+    this.name = info.name;
+    this.startedAt = Date.parse(info.startedAt) || Date.now();
+    for (const planned of info.runs) {
+      const row = this.runs[planned.index];
+      if (!row) continue;
+      row.status = planned.status;
+      if (planned.lastBatch) this.applyBatch(row, planned.lastBatch);
+      for (const record of planned.epochs) if (record.valBalancedAccuracy !== null) row.valSeries = [...row.valSeries, record.valBalancedAccuracy];
+    }
+    this.phase = this.runs.some((r) => r.status === 'running' || r.status === 'done') ? 'training' : 'loading-data';
+  }
+
+  async cancel(runIndex?: number): Promise<void> {
+    const id = this.experimentId;
+    if (!id) return;
+    const targets = runIndex === undefined ? this.runs.filter((r) => r.active) : this.runs.filter((r) => r.index === runIndex);
+    for (const row of targets) row.cancelRequested = true;
+    try {
+      await this.client.api['experiment.cancel'](runIndex === undefined ? { id } : { id, runIndex });
+    } catch (error) {
+      for (const row of targets) row.cancelRequested = false;
+      this.error = describeError(error, 'Could not cancel', 'Try again; if training continues regardless, restart LossLab — finished runs are kept.');
+    }
+  }
+
+  private reset(): void {
+    this.experimentId = null;
+    this.runs = [];
+    this.datasetProgress = null;
+    this.split = null;
+    this.backend = null;
+    this.error = null;
+    this.startedAt = null;
+  }
+
+  private adopt(id: string, runs: PlannedRun[]): void {
+    this.experimentId = id;
+    this.startedAt = Date.now();
+    this.runs = runs.map((r) => new RunRow(r.index, r.runId, r.lossKey, r.loss, r.seed));
+    if (this.phase === 'starting' || this.phase === 'idle') this.phase = 'loading-data';
+  }
+
+  private applyBatch(row: RunRow, progress: ApiEvents['experiment.batch'] | NonNullable<RunningExperimentInfo['runs'][number]['lastBatch']>): void {
+    row.stage = progress.stage;
+    row.epoch = progress.epoch;
+    row.epochs = progress.epochs;
+    row.batch = progress.batch;
+    row.batches = progress.batches;
+    row.imagesPerSecond = progress.imagesPerSecond;
+    row.etaSeconds = progress.etaSeconds;
+  }
+
+  handle(event: { type: string; data: unknown }): void {
+    const data = event.data as { id?: string };
+    if (event.type === 'experiment.started') {
+      const started = event.data as ApiEvents['experiment.started'];
+      // Adopt only the experiment this window is starting; other tabs' experiments are theirs.
+      if (this.phase === 'starting' && this.experimentId === null) this.adopt(started.id, started.runs);
+      return;
+    }
+    if (!event.type.startsWith('experiment.') || !data?.id || data.id !== this.experimentId) return;
+    switch (event.type) {
+      case 'experiment.datasetProgress': {
+        const p = event.data as ApiEvents['experiment.datasetProgress'];
+        this.datasetProgress = { phase: p.phase, done: p.done, total: p.total, cached: p.cached };
+        break;
+      }
+      case 'experiment.datasetLoaded': {
+        const { id: _id, ...split } = event.data as ApiEvents['experiment.datasetLoaded'];
+        this.split = split;
+        this.phase = 'training';
+        break;
+      }
+      case 'experiment.backend':
+        this.backend = (event.data as ApiEvents['experiment.backend']).backend;
+        break;
+      case 'experiment.runStart': {
+        const row = this.runs[(event.data as ApiEvents['experiment.runStart']).index];
+        if (row) row.status = 'running';
+        this.phase = 'training';
+        break;
+      }
+      case 'experiment.batch': {
+        const batch = event.data as ApiEvents['experiment.batch'];
+        const row = this.runs[batch.index];
+        if (!row) break;
+        if (row.status === 'queued') row.status = 'running';
+        this.applyBatch(row, batch);
+        if (Number.isFinite(batch.loss)) row.lossSeries = appendDecimated(row.lossSeries, batch.loss);
+        this.phase = 'training';
+        break;
+      }
+      case 'experiment.epoch': {
+        const epoch = event.data as ApiEvents['experiment.epoch'];
+        const row = this.runs[epoch.index];
+        if (row && epoch.record.valBalancedAccuracy !== null) row.valSeries = [...row.valSeries, epoch.record.valBalancedAccuracy];
+        break;
+      }
+      case 'experiment.runSettled': {
+        const settled = event.data as ApiEvents['experiment.runSettled'];
+        const row = this.runs[settled.index];
+        if (!row) break;
+        row.status = settled.status;
+        row.error = settled.error ?? null;
+        row.etaSeconds = null;
+        break;
+      }
+      case 'experiment.done': {
+        this.phase = 'done';
+        for (const row of this.runs) if (row.active) row.status = 'cancelled';
+        const id = this.experimentId;
+        if (id) this.onFinished?.(id);
+        break;
+      }
+      case 'experiment.failed': {
+        const failed = event.data as ApiEvents['experiment.failed'];
+        this.phase = 'failed';
+        this.error = describeError(
+          Object.assign(new Error(failed.error.message), { name: failed.error.name }),
+          'The experiment stopped',
+          'Check the dataset and settings named in the message, then start it again from the Experiment screen.',
+        );
+        break;
+      }
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import type { ApiEvent, Channel, Request, Responses } from '../api/types';
+import { createClient } from '../api/client';
+import type { ConnectionState, LossLabClient, Transport } from '../api/types';
+
+type Handlers = { [C in Channel]?: (request: Request<C>) => Responses[C] | Promise<Responses[C]> };
+
+/**
+ * A transport for tests: answers from the given handlers, records every call, and lets a
+ * test push events as the main side would. Lives under src/test and is never bundled.
+ */
+export class FakeTransport implements Transport {
+  readonly mode: 'desktop' | 'served';
+  readonly calls: { channel: Channel; request: unknown }[] = [];
+  private readonly listeners = new Set<(event: ApiEvent) => void>();
+
+  constructor(
+    private readonly handlers: Handlers,
+    mode: 'desktop' | 'served' = 'served',
+  ) {
+    this.mode = mode;
+  }
+
+  async call<C extends Channel>(channel: C, request: Request<C>): Promise<Responses[C]> {
+    this.calls.push({ channel, request });
+    const handler = this.handlers[channel] as ((r: Request<C>) => Responses[C] | Promise<Responses[C]>) | undefined;
+    if (!handler) throw new Error(`No fake handler for ${channel}`);
+    return handler(request);
+  }
+
+  subscribe(listener: (event: ApiEvent) => void) {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: ApiEvent): void {
+    for (const listener of [...this.listeners]) listener(event);
+  }
+
+  pathForFile(): string | null {
+    return null;
+  }
+
+  onConnectionChange(listener: (state: ConnectionState) => void) {
+    listener('open');
+    return () => {};
+  }
+}
+
+export function fakeClient(handlers: Handlers = {}, mode: 'desktop' | 'served' = 'served'): { client: LossLabClient; transport: FakeTransport } {
+  const transport = new FakeTransport(handlers, mode);
+  return { client: createClient(transport), transport };
+}
