@@ -1,0 +1,83 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+/**
+ * The reference CNN of shared/ENVIRONMENT.md, used to compare TensorFlow.js engines:
+ * 32x32x3 input, conv32-pool-conv64-pool-conv128-GAP-dense10 (3x3 'same' convolutions,
+ * each followed by batch norm and ReLU, 2x2 max-pools), trained with Adam on batches of 64.
+ * Forward cost: 20.6 MFLOP per image.
+ *
+ * It mirrors the product network's block structure (conv without bias, BN, ReLU, pool) so
+ * that its kernel mix is the one real training runs, but is kept separate so that the
+ * benchmark stays comparable while the product model evolves.
+ */
+export const REFERENCE = {
+  imageSize: 32,
+  channels: 3,
+  classes: 10,
+  trainBatch: 64,
+  inferenceBatch: 256,
+  filters: [32, 64, 128],
+} as const;
+
+export function buildReferenceCnn(seed = 1): tfl.Sequential {
+  const model = tfl.sequential({ name: 'reference_cnn' });
+  REFERENCE.filters.forEach((filters, block) => {
+    model.add(
+      tfl.layers.conv2d({
+        ...(block === 0 ? { inputShape: [REFERENCE.imageSize, REFERENCE.imageSize, REFERENCE.channels] } : {}),
+        filters,
+        kernelSize: 3,
+        padding: 'same',
+        useBias: false,
+        kernelInitializer: tfl.initializers.heNormal({ seed: seed + block }),
+      }),
+    );
+    model.add(tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
+    model.add(tfl.layers.reLU());
+    if (block < REFERENCE.filters.length - 1) model.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
+  });
+  model.add(tfl.layers.globalAveragePooling2d({}));
+  model.add(tfl.layers.dense({ units: REFERENCE.classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 10 }) }));
+  return model;
+}
+
+/** A fixed synthetic batch: the benchmark measures arithmetic, not data loading. */
+export function syntheticBatch(batch: number, seed = 7): { images: tf.Tensor4D; labels: tf.Tensor2D } {
+  return tf.tidy(() => {
+    const images = tf.randomUniform([batch, REFERENCE.imageSize, REFERENCE.imageSize, REFERENCE.channels], 0, 1, 'float32', seed) as tf.Tensor4D;
+    const classes = tf.randomUniform([batch], 0, REFERENCE.classes, 'int32', seed + 1);
+    const labels = tf.cast(tf.oneHot(classes as tf.Tensor1D, REFERENCE.classes), 'float32') as tf.Tensor2D;
+    return { images, labels };
+  });
+}
+
+/**
+ * One training step the way LossLab trains: forward in training mode (batch statistics),
+ * softmax cross-entropy, gradients of every trainable weight, an Adam update.
+ */
+export function makeTrainStep(model: tfl.Sequential, learningRate = 1e-3): (images: tf.Tensor4D, labels: tf.Tensor2D) => number {
+  const optimizer = tf.train.adam(learningRate);
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  return (images, labels) => {
+    const loss = optimizer.minimize(
+      () => {
+        const logits = model.apply(images, { training: true }) as tf.Tensor2D;
+        return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+      },
+      true,
+      vars,
+    );
+    if (loss === null) throw new Error('optimizer.minimize returned no loss');
+    const value = loss.dataSync()[0];
+    loss.dispose();
+    return value;
+  };
+}
+
+export function predictBatch(model: tfl.Sequential, images: tf.Tensor4D): void {
+  tf.tidy(() => {
+    const logits = model.apply(images, { training: false }) as tf.Tensor;
+    logits.dataSync();
+  });
+}

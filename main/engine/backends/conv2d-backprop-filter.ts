@@ -1,0 +1,159 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { asWasmBackend, WasmKernelCalls } from './wasm-kernel-calls';
+
+/**
+ * Conv2DBackpropFilter for the wasm backend (tfjs-backend-wasm 4.22 has none, so a CNN
+ * cannot train on it at all).
+ *
+ * The filter gradient is itself a convolution:
+ *   dW[kh,kw,ci,co] = sum over (b,oh,ow) of x[b, oh*s+kh-pt, ow*s+kw-pl, ci] * dy[b,oh,ow,co]
+ * Read x as a batch of `ci` images with `b` channels ([ci,H,W,b]) and dy as a filter of
+ * spatial size OHxOW mapping `b` channels to `co` ([OH,OW,b,co]); the forward stride then
+ * becomes the dilation of that filter. Its output [ci,KH,KW,co] is dW with the first axis
+ * moved. All the arithmetic thus runs in wasm's XNNPACK Conv2D, the backend's fastest kernel.
+ */
+export function conv2dBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
+  const backend = asWasmBackend(args.backend);
+  const { x, dy } = args.inputs as unknown as tf.Conv2DBackpropFilterInputs & { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    tf.backend_util.convertConv2DDataFormat(attrs.dataFormat),
+  );
+  checkDyShape(dy.shape, info.outShape);
+
+  const { top: pt, left: pl } = info.padInfo;
+  const fast =
+    info.dataFormat === 'channelsLast' && x.dtype === 'float32' && dy.dtype === 'float32' && pt >= 0 && pl >= 0 &&
+    info.outHeight > 0 && info.outWidth > 0;
+  if (!fast) return viaLoops(backend, x, dy, info);
+  return process.env.LOSSLAB_DW === 'conv' ? viaConv(backend, x, dy, info) : viaMatMul(backend, x, dy, info);
+}
+
+/**
+ * dW as one matrix product: [kh*kw*ci, n*oh*ow] patches (built here, already transposed)
+ * times dy seen as [n*oh*ow, co]. The product runs in XNNPACK's fully-connected kernel,
+ * which packs dy itself efficiently; the result is dW in its [kh,kw,ci,co] layout.
+ */
+function viaMatMul(backend: BackendWasm, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
+  const { top: pt, left: pl } = info.padInfo;
+  const pixels = n * oh * ow;
+  const k = new WasmKernelCalls(backend);
+  try {
+    const patches = k.own(backend.makeOutput([1, kh * kw * ci, pixels], 'float32'));
+    const dst = backend.typedArrayFromHeap(patches) as Float32Array;
+    const src = backend.typedArrayFromHeap(x) as Float32Array;
+    let o = 0;
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        // Output columns whose input column lies inside the image, for this tap.
+        const s0 = Math.min(ow, Math.max(0, Math.ceil((pl - j) / sw)));
+        const s1 = Math.max(s0, Math.min(ow, Math.floor((w - 1 + pl - j) / sw) + 1));
+        for (let c = 0; c < ci; c++) {
+          for (let b = 0; b < n; b++) {
+            for (let r = 0; r < oh; r++) {
+              const xr = r * sh + i - pt;
+              if (xr < 0 || xr >= h) {
+                dst.fill(0, o, o + ow);
+                o += ow;
+                continue;
+              }
+              const row = (b * h + xr) * w * ci + c;
+              for (let s = 0; s < s0; s++) dst[o + s] = 0;
+              const step = sw * ci;
+              let at = row + (s0 * sw + j - pl) * ci;
+              for (let s = s0; s < s1; s++, at += step) dst[o + s] = src[at];
+              for (let s = s1; s < ow; s++) dst[o + s] = 0;
+              o += ow;
+            }
+          }
+        }
+      }
+    }
+    const dy3 = k.reshape(dy, [1, pixels, co]);
+    const prod = k.run('BatchMatMul', { a: patches, b: dy3 }, { transposeA: false, transposeB: false });
+    return k.keep(k.reshape(prod, [kh, kw, ci, co]));
+  } finally {
+    k.dispose();
+  }
+}
+
+function viaConv(backend: BackendWasm, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
+  const { top: pt, left: pl } = info.padInfo;
+  // Rows the forward pass read run from -pt to -pt + (oh-1)*sh + kh - 1. Pad the bottom up
+  // to that; if the forward pass ignored trailing rows instead, the conv yields extra
+  // output rows, which are cut off below.
+  const pb = (oh - 1) * sh + kh - pt - h;
+  const pr = (ow - 1) * sw + kw - pl - w;
+
+  const k = new WasmKernelCalls(backend);
+  try {
+    const xT = k.transpose(x, [3, 1, 2, 0]); // [ci, H, W, n]
+    const dyT = k.transpose(dy, [1, 2, 0, 3]); // [oh, ow, n, co]
+    const conv = k.conv2d(xT, dyT, { top: pt, bottom: Math.max(0, pb), left: pl, right: Math.max(0, pr) }, [sh, sw]);
+    const cut = k.sliceIfNeeded(conv, [ci, kh, kw, co]);
+    return k.keep(k.transpose(cut, [1, 2, 0, 3])); // [kh, kw, ci, co]
+  } finally {
+    k.dispose();
+  }
+}
+
+/**
+ * Plain loops over the wasm heap: slow, but correct for the layouts and paddings the
+ * conv formulation does not cover (NCHW, negative explicit padding).
+ */
+function viaLoops(backend: BackendWasm, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
+  const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
+  const { top: pt, left: pl } = info.padInfo;
+  const last = info.dataFormat === 'channelsLast';
+  // Element strides (batch, row, col, channel) of x and dy in their layout.
+  const xs = last ? [h * w * ci, w * ci, ci, 1] : [ci * h * w, w, 1, h * w];
+  const ys = last ? [oh * ow * co, ow * co, co, 1] : [co * oh * ow, ow, 1, oh * ow];
+
+  const out = backend.makeOutput([kh, kw, ci, co], 'float32');
+  const dw = backend.typedArrayFromHeap(out) as Float32Array;
+  dw.fill(0);
+  // Views are taken after the last allocation: a heap growth would detach them.
+  const xv = backend.typedArrayFromHeap(x) as Float32Array;
+  const yv = backend.typedArrayFromHeap(dy) as Float32Array;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < oh; r++) {
+      for (let c = 0; c < ow; c++) {
+        const yBase = b * ys[0] + r * ys[1] + c * ys[2];
+        for (let i = 0; i < kh; i++) {
+          const xr = r * sh + i - pt;
+          if (xr < 0 || xr >= h) continue;
+          for (let j = 0; j < kw; j++) {
+            const xc = c * sw + j - pl;
+            if (xc < 0 || xc >= w) continue;
+            const xBase = b * xs[0] + xr * xs[1] + xc * xs[2];
+            for (let p = 0; p < ci; p++) {
+              const xval = xv[xBase + p * xs[3]];
+              const wBase = ((i * kw + j) * ci + p) * co;
+              for (let q = 0; q < co; q++) dw[wBase + q] += xval * yv[yBase + q * ys[3]];
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function checkDyShape(actual: number[], expected: number[]): void {
+  if (actual.length !== 4 || actual.some((d, i) => d !== expected[i])) {
+    throw new Error(`Conv2DBackpropFilter: dy has shape [${actual}] but the convolution's output shape is [${expected}]`);
+  }
+}

@@ -1,0 +1,63 @@
+import * as tf from '@tensorflow/tfjs-core';
+// Loaded first so that wasm's own kernels are in the registry before ours replace some.
+import '@tensorflow/tfjs-backend-wasm';
+import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter';
+import { makeConv2dBackpropInputWasm } from './conv2d-backprop-input';
+import { maxPoolGradWasm } from './max-pool-grad';
+import { makeBlockReduction } from './reduce-over-block';
+import { makeTile } from './tile';
+
+/**
+ * Makes the tfjs wasm backend (4.22) able to train CNNs:
+ * - Conv2DBackpropFilter: missing on wasm (training fails with "not registered").
+ * - Conv2DBackpropInput: the stock kernel is a slow scalar loop.
+ * - MaxPoolGrad: the stock kernel drops the gradient of windows holding only values
+ *   below ~1e-38 (e.g. negative ones) and breaks ties differently from cpu.
+ * - Tile, and Sum/Mean over non-trailing axes: correct but pathologically slow, and batch
+ *   norm's gradient is made of them (together ~60% of a training step before this).
+ * They are rebuilt from the backend's own fast kernels (XNNPACK convolution and matrix
+ * product) and direct loops over the wasm heap; configurations they do not cover go to the
+ * stock kernel (or, for the filter gradient, which has none, to a plain loop).
+ */
+export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean'] as const;
+
+// Tags our kernel functions so that a second copy of this module (e.g. loaded from another
+// path) still recognises them and registration stays idempotent across copies.
+const MARK = Symbol.for('losslab.wasmTrainingKernel');
+
+type Marked = tf.KernelFunc & { [MARK]?: true };
+
+function mark(fn: tf.KernelFunc): tf.KernelFunc {
+  (fn as Marked)[MARK] = true;
+  return fn;
+}
+
+function isOurs(config: tf.KernelConfig | undefined): boolean {
+  return config !== undefined && (config.kernelFunc as Marked)[MARK] === true;
+}
+
+function install(kernelName: string, make: (stock: tf.KernelConfig | undefined) => tf.KernelFunc): void {
+  const stock = tf.getKernel(kernelName, 'wasm');
+  if (isOurs(stock)) return;
+  // Unregister first: registerKernel would otherwise log an "already registered" warning.
+  if (stock !== undefined) tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: mark(make(stock)) });
+}
+
+/**
+ * Registers the training kernels for the 'wasm' backend. Safe to call any number of times,
+ * before or after the backend is initialised (kernels are looked up at every call).
+ */
+export function registerWasmTrainingKernels(): void {
+  install('Conv2DBackpropFilter', () => conv2dBackpropFilterWasm as unknown as tf.KernelFunc);
+  install('Conv2DBackpropInput', (stock) => makeConv2dBackpropInputWasm(stock));
+  install('MaxPoolGrad', () => maxPoolGradWasm as unknown as tf.KernelFunc);
+  install('Tile', (stock) => makeTile(stock));
+  install('Sum', (stock) => makeBlockReduction('Sum', stock));
+  install('Mean', (stock) => makeBlockReduction('Mean', stock));
+}
+
+/** True when every training kernel of this module is the one registered for 'wasm'. */
+export function wasmTrainingKernelsRegistered(): boolean {
+  return WASM_TRAINING_KERNELS.every((name) => isOurs(tf.getKernel(name, 'wasm')));
+}
