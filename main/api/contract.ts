@@ -6,7 +6,7 @@ import type { listBackends } from '../engine/backends/select-backend';
 import { experimentConfigSchema, type ExperimentConfig } from '../experiment/config';
 import type { LossDefinition } from '../losses/types';
 import type { ExperimentResults, RunResult } from '../results/types';
-import type { ExperimentStore } from '../store';
+import type { ExperimentListing } from '../store/experiment-store';
 
 /**
  * The one API contract between the app's user interface and the main-side services. The
@@ -44,6 +44,8 @@ export const requestSchemas = {
   /** Starts an experiment; progress arrives as 'experiment.*' events. */
   'experiment.start': z.object({ config: experimentConfigSchema }),
   'experiment.cancel': z.object({ id: experimentId, runIndex: z.number().int().min(0).optional() }),
+  /** Continues an interrupted experiment of the store: finished runs are kept, the others go on from their last epoch. */
+  'experiment.resume': z.object({ id: experimentId }),
   /** Experiments in the store, newest first. */
   'experiments.list': z.object({}),
   /** results.json of a finished experiment. */
@@ -91,8 +93,10 @@ export class ApiValidationError extends Error {
 
 /** Validates a request for a channel; unknown channels and malformed arguments are refused with a message. */
 export function parseRequest<C extends Channel>(channel: string, payload: unknown): ParsedRequest<C> {
-  if (!Object.prototype.hasOwnProperty.call(requestSchemas, channel)) {
-    throw new ApiValidationError(channel, `Unknown API call "${channel}"`);
+  if (typeof channel !== 'string' || !Object.prototype.hasOwnProperty.call(requestSchemas, channel)) {
+    // The name is echoed only when it is a string: anything else could even fail to convert to one.
+    const shown = typeof channel === 'string' ? channel.slice(0, 100) : `(a ${typeof channel})`;
+    throw new ApiValidationError(shown, `Unknown API call "${shown}"`);
   }
   const schema = requestSchemas[channel as C];
   const parsed = schema.safeParse(payload ?? {});
@@ -150,10 +154,11 @@ export interface DatasetOverview {
     width: { min: number; max: number };
     height: { min: number; max: number };
     formats: Record<string, number>;
-    /** Files with 1–2 channels (gray) vs 3–4 (colour), by their headers. */
-    grayscale: number;
-    colour: number;
+    /** Files per channel count in their headers ("1" gray, "2" gray + alpha, "3" colour, "4" colour + alpha); a gray picture saved as RGB counts as 3. */
+    channels: Record<string, number>;
   };
+  /** Whether every decoded image turned out gray (colour mode auto); null when the colour mode was forced. */
+  allGray: boolean | null;
   fingerprint: string;
   loadSeconds: number;
   cachedImages: number;
@@ -222,7 +227,8 @@ export interface Responses {
   'dataset.previewImbalance': ImbalancePreview;
   'experiment.start': { id: string; runs: PlannedRun[] };
   'experiment.cancel': { cancelled: boolean };
-  'experiments.list': Awaited<ReturnType<ExperimentStore['list']>>;
+  'experiment.resume': { id: string; runs: PlannedRun[] };
+  'experiments.list': ExperimentListing[];
   'experiments.get': ExperimentResults;
   'experiments.delete': { deleted: boolean };
   'experiments.cellImages': { total: number; images: CellImage[] };
@@ -244,7 +250,8 @@ type WithId<T> = { id: string } & T;
 export interface ApiEvents {
   /** Scan/decode progress of a 'dataset.open' call. */
   'dataset.progress': { path: string } & LoadProgress;
-  'experiment.started': WithId<{ config: ExperimentConfig; runs: PlannedRun[] }>;
+  /** A start or a resume; on resume, runs already finished are announced at once as 'experiment.runSettled'. */
+  'experiment.started': WithId<{ config: ExperimentConfig; runs: PlannedRun[]; resumed: boolean }>;
   'experiment.datasetProgress': WithId<LoadProgress>;
   'experiment.datasetLoaded': WithId<Omit<ImbalancePreview, 'imbalanceRatio'>>;
   'experiment.backend': WithId<{ backend: BackendReport }>;

@@ -1,5 +1,4 @@
 import type { LossInfo, ParsedRequest, Responses } from '../api/contract';
-import { listBackends } from '../engine/backends/select-backend';
 import { listLosses } from '../losses/registry';
 import type { LossDefinition } from '../losses/types';
 
@@ -18,6 +17,9 @@ export function createCatalogueService() {
       return listLosses().map(lossInfo);
     },
     async backends(_request: ParsedRequest<'backends.list'>): Promise<Responses['backends.list']> {
+      // Loaded on first use: probing backends pulls in TensorFlow.js, which the app's start-up does not need.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { listBackends } = require('../engine/backends/select-backend') as typeof import('../engine/backends/select-backend');
       return await listBackends();
     },
   };

@@ -1,5 +1,5 @@
 import type { ApiHandlers, AppInfo } from '../api/contract';
-import { ExperimentStore } from '../store';
+import { ExperimentStore } from '../store/experiment-store';
 import { softwareVersions } from '../util/versions';
 import { createBrowseService } from './browse-service';
 import { createCatalogueService } from './catalogue-service';
@@ -69,6 +69,7 @@ export function createServices(options: ServicesOptions): Services {
     'dataset.previewImbalance': datasets.previewImbalance,
     'experiment.start': experiments.start,
     'experiment.cancel': experiments.cancel,
+    'experiment.resume': experiments.resume,
     'experiments.running': experiments.running,
     'experiments.list': history.list,
     'experiments.get': history.get,

@@ -107,6 +107,7 @@ async function overview(dataset: LoadedDataset, imageUrl: ImageUrl): Promise<Dat
     imageSize: dataset.imageSize,
     channels: dataset.channels,
     resize: dataset.resize ?? 'center-crop',
+    allGray: dataset.colorMode === 'auto' ? dataset.channels === 1 : null,
     sourceImages: await sourceImageSummary(samples.flat().slice(0, HEADERS_TO_READ).map((s) => s.absolutePath)),
     fingerprint: dataset.fingerprint,
     loadSeconds: dataset.loadStats?.seconds ?? 0,
@@ -121,8 +122,7 @@ async function sourceImageSummary(files: string[]): Promise<DatasetOverview['sou
     width: { min: 0, max: 0 },
     height: { min: 0, max: 0 },
     formats: {},
-    grayscale: 0,
-    colour: 0,
+    channels: {},
   };
   const widths: number[] = [];
   const heights: number[] = [];
@@ -134,8 +134,8 @@ async function sourceImageSummary(files: string[]): Promise<DatasetOverview['sou
       if (meta.height) heights.push(meta.height);
       const format = meta.format ?? path.extname(file).slice(1).toLowerCase();
       summary.formats[format] = (summary.formats[format] ?? 0) + 1;
-      if ((meta.channels ?? 3) <= 2) summary.grayscale++;
-      else summary.colour++;
+      const channels = String(meta.channels ?? 0);
+      summary.channels[channels] = (summary.channels[channels] ?? 0) + 1;
     } catch {
       // A file that decoded during the load but whose header cannot be read now was changed meanwhile; the summary is a sample anyway.
     }

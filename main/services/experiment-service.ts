@@ -1,10 +1,12 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { ParsedRequest, PlannedRun, Responses, RunningExperimentInfo } from '../api/contract';
 import { serializeError } from '../api/errors';
 import type { ExperimentConfig } from '../experiment/config';
-import { experimentId, planRuns, startExperiment, type ExperimentEvents, type RunningExperiment } from '../experiment/run-experiment';
-import { writeExperimentOutput } from '../results/write';
+import { experimentId, planRuns, type ExperimentEvents } from '../experiment/run-experiment';
+import { resumeStoredExperiment, startStoredExperiment, type RunningStoredExperiment } from '../experiment/stored-experiment';
 import type { RunResult } from '../results/types';
-import type { ExperimentStore } from '../store';
+import type { ExperimentStore } from '../store/experiment-store';
 import type { FolderAccess } from './folder-access';
 import { notChosenMessage } from './dataset-service';
 import { apiEvent, type Emit } from './types';
@@ -14,14 +16,14 @@ const BATCH_EVENT_INTERVAL_MS = 100;
 
 interface Tracked {
   info: RunningExperimentInfo;
-  handle: RunningExperiment;
+  handle: RunningStoredExperiment;
   /** Settles (never rejects) once results are written or the experiment failed. */
   finished: Promise<void>;
 }
 
 export interface ExperimentServiceOptions {
   access: FolderAccess;
-  store: Pick<ExperimentStore, 'folder'>;
+  store: Pick<ExperimentStore, 'open'>;
   cacheDir: string | undefined;
   emit: Emit;
 }
@@ -38,6 +40,7 @@ function plannedRuns(config: ExperimentConfig): PlannedRun[] {
 
 export function createExperimentService({ access, store, cacheDir, emit }: ExperimentServiceOptions) {
   const running = new Map<string, Tracked>();
+  const cacheOption = cacheDir !== undefined ? { cacheDir } : {};
 
   async function requireReadable(folder: string | undefined): Promise<void> {
     if (folder !== undefined && (await access.openable(folder)) === null) throw new Error(notChosenMessage(folder, access));
@@ -86,15 +89,10 @@ export function createExperimentService({ access, store, cacheDir, emit }: Exper
     };
   }
 
-  async function finish(id: string, handle: RunningExperiment): Promise<void> {
+  async function finish(id: string, handle: RunningStoredExperiment): Promise<void> {
     try {
+      // The stored experiment writes results.json and the other result files into its folder before this resolves.
       const output = await handle.done;
-      const folder = store.folder(id);
-      try {
-        writeExperimentOutput(output, folder);
-      } catch (error) {
-        throw new Error(`Training finished but its results could not be written to ${folder} (${serializeError(error).message}). Free some disk space or check the folder's permissions, then run the experiment again.`);
-      }
       const runs: Record<RunResult['status'], number> = { done: 0, failed: 0, cancelled: 0 };
       for (const run of output.results.runs) runs[run.status]++;
       emit(apiEvent('experiment.done', { id, runs }));
@@ -105,6 +103,25 @@ export function createExperimentService({ access, store, cacheDir, emit }: Exper
     }
   }
 
+  function track(id: string, config: ExperimentConfig, runs: PlannedRun[], finished: ReadonlySet<number> | null, launch: (events: ExperimentEvents) => RunningStoredExperiment): void {
+    const info: RunningExperimentInfo = {
+      id,
+      name: config.name ?? null,
+      startedAt: new Date().toISOString(),
+      config,
+      runs: runs.map((run) => ({ ...run, status: finished?.has(run.index) ? 'done' : 'queued', lastBatch: null, epochs: [] })),
+    };
+    // Launching throws synchronously for a bad configuration; training events start only after the dataset loads, so 'started' still comes first.
+    const handle = launch(eventsFor(id, info));
+    emit(apiEvent('experiment.started', { id, config, runs, resumed: finished !== null }));
+    for (const run of runs) {
+      if (finished?.has(run.index)) emit(apiEvent('experiment.runSettled', { id, index: run.index, runId: run.runId, status: 'done' }));
+    }
+    const tracked: Tracked = { info, handle, finished: Promise.resolve() };
+    running.set(id, tracked);
+    tracked.finished = finish(id, handle);
+  }
+
   return {
     async start({ config }: ParsedRequest<'experiment.start'>): Promise<Responses['experiment.start']> {
       await requireReadable(config.data);
@@ -112,18 +129,22 @@ export function createExperimentService({ access, store, cacheDir, emit }: Exper
       // Planning first validates every loss and its parameters, so a typo fails this call instead of a run later.
       const runs = plannedRuns(config);
       const id = experimentId();
-      const info: RunningExperimentInfo = {
-        id,
-        name: config.name ?? null,
-        startedAt: new Date().toISOString(),
-        config,
-        runs: runs.map((run) => ({ ...run, status: 'queued', lastBatch: null, epochs: [] })),
-      };
-      emit(apiEvent('experiment.started', { id, config, runs }));
-      const handle = startExperiment(config, { id, ...(cacheDir !== undefined ? { cacheDir } : {}), events: eventsFor(id, info) });
-      const tracked: Tracked = { info, handle, finished: Promise.resolve() };
-      running.set(id, tracked);
-      tracked.finished = finish(id, handle);
+      const folder = store.open(id);
+      track(id, config, runs, null, (events) => startStoredExperiment(folder, config, { id, ...cacheOption, events }));
+      return { id, runs };
+    },
+
+    async resume({ id }: ParsedRequest<'experiment.resume'>): Promise<Responses['experiment.resume']> {
+      if (running.has(id)) throw new Error(`Experiment ${id} is already running.`);
+      const folder = store.open(id);
+      if (!folder.exists()) throw new Error(`There is no experiment "${id}" in the store; it may have been deleted.`);
+      const { config } = folder.readRecord();
+      await requireReadable(config.data);
+      await requireReadable(config.testData);
+      const runs = plannedRuns(config);
+      const finished = new Set(runs.filter((run) => existsSync(path.join(folder.runDir(run.index), 'outcome.json'))).map((run) => run.index));
+      // resumeStoredExperiment refuses finished or still-running experiments with its own message, before anything starts.
+      track(id, config, runs, finished, (events) => resumeStoredExperiment(folder, { ...cacheOption, events }));
       return { id, runs };
     },
 

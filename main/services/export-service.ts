@@ -1,7 +1,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ExportFormat, ParsedRequest, Responses } from '../api/contract';
-import type { ExperimentStore } from '../store';
+import type { ExperimentStore } from '../store/experiment-store';
+import { readStoredResults } from './history-service';
 import type { FolderAccess } from './folder-access';
 
 /**
@@ -25,7 +26,7 @@ function findReportWriter(): ReportWriter | null {
 const PLAIN_COPIES: Partial<Record<ExportFormat, string>> = { json: 'results.json', csv: 'metrics.csv' };
 
 export interface ExportServiceOptions {
-  store: Pick<ExperimentStore, 'folder' | 'readResults'>;
+  store: Pick<ExperimentStore, 'open'>;
   access: FolderAccess;
   findWriter?: () => ReportWriter | null;
 }
@@ -37,8 +38,8 @@ export function createExportService({ store, access, findWriter = findReportWrit
       const where = access.browseRoot !== null ? `a folder below ${access.browseRoot}` : 'the place you pick in the save dialog';
       throw new Error(`LossLab may not write to ${resolved}. Save the export to ${where}.`);
     }
-    await store.readResults(id); // fails with the store's message when the experiment does not exist
-    const folder = store.folder(id);
+    readStoredResults(store, id); // fails with a clear message when the experiment does not exist or has no results
+    const folder = store.open(id).dir;
     const writer = findWriter();
     if (writer) {
       await writer({ folder, format, path: resolved });

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { CellImage, ParsedRequest, Responses } from '../api/contract';
 import type { ExperimentResults } from '../results/types';
-import type { ExperimentStore } from '../store';
+import type { ExperimentStore } from '../store/experiment-store';
 import type { FolderAccess } from './folder-access';
 import type { ImageUrl } from './types';
 
@@ -15,7 +15,7 @@ interface StoredLogits {
 }
 
 export interface HistoryServiceOptions {
-  store: Pick<ExperimentStore, 'list' | 'readResults' | 'delete' | 'folder'>;
+  store: Pick<ExperimentStore, 'list' | 'open' | 'delete'>;
   access: FolderAccess;
   imageUrl: ImageUrl;
   /** Whether an experiment is still training (its folder must not be deleted under it). */
@@ -49,13 +49,20 @@ function absoluteTestPath(results: ExperimentResults, file: string): string {
   return path.resolve(results.dataset.root, file);
 }
 
+/** results.json of an experiment, with a message that says what to do when there is none. */
+export function readStoredResults(store: Pick<ExperimentStore, 'open'>, id: string): ExperimentResults {
+  const folder = store.open(id);
+  if (!folder.exists()) throw new Error(`There is no experiment "${id}" in the store; it may have been deleted. Pick one from the history list.`);
+  return folder.readResults();
+}
+
 export function createHistoryService({ store, access, imageUrl, isRunning }: HistoryServiceOptions) {
   // The cell viewer is clicked cell after cell of the same experiment: keep its parsed logits.
   let cachedLogits: { id: string; logits: StoredLogits } | null = null;
 
   async function readLogits(id: string): Promise<StoredLogits> {
     if (cachedLogits?.id === id) return cachedLogits.logits;
-    const file = path.join(store.folder(id), 'logits.json');
+    const file = path.join(store.open(id).dir, 'logits.json');
     let text: string;
     try {
       text = await fs.readFile(file, 'utf8');
@@ -69,23 +76,23 @@ export function createHistoryService({ store, access, imageUrl, isRunning }: His
 
   return {
     async list(_request: ParsedRequest<'experiments.list'>): Promise<Responses['experiments.list']> {
-      return await store.list();
+      return store.list();
     },
 
     async get({ id }: ParsedRequest<'experiments.get'>): Promise<Responses['experiments.get']> {
-      return await store.readResults(id);
+      return readStoredResults(store, id);
     },
 
     async delete({ id }: ParsedRequest<'experiments.delete'>): Promise<Responses['experiments.delete']> {
       if (isRunning(id)) throw new Error(`Experiment ${id} is still training. Cancel it first, then delete it.`);
       if (cachedLogits?.id === id) cachedLogits = null;
-      await store.delete(id);
+      store.delete(id);
       return { deleted: true };
     },
 
     async cellImages(request: ParsedRequest<'experiments.cellImages'>): Promise<Responses['experiments.cellImages']> {
       const { id, runId, trueClass, predictedClass, limit } = request;
-      const results = await store.readResults(id);
+      const results = readStoredResults(store, id);
       const C = results.classes.length;
       for (const [what, value] of [['true', trueClass], ['predicted', predictedClass]] as const) {
         if (value >= C) throw new Error(`There is no ${what} class ${value}: experiment ${id} has ${C} classes (0 to ${C - 1}).`);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { experimentsDir, userDataDir } from '../../server/data-dir';
+import { defaultStoreRoot } from '../../store/paths';
 import { isLoopback, startServer } from '../../server/server';
 import { defaultCacheDir } from '../../util/paths';
 import { parseInteger, UsageError } from '../options';
@@ -29,11 +29,11 @@ export function registerServeCommand(program: Command): void {
     .option('--port <port>', 'port to listen on (0 picks a free one)', parseInteger('--port', 0, 65535), DEFAULT_PORT)
     .option('--host <host>', 'address to listen on; loopback by default — reach a remote machine through an SSH tunnel', '127.0.0.1')
     .option('--root <dir>', 'folder the folder browser starts at and cannot leave; datasets are opened below it (default: the current folder)')
-    .option('--data-dir <dir>', `where experiments are stored (default: ${experimentsDir(userDataDir())})`)
+    .option('--data-dir <dir>', `where experiments are stored (default: ${defaultStoreRoot()})`)
     .option('--no-cache', 'do not cache decoded images on disk')
     .action(async (flags: ServeFlags) => {
       const browseRoot = existingFolder('--root', flags.root ?? process.cwd());
-      const dataDir = path.resolve(flags.dataDir ?? experimentsDir());
+      const dataDir = path.resolve(flags.dataDir ?? defaultStoreRoot());
       let server;
       try {
         server = await startServer({
