@@ -13,7 +13,7 @@
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import { fsReason, isTransientFsError } from './fs-reasons';
-import { sniffFormat } from './sniff';
+import { SNIFF_BYTES, sniffFormat } from './sniff';
 import type { ResizePolicy } from './types';
 
 export interface DecodeSettings {
@@ -138,7 +138,7 @@ export async function decodeImage(absolutePath: string, size: number, settings: 
     return { ok: false, reason: fsReason(error, 'file'), cacheable: !isTransientFsError(error) };
   }
   if (input.length === 0) return { ok: false, reason: 'empty file (0 bytes)', cacheable: false };
-  const sniffed = sniffFormat(input.subarray(0, 64));
+  const sniffed = sniffFormat(input.subarray(0, SNIFF_BYTES));
   if (!sniffed.supported) return { ok: false, reason: sniffed.reason, cacheable: true };
   try {
     const { data, info } = await pipeline(input, settings).toBuffer({ resolveWithObject: true });

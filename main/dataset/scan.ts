@@ -60,19 +60,42 @@ const SPLIT_ORDER: Record<string, number> = { train: 0, val: 1, test: 2 };
 
 interface WalkContext {
   base: string;
+  /** Real path of `base`: a folder whose real path differs from base-real + its relative path was reached through a link. */
+  baseReal: string;
   fromTestRoot: boolean;
-  visited: Set<string>;
+  /** Real paths of folders already taken by some class (see resolveDuplicates). */
+  claimed: Set<string>;
   files: ScannedFile[];
   skipped: SkippedFile[];
   options: ScanOptions;
+  found: { count: number };
 }
+
+/** A folder entered while walking one class, and the range of that class's files found beneath it. */
+interface DirRecord {
+  dir: string;
+  real: string;
+  viaLink: boolean;
+  fileStart: number;
+  fileEnd: number;
+}
+
+/** What walking one class folder found, kept apart so classes can be walked in parallel. */
+interface ClassWalk {
+  files: ScannedFile[];
+  skipped: SkippedFile[];
+  dirs: DirRecord[];
+}
+
+/** Class folders walked at once: file-system calls are slow one at a time, and a dataset may have 10,000 classes. */
+const CLASS_CONCURRENCY = 16;
 
 function toPosix(relative: string): string {
   return relative.split(path.sep).join('/');
 }
 
-function skip(ctx: WalkContext, absolutePath: string, reason: string): void {
-  ctx.skipped.push({ file: toPosix(path.relative(ctx.base, absolutePath)) || '.', absolutePath, reason });
+function skip(ctx: WalkContext, absolutePath: string, reason: string, into: SkippedFile[] = ctx.skipped): void {
+  into.push({ file: toPosix(path.relative(ctx.base, absolutePath)) || '.', absolutePath, reason });
 }
 
 function checkAborted(signal: AbortSignal | undefined): void {
@@ -161,36 +184,45 @@ async function subfolders(ctx: WalkContext, dir: string, entries: Dirent[]): Pro
   return folders;
 }
 
-/** Walks one class folder, collecting image candidates from it and any nested folders. */
-async function walkClass(ctx: WalkContext, dir: string, className: string, given: GivenSplit, ancestors: Set<string>, depth: number): Promise<void> {
+/**
+ * Walks one class folder depth-first in name order, collecting image candidates. Loops (a link
+ * to an ancestor) and second visits within the class are cut here; duplicates across classes
+ * are settled afterwards by resolveDuplicates, so the outcome does not depend on which of the
+ * parallel walks got somewhere first.
+ */
+async function walkDir(ctx: WalkContext, walk: ClassWalk, dir: string, className: string, given: GivenSplit, ancestors: Set<string>, seen: Set<string>, depth: number): Promise<void> {
   checkAborted(ctx.options.signal);
   let real: string;
   try {
     real = await fs.realpath(dir);
   } catch (error) {
-    skip(ctx, dir, fsReason(error, 'folder'));
+    skip(ctx, dir, fsReason(error, 'folder'), walk.skipped);
     return;
   }
   if (ancestors.has(real)) {
-    skip(ctx, dir, 'symbolic link loop: this folder links back to a folder that contains it; not followed');
+    skip(ctx, dir, 'symbolic link loop: this folder links back to a folder that contains it; not followed', walk.skipped);
     return;
   }
-  if (ctx.visited.has(real)) {
-    skip(ctx, dir, 'folder already scanned through another path (symbolic link); skipped so its images are not counted twice');
+  if (seen.has(real)) {
+    skip(ctx, dir, 'folder already scanned through another path (symbolic link); skipped so its images are not counted twice', walk.skipped);
     return;
   }
   if (depth > MAX_DEPTH) {
-    skip(ctx, dir, `folder nested more than ${MAX_DEPTH} levels deep inside its class; not entered`);
+    skip(ctx, dir, `folder nested more than ${MAX_DEPTH} levels deep inside its class; not entered`, walk.skipped);
     return;
   }
-  ctx.visited.add(real);
+  seen.add(real);
   let entries: Dirent[];
   try {
     entries = sortEntries(await fs.readdir(dir, { withFileTypes: true }));
   } catch (error) {
-    skip(ctx, dir, fsReason(error, 'folder'));
+    skip(ctx, dir, fsReason(error, 'folder'), walk.skipped);
     return;
   }
+  const record: DirRecord = {
+    dir, real, viaLink: real !== path.join(ctx.baseReal, path.relative(ctx.base, dir)), fileStart: walk.files.length, fileEnd: -1,
+  };
+  walk.dirs.push(record);
   const kinds = await mapBounded(entries, STAT_CONCURRENCY, (e) => entryKind(path.join(dir, e.name), e));
   const inner = new Set(ancestors).add(real);
   for (let i = 0; i < entries.length; i++) {
@@ -199,9 +231,9 @@ async function walkClass(ctx: WalkContext, dir: string, className: string, given
     const full = path.join(dir, entry.name);
     if (!kind) continue;
     if (kind.kind === 'dir') {
-      await walkClass(ctx, full, className, given, inner, depth + 1);
+      await walkDir(ctx, walk, full, className, given, inner, seen, depth + 1);
     } else if (kind.kind === 'file') {
-      ctx.files.push({
+      walk.files.push({
         absolutePath: full,
         file: toPosix(path.relative(ctx.base, full)),
         className,
@@ -210,26 +242,59 @@ async function walkClass(ctx: WalkContext, dir: string, className: string, given
         size: kind.stats.size,
         mtimeMs: kind.stats.mtimeMs,
       });
-      ctx.options.onFound?.(ctx.files.length);
+      ctx.options.onFound?.(++ctx.found.count);
     } else {
-      skip(ctx, full, kind.reason);
+      skip(ctx, full, kind.reason, walk.skipped);
     }
+  }
+  record.fileEnd = walk.files.length;
+}
+
+/**
+ * Settles folders reached more than once (through symbolic links) across classes and splits:
+ * a folder's own, link-free path always wins; among link paths, the first class in class
+ * order wins. Losing paths are listed in `skipped`, and their images dropped, so no image is
+ * counted twice (or lands in both train and test).
+ */
+function resolveDuplicates(ctx: WalkContext, walks: ClassWalk[]): void {
+  for (const walk of walks) for (const d of walk.dirs) if (!d.viaLink) ctx.claimed.add(d.real);
+  for (const walk of walks) {
+    const drop = new Uint8Array(walk.files.length);
+    const dropped: string[] = [];
+    for (const d of walk.dirs) {
+      if (!d.viaLink) continue;
+      if (dropped.some((prefix) => d.dir.startsWith(prefix + path.sep))) continue;
+      if (ctx.claimed.has(d.real)) {
+        drop.fill(1, d.fileStart, d.fileEnd);
+        dropped.push(d.dir);
+        skip(ctx, d.dir, 'folder already scanned through another path (symbolic link); skipped so its images are not counted twice', walk.skipped);
+      } else {
+        ctx.claimed.add(d.real);
+      }
+    }
+    if (dropped.length) walk.files = walk.files.filter((_, i) => drop[i] === 0);
   }
 }
 
-/** Scans a folder of class subfolders; returns the class names it accepted. */
+/** Scans a folder of class subfolders (classes walked in parallel); returns the class names it accepted. */
 async function scanClassFolder(ctx: WalkContext, dir: string, entries: Dirent[], given: GivenSplit, ancestors: Set<string>): Promise<string[]> {
-  const classes: string[] = [];
+  const accepted: Array<{ name: string; full: string }> = [];
   for (const folder of await subfolders(ctx, dir, entries)) {
     const problem = classNameProblem(folder.name);
-    if (problem) {
-      skip(ctx, folder.full, problem);
-      continue;
-    }
-    classes.push(folder.name);
-    await walkClass(ctx, folder.full, folder.name, given, ancestors, 1);
+    if (problem) skip(ctx, folder.full, problem);
+    else accepted.push(folder);
   }
-  return classes;
+  const walks = await mapBounded(accepted, CLASS_CONCURRENCY, async (folder) => {
+    const walk: ClassWalk = { files: [], skipped: [], dirs: [] };
+    await walkDir(ctx, walk, folder.full, folder.name, given, ancestors, new Set(), 1);
+    return walk;
+  });
+  resolveDuplicates(ctx, walks);
+  for (const walk of walks) {
+    for (const f of walk.files) ctx.files.push(f);
+    for (const s of walk.skipped) ctx.skipped.push(s);
+  }
+  return accepted.map((f) => f.name);
 }
 
 function sameSet(a: string[], b: string[]): boolean {
@@ -247,10 +312,11 @@ function describeMismatch(labelA: string, a: string[], labelB: string, b: string
 
 export async function scanDataset(root: string, testRoot: string | undefined, options: ScanOptions = {}): Promise<ScanResult> {
   const top = await openRoot(root, 'dataset folder');
-  const visited = new Set<string>([top.real]);
   const files: ScannedFile[] = [];
   const skipped: SkippedFile[] = [];
-  const ctx: WalkContext = { base: top.absolute, fromTestRoot: false, visited, files, skipped, options };
+  const ctx: WalkContext = {
+    base: top.absolute, baseReal: top.real, fromTestRoot: false, claimed: new Set([top.real]), files, skipped, options, found: { count: 0 },
+  };
 
   const folders = await subfolders({ ...ctx, skipped: [] }, top.absolute, top.entries);
   const splitFolders = folders.filter((f) => splitOfFolder(f.name) !== undefined);
@@ -284,7 +350,7 @@ export async function scanDataset(root: string, testRoot: string | undefined, op
         throw new DatasetError('unreadable-folder', `Cannot read ${folder.full}: ${fsReason(error, 'folder')}.`,
           'Fix its permissions or remove it.', folder.full);
       }
-      visited.add(real);
+      ctx.claimed.add(real);
       const found = await scanClassFolder(ctx, folder.full, entries, split, new Set([top.real, real]));
       perSplit.push({ label: `${folder.name}/`, split, classes: found });
     }
@@ -320,8 +386,8 @@ export async function scanDataset(root: string, testRoot: string | undefined, op
     const test = await openRoot(testRoot, 'test folder');
     testAbsolute = test.absolute;
     realRoots.push(test.real);
-    const testCtx: WalkContext = { ...ctx, base: test.absolute, fromTestRoot: true };
-    visited.add(test.real);
+    const testCtx: WalkContext = { ...ctx, base: test.absolute, baseReal: test.real, fromTestRoot: true };
+    ctx.claimed.add(test.real);
     const testClasses = await scanClassFolder(testCtx, test.absolute, test.entries, 'test', new Set([test.real]));
     if (!sameSet(classes, testClasses)) {
       throw new DatasetError('class-mismatch', `The dataset (${top.absolute}) and the test folder (${test.absolute}) hold different classes (${describeMismatch('the dataset', classes, 'the test folder', testClasses)}).`,
