@@ -5,7 +5,7 @@
  */
 
 import { checkLabels } from '../metrics/input';
-import { createRng, randomInt } from '../util/random';
+import { createIndexSampler } from './resample-rng';
 import { binomialHalfCdf, chiSquareSf } from './special';
 
 /** Predicted class per test image, for one run. */
@@ -66,30 +66,88 @@ function toRuns(p: RunPredictions, n: number, what: string): Int32Array[] {
 }
 
 /**
- * Balanced accuracy of each run on a resample given by multiplicities: weight[i] is how
- * many times image i was drawn. Classes absent from the resample do not count (sklearn's
- * rule for classes absent from y_true).
+ * The test images reduced to "cells": images with the same true class and the same
+ * right/wrong pattern across all runs are interchangeable for balanced accuracy, so a
+ * resample only needs how many times each cell was drawn. There are at most
+ * C · 2^(runs) cells and usually far fewer, so scoring a resample costs O(cells · runs)
+ * instead of O(images · runs).
  */
-function balancedAccuracyWeighted(labels: Int32Array, weight: Int32Array, preds: Int32Array, numClasses: number, scratch: Float64Array): number {
-  scratch.fill(0);
-  const correct = scratch.subarray(0, numClasses);
-  const total = scratch.subarray(numClasses, 2 * numClasses);
-  for (let i = 0; i < labels.length; i++) {
-    const w = weight[i] as number;
-    if (w === 0) continue;
+interface Cells {
+  /** Cell of each image. */
+  cellOf: Int32Array;
+  /** True class of each cell. */
+  cellClass: Int32Array;
+  /** cellCorrect[k · runs + r] = 1 when run r is right on cell k's images. */
+  cellCorrect: Uint8Array;
+  count: number;
+  runs: number;
+}
+
+function buildCells(labels: Int32Array, runs: readonly Int32Array[]): Cells {
+  const n = labels.length;
+  const ids = new Map<string, number>();
+  const cellOf = new Int32Array(n);
+  const classes: number[] = [];
+  const correct: number[] = [];
+  for (let i = 0; i < n; i++) {
     const y = labels[i] as number;
-    total[y]! += w;
-    if (preds[i] === y) correct[y]! += w;
-  }
-  let sum = 0;
-  let k = 0;
-  for (let c = 0; c < numClasses; c++) {
-    if ((total[c] as number) > 0) {
-      sum += (correct[c] as number) / (total[c] as number);
-      k++;
+    let key = `${y}:`;
+    const pattern: number[] = [];
+    for (const r of runs) {
+      const ok = r[i] === y ? 1 : 0;
+      pattern.push(ok);
+      key += ok;
     }
+    let id = ids.get(key);
+    if (id === undefined) {
+      id = ids.size;
+      ids.set(key, id);
+      classes.push(y);
+      correct.push(...pattern);
+    }
+    cellOf[i] = id;
   }
-  return sum / k;
+  return { cellOf, cellClass: Int32Array.from(classes), cellCorrect: Uint8Array.from(correct), count: ids.size, runs: runs.length };
+}
+
+/**
+ * Balanced accuracy of every run given how often each cell was drawn. Classes absent from
+ * the draw do not count (sklearn's rule for classes absent from y_true). Writes into `out`.
+ */
+function balancedAccuracies(cells: Cells, hist: Int32Array, numClasses: number, scratch: Float64Array, out: Float64Array): void {
+  const { runs } = cells;
+  const total = scratch.subarray(0, numClasses);
+  const correct = scratch.subarray(numClasses, numClasses * (1 + runs));
+  scratch.fill(0);
+  for (let k = 0; k < cells.count; k++) {
+    const h = hist[k] as number;
+    if (h === 0) continue;
+    const y = cells.cellClass[k] as number;
+    total[y]! += h;
+    for (let r = 0; r < runs; r++) if (cells.cellCorrect[k * runs + r]) correct[r * numClasses + y]! += h;
+  }
+  for (let r = 0; r < runs; r++) {
+    let sum = 0;
+    let present = 0;
+    for (let c = 0; c < numClasses; c++) {
+      const t = total[c] as number;
+      if (t > 0) {
+        sum += (correct[r * numClasses + c] as number) / t;
+        present++;
+      }
+    }
+    out[r] = sum / present;
+  }
+}
+
+/** Mean balanced accuracy over runs, on all images (no resampling). */
+function meanBalancedAccuracy(labels: Int32Array, runs: readonly Int32Array[], numClasses: number): number {
+  const cells = buildCells(labels, runs);
+  const hist = new Int32Array(cells.count);
+  for (const k of cells.cellOf) hist[k]! += 1;
+  const out = new Float64Array(runs.length);
+  balancedAccuracies(cells, hist, numClasses, new Float64Array(numClasses * (1 + runs.length)), out);
+  return out.reduce((s, v) => s + v, 0) / runs.length;
 }
 
 /** Linear-interpolation percentile (numpy's default), q in [0, 1], of sorted data. */
@@ -107,7 +165,8 @@ export function percentileSorted(sorted: ArrayLike<number>, q: number): number {
  * with replacement (the same images for both models and for every seed-matched run, which
  * is what makes it paired) and recomputes the mean over runs of the per-run difference.
  * The interval is the (1−level)/2 and (1+level)/2 percentiles of the resampled Δ
- * (percentile method, linear interpolation).
+ * (percentile method, linear interpolation). Draws come from LossLab's seeded Mulberry32
+ * stream, so a seed reproduces the interval on any machine.
  */
 export function pairedBootstrap(options: PairedBootstrapOptions): PairedBootstrapResult {
   const { numClasses } = options;
@@ -125,29 +184,40 @@ export function pairedBootstrap(options: PairedBootstrapOptions): PairedBootstra
   if (base.length !== cand.length) {
     throw new RangeError(`baseline has ${base.length} runs, candidate ${cand.length}; runs must be seed-matched`);
   }
-  const scratch = new Float64Array(2 * numClasses);
-  const meanBa = (runs: Int32Array[], weight: Int32Array): number =>
-    runs.reduce((s, r) => s + balancedAccuracyWeighted(labels, weight, r, numClasses, scratch), 0) / runs.length;
+  const runs = base.length;
+  // Runs 0..R−1 are the baseline's, R..2R−1 the candidate's.
+  const cells = buildCells(labels, [...base, ...cand]);
+  const scratch = new Float64Array(numClasses * (1 + 2 * runs));
+  const ba = new Float64Array(2 * runs);
+  const hist = new Int32Array(cells.count);
+  const difference = (): number => {
+    balancedAccuracies(cells, hist, numClasses, scratch, ba);
+    let d = 0;
+    for (let r = 0; r < runs; r++) d += (ba[runs + r] as number) - (ba[r] as number);
+    return d / runs;
+  };
 
-  const ones = new Int32Array(n).fill(1);
-  const baselineBa = meanBa(base, ones);
-  const candidateBa = meanBa(cand, ones);
+  for (const k of cells.cellOf) hist[k]! += 1;
+  balancedAccuracies(cells, hist, numClasses, scratch, ba);
+  const mean = (from: number) => ba.subarray(from, from + runs).reduce((s, v) => s + v, 0) / runs;
+  const baselineBa = mean(0);
+  const candidateBa = mean(runs);
 
-  // Indices of each class, for the stratified variant.
+  // Cells of each class's images, for the stratified variant.
   const byClass: number[][] = Array.from({ length: numClasses }, () => []);
-  labels.forEach((y, i) => byClass[y]!.push(i));
+  labels.forEach((y, i) => byClass[y]!.push(cells.cellOf[i] as number));
 
-  const rng = createRng(seed);
-  const weight = new Int32Array(n);
+  const draw = createIndexSampler(seed);
   const samples = new Float64Array(resamples);
+  const cellOf = cells.cellOf;
   for (let b = 0; b < resamples; b++) {
-    weight.fill(0);
+    hist.fill(0);
     if (options.stratified) {
-      for (const idx of byClass) for (let j = 0; j < idx.length; j++) weight[idx[randomInt(rng, idx.length)]!]! += 1;
+      for (const members of byClass) for (let j = 0; j < members.length; j++) hist[members[draw(members.length)]!]! += 1;
     } else {
-      for (let j = 0; j < n; j++) weight[randomInt(rng, n)]! += 1;
+      for (let j = 0; j < n; j++) hist[cellOf[draw(n)]!]! += 1;
     }
-    samples[b] = meanBa(cand, weight) - meanBa(base, weight);
+    samples[b] = difference();
   }
   const sorted = Float64Array.from(samples).sort();
   const interval: [number, number] = [percentileSorted(sorted, (1 - level) / 2), percentileSorted(sorted, (1 + level) / 2)];
@@ -313,10 +383,8 @@ export function rankByPairedBootstrap(options: BootstrapRankingOptions): Bootstr
   if (map.size === 0) throw new RangeError('nothing to rank');
   const runsOf = (k: string): readonly Predictions[] => map.get(k) as readonly Predictions[];
   const labels = Int32Array.from(options.labels);
-  const all = new Int32Array(labels.length).fill(1);
-  const scratch = new Float64Array(2 * options.numClasses);
   const scoreOf = (runs: readonly Predictions[]): number =>
-    runs.reduce((s, r) => s + balancedAccuracyWeighted(labels, all, Int32Array.from(r), options.numClasses, scratch), 0) / runs.length;
+    meanBalancedAccuracy(labels, runs.map((r) => Int32Array.from(r)), options.numClasses);
   const entries = [...map.keys()].map((key) => ({ key, score: scoreOf(runsOf(key)) }));
   const comparisons = new Map<string, PairedBootstrapResult>();
   const ranking = rankWithTies(entries, (better, worse) => {
