@@ -175,7 +175,7 @@ describe('paired bootstrap of the balanced-accuracy difference', () => {
     const runs = () => [0, 1, 2].map(() => Int32Array.from(labels, (y) => (rng() < 0.8 ? y : (y + 1) % 10)));
     const t0 = performance.now();
     pairedBootstrap({ labels, numClasses: 10, baseline: runs(), candidate: runs() });
-    assert.ok(performance.now() - t0 < 15_000); // ~0.3 s on an idle 2-core machine; generous for loaded CI
+    assert.ok(performance.now() - t0 < 15_000); // 1.5 s measured on a 2-core machine at load average 15; generous margin
   });
 });
 
