@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { servicesForTest } from './service-fixtures';
+
+test('losses.list is plain data: every loss with formula, explanation and parameters, no functions', async () => {
+  const { handlers } = servicesForTest();
+  const losses = await handlers['losses.list']({});
+  assert.ok(losses.length >= 10);
+  const ids = losses.map((l) => l.id);
+  for (const id of ['ce', 'focal', 'balanced-softmax']) assert.ok(ids.includes(id), id);
+  for (const loss of losses) {
+    assert.ok(loss.formula.length > 0 && loss.explanation.length > 0, loss.id);
+    assert.deepEqual(JSON.parse(JSON.stringify(loss)), loss, `${loss.id} survives JSON unchanged`);
+    assert.ok(structuredClone(loss), `${loss.id} can cross IPC`);
+  }
+  const focal = losses.find((l) => l.id === 'focal')!;
+  assert.ok(focal.params.some((p) => p.key === 'gamma'));
+});
+
+test('backends.list names the backends and app.info describes served mode', async () => {
+  const { handlers } = servicesForTest({ browseRoot: '/srv' });
+  const backends = await handlers['backends.list']({});
+  assert.ok(Array.isArray(backends) && backends.length > 0);
+  assert.deepEqual(JSON.parse(JSON.stringify(backends)), backends);
+  const info = await handlers['app.info']({});
+  assert.equal(info.mode, 'served');
+  assert.equal(info.browseRoot, '/srv');
+  assert.deepEqual(info.features, { nativeDialogs: false, folderBrowser: true, export: true });
+  await assert.rejects(handlers['dialog.saveExport']({ id: 'x', format: 'csv' }), /desktop app/);
+});
