@@ -1,4 +1,4 @@
-import { summarizeSample } from '../stats/summary';
+import { summarize, summarizeSample } from '../stats/summary';
 import { HEADLINE_METRICS, type HeadlineMetric, type LossSummary, type MetricSummary, type RunResult } from './types';
 
 /** Per loss (and parameter set): mean, standard deviation and 95% interval of each headline metric over the finished seeds. */
@@ -17,6 +17,14 @@ export function summarizeRuns(runs: RunResult[]): LossSummary[] {
       const s = summarizeSample(values);
       metrics[name] = { mean: s.mean, std: s.std, ci95: s.ci95, n: values.length };
     }
-    return { lossKey, loss: group[0]!.loss, params: group[0]!.params, seeds: group.map((r) => r.seed), metrics };
+    const shot = (group_: 'many' | 'medium' | 'few') => summarize(group.map((run) => run.metrics!.shotGroups[group_]));
+    return {
+      lossKey,
+      loss: group[0]!.loss,
+      params: group[0]!.params,
+      seeds: group.map((r) => r.seed),
+      metrics,
+      shotGroups: { many: shot('many'), medium: shot('medium'), few: shot('few') },
+    };
   });
 }

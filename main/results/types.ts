@@ -4,6 +4,7 @@ import type { ClassificationMetrics } from '../metrics/types';
 import type { EpochRecord } from '../engine/types';
 import type { BackendReport } from '../engine/worker-protocol';
 import type { LossParams } from '../losses/types';
+import type { Summary } from '../stats/summary';
 
 /** The shape of results.json: everything the reports, the app and `losslab show` read. */
 
@@ -65,6 +66,8 @@ export interface LossSummary {
   params: LossParams;
   seeds: number[];
   metrics: Record<HeadlineMetric, MetricSummary>;
+  /** Accuracy on many/medium/few-shot classes over seeds; mean null where the split has no such class. */
+  shotGroups: Record<'many' | 'medium' | 'few', Summary>;
 }
 
 export const HEADLINE_METRICS = ['accuracy', 'balancedAccuracy', 'macroF1', 'weightedF1', 'gmean', 'nll', 'brier', 'ece'] as const;
