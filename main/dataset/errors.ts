@@ -14,6 +14,7 @@ export type DatasetErrorCode =
   | 'class-mismatch'
   | 'conflicting-test'
   | 'bad-option'
+  | 'too-large'
   | 'bad-split'
   | 'bad-imbalance';
 

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DatasetError, type DatasetErrorCode } from './errors';
@@ -19,15 +19,7 @@ let work = '';
 before(() => {
   work = tempDir('hostile');
 });
-after(() => {
-  // Restore permissions so the folder can be removed when not running as root.
-  try {
-    chmodSync(path.join(work, 'unreadable'), 0o755);
-  } catch {
-    // not created
-  }
-  cleanup(work);
-});
+after(() => cleanup(work));
 
 let counter = 0;
 const fresh = (label: string): string => path.join(work, `${label}-${counter++}`);
@@ -227,17 +219,56 @@ describe('per-file problems are skipped with a reason', () => {
     assert.equal(long.items.length, 2);
   });
 
-  it('unreadable files and folders (needs a non-root user)', async (t) => {
-    if (isRoot()) {
-      t.skip('running as root: file permissions do not stop root, so this case cannot be produced here');
+  it('unreadable files, folders and roots', async (t) => {
+    // Root reads everything, so as root the load runs in a child process as user "nobody".
+    const asNobody = isRoot();
+    if (asNobody && !existsSync('/usr/bin/setpriv')) {
+      t.skip('running as root without setpriv: file permissions cannot be exercised');
       return;
     }
-    const base = path.join(work, 'unreadable');
-    await makeClassDataset(base, { a: 2, b: 2 });
-    writeFile(path.join(base, 'a', 'secret.png'), await numberedPng(9));
-    chmodSync(path.join(base, 'a', 'secret.png'), 0o000);
-    const withSecret = await loadDataset(opts(base));
-    assert.match(reasonFor(withSecret, 'a/secret.png'), /permission denied/);
+    const base = tempDir('perm');
+    try {
+      chmodSync(base, 0o755);
+      const root = path.join(base, 'data');
+      await makeClassDataset(root, { a: 2, b: 2 });
+      writeFile(path.join(root, 'a', 'secret.png'), await numberedPng(9));
+      writeFile(path.join(root, 'b', 'locked', 'x.png'), await numberedPng(10));
+      chmodSync(path.join(root, 'a', 'secret.png'), 0o000);
+      chmodSync(path.join(root, 'b', 'locked'), 0o000);
+      const closed = path.join(base, 'closed');
+      await makeClassDataset(closed, { a: 1, b: 1 });
+      chmodSync(closed, 0o000);
+      const run = async (dir: string): Promise<{ skipped?: Array<{ file: string; reason: string }>; items?: number; code?: string; error?: string }> => {
+        const script = `require(${JSON.stringify(path.join(__dirname, 'load.js'))}).loadDataset({ root: ${JSON.stringify(dir)}, imageSize: 8, resize: 'center-crop', colorMode: 'auto' })
+          .then((ds) => console.log(JSON.stringify({ skipped: ds.skipped, items: ds.items.length })), (e) => console.log(JSON.stringify({ code: e.code, error: e.message })))`;
+        if (!asNobody) {
+          try {
+            const ds = await loadDataset(opts(dir));
+            return { skipped: ds.skipped, items: ds.items.length };
+          } catch (e) {
+            return { code: (e as DatasetError).code, error: (e as Error).message };
+          }
+        }
+        const out = execFileSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script], { encoding: 'utf8', timeout: 30_000 });
+        return JSON.parse(out.trim().split('\n').at(-1) as string);
+      };
+      const result = await run(root);
+      assert.equal(result.items, 4, JSON.stringify(result));
+      assert.match(result.skipped?.find((s) => s.file === 'a/secret.png')?.reason ?? '', /not readable \(permission denied\)/);
+      assert.match(result.skipped?.find((s) => s.file === 'b/locked')?.reason ?? '', /folder not readable \(permission denied\)/);
+      const whole = await run(closed);
+      assert.equal(whole.code, 'unreadable-folder', JSON.stringify(whole));
+      assert.match(whole.error ?? '', /permission denied/);
+    } finally {
+      for (const p of ['data/a/secret.png', 'data/b/locked', 'closed']) {
+        try {
+          chmodSync(path.join(base, p), 0o755);
+        } catch {
+          // already gone
+        }
+      }
+      cleanup(base);
+    }
   });
 
   it('maps file-system error codes to actionable reasons', () => {

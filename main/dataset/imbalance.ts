@@ -62,7 +62,7 @@ export function seededClassOrder(classCount: number, seed: number): number[] {
 export function computeImbalance(poolCounts: number[], profile: ImbalanceProfile, seed: number, classNames?: string[]): ImbalanceResult {
   validateImbalance(profile);
   const C = poolCounts.length;
-  const nMax = Math.max(0, ...poolCounts);
+  const nMax = poolCounts.reduce((a, b) => Math.max(a, b), 0);
   if (profile.kind === 'counts') {
     if (!classNames || classNames.length !== C) {
       throw new DatasetError('bad-imbalance', 'The counts profile needs the class names to match counts to classes.', 'Pass the dataset\'s class names.');

@@ -37,6 +37,15 @@ export function defaultConcurrency(): number {
   return Math.max(2, Math.min(8, os.availableParallelism() + 1));
 }
 
+/** Pixels may take at most half the machine's memory: training needs the rest. */
+function memoryBudget(): number {
+  return os.totalmem() / 2;
+}
+
+function gib(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+}
+
 function badOption(what: string, hint: string): DatasetError {
   return new DatasetError('bad-option', what, hint);
 }
@@ -147,6 +156,12 @@ export async function loadDataset(options: LoadOptions): Promise<LoadedDataset> 
   files.forEach((_, i) => {
     if (reason[i] === undefined) slot[i] = slots++;
   });
+  const needed = slots * bytesPerImage;
+  const budget = memoryBudget();
+  if (needed > budget) {
+    throw new DatasetError('too-large', `Decoded pixels would need ${gib(needed)} (${slots} images of ${imageSize}×${imageSize}×${stored}), more than LossLab allows itself on this machine (${gib(budget)}, half its memory).`,
+      'Use a smaller image size, or a subset of the images.', scan.root);
+  }
   const working = new Uint8Array(new SharedArrayBuffer(Math.max(1, slots * bytesPerImage)), 0, slots * bytesPerImage);
   const slotView = (i: number): Uint8Array => working.subarray((slot[i] as number) * bytesPerImage, ((slot[i] as number) + 1) * bytesPerImage);
 

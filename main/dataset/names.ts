@@ -36,7 +36,6 @@ export function isIgnoredName(name: string): boolean {
  * so results naming such a class could not be opened there.
  */
 export function classNameProblem(name: string): string | undefined {
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/u.test(name)) {
     return 'class folder name contains a control character (such as a newline or tab); rename the folder';
   }
@@ -57,6 +56,5 @@ export function splitOfFolder(name: string): 'train' | 'val' | 'test' | undefine
 
 /** Printable form of a name for messages: control characters shown as escapes. */
 export function printable(name: string): string {
-  // eslint-disable-next-line no-control-regex
   return JSON.stringify(name).slice(1, -1);
 }

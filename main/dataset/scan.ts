@@ -10,9 +10,12 @@
  * Class order is the class folder names sorted by Unicode code point (not locale), so class
  * indices are the same on every machine.
  *
- * Symbolic links are followed, but every folder is entered at most once (tracked by real
- * path): a link back to an ancestor is a loop, and a second path to a folder already scanned
- * would count its images twice; both are listed in `skipped` instead.
+ * Symbolic links are followed, but each folder's images are taken at most once (tracked by
+ * real path): a link back to an ancestor is a loop and is not followed, and a second path to
+ * a folder already scanned would count its images twice (or put them in both train and test);
+ * both are listed in `skipped` instead. Class folders are walked in parallel (file-system calls
+ * are slow one at a time), and duplicates are settled afterwards in a fixed order, so the
+ * result never depends on timing.
  */
 import { promises as fs, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
