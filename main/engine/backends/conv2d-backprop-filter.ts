@@ -49,9 +49,12 @@ function viaMatMul(backend: BackendWasm, x: tf.TensorInfo, dy: tf.TensorInfo, in
   const pixels = n * oh * ow;
   const k = new WasmKernelCalls(backend);
   try {
+    // Channel-major copy of x ([ci, n*h*w]): every patch row is then made of runs read
+    // left to right from one channel plane, instead of one value per channel-strided read.
+    const planes = channelMajor(backend.typedArrayFromHeap(x) as Float32Array, n * h * w, ci);
     const patches = k.own(backend.makeOutput([1, kh * kw * ci, pixels], 'float32'));
     const dst = backend.typedArrayFromHeap(patches) as Float32Array;
-    const src = backend.typedArrayFromHeap(x) as Float32Array;
+    const plane = n * h * w;
     let o = 0;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++) {
@@ -60,20 +63,20 @@ function viaMatMul(backend: BackendWasm, x: tf.TensorInfo, dy: tf.TensorInfo, in
         const s1 = Math.max(s0, Math.min(ow, Math.floor((w - 1 + pl - j) / sw) + 1));
         for (let c = 0; c < ci; c++) {
           for (let b = 0; b < n; b++) {
-            for (let r = 0; r < oh; r++) {
+            for (let r = 0; r < oh; r++, o += ow) {
               const xr = r * sh + i - pt;
               if (xr < 0 || xr >= h) {
                 dst.fill(0, o, o + ow);
-                o += ow;
                 continue;
               }
-              const row = (b * h + xr) * w * ci + c;
               for (let s = 0; s < s0; s++) dst[o + s] = 0;
-              const step = sw * ci;
-              let at = row + (s0 * sw + j - pl) * ci;
-              for (let s = s0; s < s1; s++, at += step) dst[o + s] = src[at];
+              let at = c * plane + (b * h + xr) * w + s0 * sw + j - pl;
+              if (sw === 1) {
+                for (let s = s0; s < s1; s++) dst[o + s] = planes[at++];
+              } else {
+                for (let s = s0; s < s1; s++, at += sw) dst[o + s] = planes[at];
+              }
               for (let s = s1; s < ow; s++) dst[o + s] = 0;
-              o += ow;
             }
           }
         }
@@ -107,6 +110,21 @@ function viaConv(backend: BackendWasm, x: tf.TensorInfo, dy: tf.TensorInfo, info
   } finally {
     k.dispose();
   }
+}
+
+/** [rows, cols] -> [cols, rows], in blocks of rows small enough to stay in L1. */
+function channelMajor(src: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  const block = Math.max(8, Math.floor(4096 / cols));
+  for (let r0 = 0; r0 < rows; r0 += block) {
+    const r1 = Math.min(rows, r0 + block);
+    for (let c = 0; c < cols; c++) {
+      let at = r0 * cols + c;
+      const base = c * rows;
+      for (let r = r0; r < r1; r++, at += cols) out[base + r] = src[at];
+    }
+  }
+  return out;
 }
 
 /**

@@ -38,10 +38,6 @@ export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
   // Views are taken after the last allocation: a heap growth would detach them.
   const xv = backend.typedArrayFromHeap(input) as Float32Array;
   const yv = backend.typedArrayFromHeap(dy) as Float32Array;
-  // Per-channel running maxima for one output pixel: the channel loop is innermost so that
-  // every read walks memory contiguously (NHWC).
-  const best = new Float32Array(c);
-  const where = new Int32Array(c);
   for (let b = 0; b < n; b++) {
     const xBatch = b * h * w * c;
     for (let r = 0; r < oh; r++) {
@@ -50,23 +46,22 @@ export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
       for (let q = 0; q < ow; q++) {
         const c0 = Math.max(0, q * sw - pl);
         const c1 = Math.min(w, q * sw - pl + fw);
-        best.fill(-Infinity);
-        where.fill(-1);
-        for (let i = r0; i < r1; i++) {
-          for (let j = c0; j < c1; j++) {
-            const base = xBatch + (i * w + j) * c;
-            for (let ch = 0; ch < c; ch++) {
-              const v = xv[base + ch];
-              if (v > best[ch]) {
-                best[ch] = v;
-                where[ch] = base + ch;
+        const yBase = ((b * oh + r) * ow + q) * c;
+        // The window (a few pixels x c channels) stays in L1 across the channel loop.
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let i = r0; i < r1; i++) {
+            let p = xBatch + (i * w + c0) * c + ch;
+            for (let j = c0; j < c1; j++, p += c) {
+              const v = xv[p];
+              if (v > best) {
+                best = v;
+                at = p;
               }
             }
           }
-        }
-        const yBase = ((b * oh + r) * ow + q) * c;
-        for (let ch = 0; ch < c; ch++) {
-          const at = where[ch];
+          // No element beats -Infinity only when all are NaN or -Infinity; cpu drops those too.
           if (at >= 0) dx[at] += yv[yBase + ch];
         }
       }

@@ -5,6 +5,7 @@ import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter';
 import { makeConv2dBackpropInputWasm } from './conv2d-backprop-input';
 import { maxPoolGradWasm } from './max-pool-grad';
 import { makeBlockReduction } from './reduce-over-block';
+import { makeSharingCast, makeSharingIdentity } from './share-data';
 import { makeTile } from './tile';
 
 /**
@@ -15,11 +16,12 @@ import { makeTile } from './tile';
  *   below ~1e-38 (e.g. negative ones) and breaks ties differently from cpu.
  * - Tile, and Sum/Mean over non-trailing axes: correct but pathologically slow, and batch
  *   norm's gradient is made of them (together ~60% of a training step before this).
+ * - Identity, and Cast to the same dtype: share the data instead of copying it.
  * They are rebuilt from the backend's own fast kernels (XNNPACK convolution and matrix
  * product) and direct loops over the wasm heap; configurations they do not cover go to the
  * stock kernel (or, for the filter gradient, which has none, to a plain loop).
  */
-export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean'] as const;
+export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast'] as const;
 
 // Tags our kernel functions so that a second copy of this module (e.g. loaded from another
 // path) still recognises them and registration stays idempotent across copies.
@@ -55,6 +57,8 @@ export function registerWasmTrainingKernels(): void {
   install('Tile', (stock) => makeTile(stock));
   install('Sum', (stock) => makeBlockReduction('Sum', stock));
   install('Mean', (stock) => makeBlockReduction('Mean', stock));
+  install('Identity', (stock) => makeSharingIdentity(stock));
+  install('Cast', (stock) => makeSharingCast(stock));
 }
 
 /** True when every training kernel of this module is the one registered for 'wasm'. */
