@@ -42,7 +42,7 @@ const SIGMOID_HEAD: HeadAdvice = {
 };
 
 const WEIGHT_TEXT =
-  'Each image is weighted by (1−β)/(1−β^n) for its class of n training images — the inverse of the "effective number" of images, which grows more slowly than n because similar images add little new information. Weights are normalised to sum to the number of classes. β = 0 gives equal weights; β → 1 approaches inverse frequency.';
+  'Each image is weighted by (1−β)/(1−β^n) for its class of n training images — the inverse of the "effective number" of images, which grows more slowly than n because similar images add little new information. Weights are normalised to sum to the number of classes. β = 0 gives equal weights; β → 1 approaches inverse frequency. As in the authors\' code, the weighted sum is divided by the number of images in the batch (not by the summed weights), so the weights also scale the effective learning rate.';
 
 export const cbCe = defineLoss({
   id: 'cb-ce',
