@@ -268,7 +268,11 @@ export interface ApiEvents {
   /** Results are written; fetch them with 'experiments.get'. */
   'experiment.done': WithId<{ runs: Record<RunResult['status'], number> }>;
   'experiment.failed': WithId<{ error: SerializedError }>;
+  /** Desktop only: an application-menu command the renderer carries out (the menu lives in the main process). */
+  'app.command': { command: AppCommand };
 }
+
+export type AppCommand = 'openFolder' | 'openSample' | 'showHistory' | 'showExperiment';
 
 export type EventName = keyof ApiEvents;
 export type ApiEvent = { [E in EventName]: { type: E; data: ApiEvents[E] } }[EventName];
@@ -279,9 +283,21 @@ export type ApiCalls = { [C in Channel]: (request: Request<C>) => Promise<Respon
 /** What the main side implements: one function per channel, given an already validated request. */
 export type ApiHandlers = { [C in Channel]: (request: ParsedRequest<C>) => Promise<Responses[C]> };
 
+/**
+ * What the desktop preload exposes as `window.losslab`: exactly one function per channel, the
+ * event stream, and the path of a dropped file (which also lets the main process read it).
+ */
+export type DesktopBridge = ApiCalls & {
+  /** Subscribes to events; returns the function that unsubscribes. */
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+  /** The path of a file or folder dropped on the window, now readable by LossLab; null for a file that has no path. */
+  pathForFile(file: Blob): Promise<string | null>;
+};
+
 /** The channel list as a value, for code that wires every channel (IPC handlers, the preload). */
 export const CHANNELS = Object.keys(requestSchemas) as Channel[];
 
-/** IPC channel names on the desktop: one per API channel, plus the event stream. */
+/** IPC channel names on the desktop: one per API channel (prefixed), plus the event stream and drop grants. */
 export const IPC_PREFIX = 'losslab:';
 export const IPC_EVENT_CHANNEL = 'losslab:event';
+export const IPC_DROP_CHANNEL = 'losslab:dropped-path';

@@ -38,14 +38,19 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** GET/HEAD of the renderer's built files; unknown paths get index.html (the renderer routes itself). */
-export async function handleStaticRequest(request: IncomingMessage, response: ServerResponse, pathname: string, rendererDir: string, extraHeaders: Record<string, string> = {}): Promise<void> {
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
-    response.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
-    response.end('Only GET and HEAD are served here.\n');
-    return;
-  }
+export type RendererFile =
+  | { kind: 'file'; file: string; size: number; contentType: string; isIndex: boolean }
+  | { kind: 'not-built'; root: string }
+  | { kind: 'missing' };
+
+/**
+ * Which built renderer file a URL path names. Paths that would leave the folder and paths
+ * without an extension (the renderer's own routes) get index.html; shared by served mode and the
+ * desktop app's app:// protocol.
+ */
+export async function locateRendererFile(rendererDir: string, pathname: string): Promise<RendererFile> {
   const root = path.resolve(rendererDir);
+  const index = path.join(root, 'index.html');
   let relative: string;
   try {
     relative = decodeURIComponent(pathname);
@@ -53,33 +58,54 @@ export async function handleStaticRequest(request: IncomingMessage, response: Se
     relative = '/';
   }
   let file = path.resolve(root, `.${relative}`);
-  if (!isInside(root, file)) file = path.join(root, 'index.html');
+  if (!isInside(root, file) || file === root) file = index;
   let stat = await fs.stat(file).catch(() => null);
   if (!stat?.isFile() && path.extname(file) === '') {
-    file = path.join(root, 'index.html');
+    file = index;
     stat = await fs.stat(file).catch(() => null);
   }
-  if (!stat?.isFile()) {
-    if (file === path.join(root, 'index.html')) {
-      response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...extraHeaders });
-      response.end(notBuiltPage(root));
-    } else {
-      response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-      response.end('Not found.\n');
-    }
+  if (!stat?.isFile()) return file === index ? { kind: 'not-built', root } : { kind: 'missing' };
+  return {
+    kind: 'file',
+    file,
+    size: stat.size,
+    contentType: CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
+    isIndex: file === index,
+  };
+}
+
+/** Vite names assets by content hash, so they can be cached; index.html must be revalidated. */
+export function cacheControlFor(isIndex: boolean): string {
+  return isIndex ? 'no-cache' : 'private, max-age=31536000, immutable';
+}
+
+/** GET/HEAD of the renderer's built files; unknown paths get index.html (the renderer routes itself). */
+export async function handleStaticRequest(request: IncomingMessage, response: ServerResponse, pathname: string, rendererDir: string, extraHeaders: Record<string, string> = {}): Promise<void> {
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' });
+    response.end('Only GET and HEAD are served here.\n');
     return;
   }
-  const isIndex = path.basename(file) === 'index.html';
+  const found = await locateRendererFile(rendererDir, pathname);
+  if (found.kind === 'not-built') {
+    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...extraHeaders });
+    response.end(notBuiltPage(found.root));
+    return;
+  }
+  if (found.kind === 'missing') {
+    response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
+    response.end('Not found.\n');
+    return;
+  }
   response.writeHead(200, {
-    'Content-Type': CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream',
-    'Content-Length': stat.size,
-    // Vite names assets by content hash, so they can be cached; index.html must be revalidated.
-    'Cache-Control': isIndex ? 'no-cache' : 'private, max-age=31536000, immutable',
-    ...(isIndex ? extraHeaders : {}),
+    'Content-Type': found.contentType,
+    'Content-Length': found.size,
+    'Cache-Control': cacheControlFor(found.isIndex),
+    ...(found.isIndex ? extraHeaders : {}),
   });
   if (request.method === 'HEAD') {
     response.end();
     return;
   }
-  createReadStream(file).pipe(response);
+  createReadStream(found.file).pipe(response);
 }
