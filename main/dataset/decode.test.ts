@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import path from 'node:path';
 import sharp from 'sharp';
-import { decodeImage, isGrayRgb, type DecodeSettings } from './decode';
+import { decodeImage, endsEarly, isGrayRgb, type DecodeSettings } from './decode';
 import { sniffFormat } from './sniff';
 import { cleanup, EXTENSIONS, halvesPixels, noisyPixels, pixelAt, rawImage, solidImage, tempDir, writeFile, type FixtureFormat } from './test-fixtures';
 import { pngWithDeclaredSize } from './test-bombs';
@@ -180,9 +180,10 @@ describe('decodeImage: bad files', () => {
   });
 
   it('rejects corrupt data behind a valid signature', async () => {
-    const png = Buffer.from(await solidImage('png', 8, 8, { r: 1, g: 2, b: 3 }));
-    for (let i = 16; i < png.length; i++) png[i] = (png[i] as number) ^ 0x5a;
-    assert.match(await decodeFail('scrambled.png', png), /corrupt PNG|truncated PNG/);
+    const png = Buffer.from(await rawImage('png', noisyPixels(16, 16), 16, 16, 3));
+    // Scramble everything between the header and the final IEND chunk: complete, but corrupt.
+    for (let i = 40; i < png.length - 12; i++) png[i] = (png[i] as number) ^ 0x5a;
+    assert.match(await decodeFail('scrambled.png', png), /corrupt PNG image, cannot be decoded/);
   });
 
   it('rejects images above the pixel limit, from their header', async () => {
@@ -192,6 +193,17 @@ describe('decodeImage: bad files', () => {
     const bomb = await pngWithDeclaredSize(100_000, 100_000);
     assert.ok(bomb.length < 1000);
     assert.match(await decodeFail('bomb.png', bomb), /too many pixels/);
+  });
+
+  it('recognises truncation from the bytes, not only from the decoder message', async () => {
+    const jpeg = await rawImage('jpeg', noisyPixels(16, 16), 16, 16, 3);
+    const png = await rawImage('png', noisyPixels(16, 16), 16, 16, 3);
+    const gif = await rawImage('gif', noisyPixels(16, 16), 16, 16, 3);
+    const webp = await rawImage('webp', noisyPixels(16, 16), 16, 16, 3);
+    for (const [format, bytes] of [['jpeg', jpeg], ['png', png], ['gif', gif], ['webp', webp]] as const) {
+      assert.equal(endsEarly(format, bytes), false, `${format} whole`);
+      assert.equal(endsEarly(format, bytes.subarray(0, bytes.length - 40)), true, `${format} cut`);
+    }
   });
 
   it('rejects files above the size limit before reading them', async () => {

@@ -13,7 +13,7 @@
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import { fsReason, isTransientFsError } from './fs-reasons';
-import { SNIFF_BYTES, sniffFormat } from './sniff';
+import { SNIFF_BYTES, sniffFormat, type SupportedFormat } from './sniff';
 import type { ResizePolicy } from './types';
 
 export interface DecodeSettings {
@@ -56,17 +56,47 @@ function firstLine(error: unknown): string {
   return (message.split('\n')[0] ?? '').trim();
 }
 
-async function describeSharpError(error: unknown, input: Buffer, settings: DecodeSettings, format: string): Promise<{ reason: string; cacheable: boolean }> {
-  const message = firstLine(error);
-  if (/pixel limit/i.test(message)) {
-    let size = '';
-    try {
-      // Header only: dimensions are read without decoding, so this is safe even for a bomb.
-      const meta = await sharp(input, { limitInputPixels: false }).metadata();
-      if (meta.width && meta.height) size = `${meta.width}×${meta.height} = ${megapixels(meta.width * meta.height)}, `;
-    } catch {
-      // The dimensions are a nicety; the reason stands without them.
+/**
+ * Whether a file of a known format ends before its end marker. Checked on the bytes rather than
+ * read from sharp's message, because libvips reports errors through a per-thread buffer and
+ * under parallel decoding the message is sometimes lost ("Unknown error").
+ */
+export function endsEarly(format: SupportedFormat, bytes: Uint8Array): boolean {
+  const n = bytes.length;
+  const tail = bytes.subarray(Math.max(0, n - 32));
+  switch (format) {
+    case 'jpeg': {
+      // FF D9 (end of image) cannot occur inside entropy-coded data, where FF is stuffed as FF 00.
+      for (let i = tail.length - 2; i >= 0; i--) if (tail[i] === 0xff && tail[i + 1] === 0xd9) return false;
+      return true;
     }
+    case 'png':
+      return !Buffer.from(tail).includes('IEND', 0, 'latin1');
+    case 'gif':
+      return !tail.includes(0x3b);
+    case 'webp':
+      // RIFF length field: the file must be at least that long.
+      return n < 8 || n < Buffer.from(bytes.buffer, bytes.byteOffset, 8).readUInt32LE(4) + 8;
+    default:
+      return false;
+  }
+}
+
+async function describeSharpError(error: unknown, input: Buffer, settings: DecodeSettings, format: SupportedFormat): Promise<{ reason: string; cacheable: boolean }> {
+  const message = firstLine(error);
+  const detail = /^unknown error$/i.test(message) || message === '' ? '' : ` (${message})`;
+  let width = 0;
+  let height = 0;
+  try {
+    // Header only: dimensions are read without decoding, so this is safe even for a bomb.
+    const meta = await sharp(input, { limitInputPixels: false }).metadata();
+    width = meta.width ?? 0;
+    height = meta.height ?? 0;
+  } catch {
+    // An unreadable header is itself a sign of corruption; classified below.
+  }
+  if (/pixel limit/i.test(message) || width * height > settings.maxPixels) {
+    const size = width && height ? `${width}×${height} = ${megapixels(width * height)}, ` : '';
     return {
       reason: `too many pixels (${size}above the ${megapixels(settings.maxPixels)} limit that guards against decompression bombs); downscale the image or raise the pixel limit`,
       cacheable: true,
@@ -75,10 +105,10 @@ async function describeSharpError(error: unknown, input: Buffer, settings: Decod
   if (/timeout/i.test(message)) {
     return { reason: `decoding took longer than ${settings.timeoutSeconds} s; the file is probably malformed`, cacheable: false };
   }
-  if (/premature end|truncat|unexpected end|end of (file|data|stream)|not enough data|short read/i.test(message)) {
-    return { reason: `truncated ${format.toUpperCase()} file (it ends before the image data does; ${message}); copy or download it again`, cacheable: true };
+  if (endsEarly(format, input) || /premature end|truncat|unexpected end|end of (file|data|stream)|not enough data|short read/i.test(message)) {
+    return { reason: `truncated ${format.toUpperCase()} file (it ends before the image data does${detail ? `; ${message}` : ''}); copy or download it again`, cacheable: true };
   }
-  return { reason: `corrupt ${format.toUpperCase()} image, cannot be decoded (${message})`, cacheable: true };
+  return { reason: `corrupt ${format.toUpperCase()} image, cannot be decoded${detail}`, cacheable: true };
 }
 
 function pipeline(input: Buffer, settings: DecodeSettings): sharp.Sharp {
