@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cacheFileFor, PixelCache, pixelDigest, writeCache, type CacheRecord, type CacheSettings } from './cache';
-import { cleanup, tempDir } from './test-fixtures';
+import { cleanup, tempDir } from './fixtures';
 
 let dir = '';
 before(() => {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { decodeImage, endsEarly, isGrayRgb, type DecodeSettings } from './decode';
 import { sniffFormat } from './sniff';
-import { cleanup, EXTENSIONS, halvesPixels, noisyPixels, pixelAt, rawImage, solidImage, tempDir, writeFile, type FixtureFormat } from './test-fixtures';
-import { pngWithDeclaredSize } from './test-bombs';
+import { cleanup, EXTENSIONS, halvesPixels, noisyPixels, pixelAt, rawImage, solidImage, tempDir, writeFile, type FixtureFormat } from './fixtures';
+import { pngWithDeclaredSize } from './hostile-fixtures';
 
 const settings = (over: Partial<DecodeSettings> = {}): DecodeSettings => ({
   imageSize: 8, resize: 'center-crop', channels: 3, maxPixels: 50_000_000, maxFileBytes: 2 ** 28, timeoutSeconds: 30, ...over,

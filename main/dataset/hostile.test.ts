@@ -10,8 +10,8 @@ import { after, before, describe, it } from 'node:test';
 import { DatasetError, type DatasetErrorCode } from './errors';
 import { fsReason } from './fs-reasons';
 import { loadDataset } from './load';
-import { cleanup, fastTempDir, isRoot, makeClassDataset, noisyPixels, numberedPng, rawImage, tempDir, writeFile } from './test-fixtures';
-import { pngWithDeclaredSize } from './test-bombs';
+import { cleanup, fastTempDir, isRoot, makeClassDataset, noisyPixels, numberedPng, rawImage, tempDir, writeFile } from './fixtures';
+import { pngWithDeclaredSize } from './hostile-fixtures';
 import type { LoadedDataset, LoadOptions } from './types';
 import { planSplits } from './splits';
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadDataset } from './load';
 import { DatasetError } from './errors';
-import { cleanup, makeClassDataset, numberedPng, solidImage, tempDir, writeFile } from './test-fixtures';
+import { cleanup, makeClassDataset, numberedPng, solidImage, tempDir, writeFile } from './fixtures';
 import type { LoadOptions, LoadProgress } from './types';
 
 let work = '';

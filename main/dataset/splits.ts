@@ -58,7 +58,6 @@ export function planSplits(dataset: LoadedDataset, options: SplitOptions): Split
   }
   const seed = options.seed;
   const classes = dataset.classes;
-  const C = classes.length;
 
   const pool: number[][] = classes.map(() => []);
   const test: number[][] = classes.map(() => []);

@@ -1,6 +1,6 @@
 /**
  * Test fixtures generated at test time with sharp (no binary fixtures in the repository).
- * Used only by the *.test.ts files next to it.
+ * Used only by the *.test.ts files next to it (named so that node --test does not take it for a test file).
  */
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
