@@ -1,20 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-
-/** The package root, found from this file whether it runs from dist/ or from an installed copy. */
-export function packageRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    const manifest = path.join(dir, 'package.json');
-    if (fs.existsSync(manifest)) {
-      const name = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name;
-      if (name === 'losslab') return dir;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('Cannot find the losslab package root');
-    dir = parent;
-  }
-}
+import { packageRoot } from '../dataset/sample';
 
 function versionOf(name: string): string | null {
   try {
