@@ -1,0 +1,55 @@
+import type { Summary } from '../stats/summary';
+
+/** Number and text formatting shared by the HTML and Markdown writers. */
+
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** A metric value with 3 decimals; '—' for missing. */
+export function fixed(value: number | null | undefined, digits = 3): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
+}
+
+export function signed(value: number, digits = 3): string {
+  return `${value > 0 ? '+' : value < 0 ? '−' : '±'}${Math.abs(value).toFixed(digits)}`;
+}
+
+export function percent(value: number | null | undefined, digits = 1): string {
+  return value === null || value === undefined || !Number.isFinite(value) ? '—' : `${(100 * value).toFixed(digits)}%`;
+}
+
+/** "0.812" with its interval "[0.790, 0.834]" (seed interval, Student t) when there is one. */
+export function summaryParts(s: Summary, digits = 3): { mean: string; interval: string | null; std: string | null } {
+  return {
+    mean: fixed(s.mean, digits),
+    interval: s.ci95 ? `[${s.ci95[0].toFixed(digits)}, ${s.ci95[1].toFixed(digits)}]` : null,
+    std: s.std !== null ? s.std.toFixed(digits) : null,
+  };
+}
+
+/** p-values as statisticians print them: 3 significant digits, tiny ones as "< 1e-6". */
+export function pValue(p: number): string {
+  if (p < 1e-6) return '< 1e-6';
+  if (p < 0.001) return p.toExponential(1);
+  return p.toFixed(3);
+}
+
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+export function describeImbalance(profile: { kind: string; ratio?: number; counts?: Record<string, number> }): string {
+  switch (profile.kind) {
+    case 'none':
+      return 'none (every class keeps its whole pool)';
+    case 'exp':
+      return `exponential, ρ = ${profile.ratio} (class i of C keeps n_max·ρ^(−i/(C−1)) training images)`;
+    case 'step':
+      return `step, ρ = ${profile.ratio} (the tail half keeps n_max/ρ training images)`;
+    case 'counts':
+      return `explicit counts for ${Object.keys(profile.counts ?? {}).length} classes`;
+    default:
+      return profile.kind;
+  }
+}
