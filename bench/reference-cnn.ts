@@ -7,9 +7,10 @@ import * as tfl from '@tensorflow/tfjs-layers';
  * each followed by batch norm and ReLU, 2x2 max-pools), trained with Adam on batches of 64.
  * Forward cost: 20.6 MFLOP per image.
  *
- * It mirrors the product network's block structure (conv without bias, BN, ReLU, pool) so
- * that its kernel mix is the one real training runs, but is kept separate so that the
- * benchmark stays comparable while the product model evolves.
+ * By default it mirrors the product network's block structure (conv without bias, batch
+ * norm, ReLU, pool) so that its kernel mix is the one real training runs; `batchNorm: false`
+ * gives the plain conv(+bias)-ReLU variant. It is kept separate from the product model so
+ * that the benchmark stays comparable while that model evolves.
  */
 export const REFERENCE = {
   imageSize: 32,
@@ -20,7 +21,13 @@ export const REFERENCE = {
   filters: [32, 64, 128],
 } as const;
 
-export function buildReferenceCnn(seed = 1): tfl.Sequential {
+export interface ReferenceOptions {
+  seed?: number;
+  /** Conv-BN-ReLU blocks (the product's) when true, conv(+bias)-ReLU when false. */
+  batchNorm?: boolean;
+}
+
+export function buildReferenceCnn({ seed = 1, batchNorm = true }: ReferenceOptions = {}): tfl.Sequential {
   const model = tfl.sequential({ name: 'reference_cnn' });
   REFERENCE.filters.forEach((filters, block) => {
     model.add(
@@ -29,12 +36,16 @@ export function buildReferenceCnn(seed = 1): tfl.Sequential {
         filters,
         kernelSize: 3,
         padding: 'same',
-        useBias: false,
+        // The bias is redundant before batch norm; without it, ReLU fuses into the conv.
+        useBias: !batchNorm,
+        activation: batchNorm ? 'linear' : 'relu',
         kernelInitializer: tfl.initializers.heNormal({ seed: seed + block }),
       }),
     );
-    model.add(tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
-    model.add(tfl.layers.reLU());
+    if (batchNorm) {
+      model.add(tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
+      model.add(tfl.layers.reLU());
+    }
     if (block < REFERENCE.filters.length - 1) model.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
   });
   model.add(tfl.layers.globalAveragePooling2d({}));
