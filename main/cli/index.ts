@@ -4,7 +4,9 @@ import { registerHistoryCommands } from './commands/history';
 import { registerLossValuesCommand } from './commands/loss-values';
 import { registerLossesCommand } from './commands/losses';
 import { registerMetricsCommand } from './commands/metrics';
+import { registerReportCommand } from './commands/report';
 import { registerRunCommand } from './commands/run';
+import { registerServeCommand } from './commands/serve';
 import { softwareVersions } from '../util/versions';
 
 export function buildProgram(): Command {
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerLossValuesCommand(program);
   registerMetricsCommand(program);
   registerHistoryCommands(program);
+  registerReportCommand(program);
+  registerServeCommand(program);
   return program;
 }
 
