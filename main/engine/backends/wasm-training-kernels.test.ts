@@ -190,9 +190,16 @@ test('MaxPoolGrad matches cpu, including all-negative windows and padding', asyn
   }
 });
 
-test('MaxPoolGrad sends ties to the first maximum, like cpu', async () => {
-  const xv = new Float32Array([0, 0, 0, 0, 1, 1, 1, 1, -2, -2, -2, -2, 3, 0, 3, 0]);
-  const result = await onBoth(() => tf.grad((a: tf.Tensor) => tf.sum(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(tf.tensor4d(xv, [1, 4, 4, 1])));
+test('MaxPoolGrad sends ties to the first maximum and skips NaN, like cpu', async () => {
+  // 2x2 windows: all zero, all one, all -2, a tie between 3s, and two holding NaN or -Infinity.
+  const rows = [
+    [0, 0, 1, 1, -2, -2, NaN, 5],
+    [0, 0, 1, 1, -2, -2, 4, NaN],
+    [3, 0, -Infinity, -Infinity, 7, 7, 0, 0],
+    [3, 0, -Infinity, -1, 7, 7, 0, 0],
+  ];
+  const xv = new Float32Array(rows.flat());
+  const result = await onBoth(() => tf.grad((a: tf.Tensor) => tf.sum(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(tf.tensor4d(xv, [1, 4, 8, 1])));
   assertClose(result, 'MaxPoolGrad ties');
 });
 
