@@ -14,7 +14,7 @@ export function demoConfig(overrides: { epochs?: number; seeds?: number[]; backe
     imbalance: { kind: 'exp', ratio: 10 },
     losses: [{ id: 'ce' }, { id: 'focal' }, { id: 'balanced-softmax' }],
     seeds: overrides.seeds ?? [1],
-    training: { epochs: overrides.epochs ?? 15 },
+    training: { epochs: overrides.epochs ?? 20, batchSize: 32 },
     ...(overrides.backend ? { backend: overrides.backend as 'auto' } : {}),
     ...(overrides.workers !== undefined ? { workers: overrides.workers } : {}),
   };
