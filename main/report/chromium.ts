@@ -41,13 +41,12 @@ function executable(file: string): boolean {
 }
 
 /** The browser to print with: LOSSLAB_CHROMIUM, then the usual install locations, then PATH. */
-export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
+export function findChromium(env: NodeJS.ProcessEnv = process.env, candidates: readonly string[] = platformCandidates()): string {
   const override = env.LOSSLAB_CHROMIUM;
   if (override) {
     if (executable(override)) return override;
     throw new Error(`LOSSLAB_CHROMIUM is set to ${override}, which is not an executable file.`);
   }
-  const candidates = platformCandidates();
   for (const c of candidates) if (executable(c)) return c;
   const suffix = process.platform === 'win32' ? '.exe' : '';
   for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
@@ -56,5 +55,5 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): string {
       if (executable(file)) return file;
     }
   }
-  throw new ChromiumNotFoundError(candidates);
+  throw new ChromiumNotFoundError([...candidates]);
 }

@@ -11,6 +11,8 @@ export interface PdfOptions {
   /** Browser executable; found with findChromium() when absent. */
   executablePath?: string;
   timeoutMs?: number;
+  /** Force one printing path (tests); default: playwright-core when installed, else the browser's --print-to-pdf. */
+  via?: 'playwright' | 'cli';
 }
 
 type PlaywrightChromium = {
@@ -53,7 +55,8 @@ export async function htmlToPdf(html: string, outPath: string, options: PdfOptio
     const page = path.join(work, 'report.html');
     fs.writeFileSync(page, html);
     fs.mkdirSync(path.dirname(path.resolve(outPath)), { recursive: true });
-    const playwright = loadPlaywright();
+    const playwright = options.via === 'cli' ? null : loadPlaywright();
+    if (options.via === 'playwright' && !playwright) throw new Error('playwright-core is not installed.');
     if (playwright) await printWithPlaywright(playwright, executable, page, outPath, options.paper, timeout);
     else await printWithCli(executable, page, outPath, work, timeout);
     if (!fs.existsSync(outPath) || fs.statSync(outPath).size === 0) throw new Error(`Chromium (${executable}) did not write ${outPath}.`);
