@@ -41,42 +41,85 @@ export function conv2dBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; 
 }
 
 /**
- * dW as one matrix product: [kh*kw*ci, n*oh*ow] patches (built here, already transposed)
- * times dy seen as [n*oh*ow, co]. The product runs in XNNPACK's fully-connected kernel,
- * which packs dy itself efficiently; the result is dW in its [kh,kw,ci,co] layout.
+ * The patch matrix is kh*kw*ci times larger than x, so it is built and multiplied in chunks
+ * of output rows holding at most this many values (dW is the sum of the chunks' products).
+ * 8M floats (32 MB) covers the reference CNN in one chunk while keeping large images
+ * within the wasm heap's 2-4 GB.
  */
+let patchBudget = 8 * 1024 * 1024;
+
+/** Changes the chunk size (in float32 values); returns the previous one. For tests and tuning. */
+export function setPatchBudget(values: number): number {
+  const previous = patchBudget;
+  patchBudget = Math.max(1, Math.floor(values));
+  return previous;
+}
+
+/** Output rows [g0, g1) of the flattened (batch, output row) index, and what they hold. */
+interface RowRange {
+  g0: number;
+  g1: number;
+}
+
 function viaMatMul(backend: BackendWasm, x: tf.TensorInfo, dy: tf.TensorInfo, info: tf.backend_util.Conv2DInfo): tf.TensorInfo {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co } = info;
   const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
-  const { top: pt, left: pl } = info.padInfo;
-  const pixels = n * oh * ow;
-  const k = new WasmKernelCalls(backend);
-  try {
-    // Channel-major copy of x ([ci, n*h*w]): every patch row is then made of runs read
-    // left to right from one channel plane, instead of one value per channel-strided read.
-    const planes = channelMajor(backend.typedArrayFromHeap(x) as Float32Array, n * h * w, ci);
-    const patches = k.own(backend.makeOutput([1, kh * kw * ci, pixels], 'float32'));
-    const dst = backend.typedArrayFromHeap(patches) as Float32Array;
-    if (sh === 1 && sw === 1 && oh === h && ow === w) shiftedPlanes(dst, planes, info);
-    else patchRows(dst, planes, info);
-    const dy3 = k.reshape(dy, [1, pixels, co]);
-    const prod = k.run('BatchMatMul', { a: patches, b: dy3 }, { transposeA: false, transposeB: false });
-    return k.keep(k.reshape(prod, [kh, kw, ci, co]));
-  } finally {
-    k.dispose();
+  const taps = kh * kw * ci;
+  const rows = n * oh;
+  const rowsPerChunk = Math.max(1, Math.floor(patchBudget / (taps * ow)));
+  // Channel-major copy of x ([ci, n*h*w]): every patch row is then made of runs read
+  // left to right from one channel plane, instead of one value per channel-strided read.
+  const planes = channelMajor(backend.typedArrayFromHeap(x) as Float32Array, n * h * w, ci);
+  const fill = sh === 1 && sw === 1 && oh === h && ow === w ? shiftedPlanes : patchRows;
+
+  if (rowsPerChunk >= rows) {
+    const k = new WasmKernelCalls(backend);
+    try {
+      const patches = k.own(backend.makeOutput([1, taps, rows * ow], 'float32'));
+      fill(backend.typedArrayFromHeap(patches) as Float32Array, planes, info, { g0: 0, g1: rows });
+      const prod = k.run('BatchMatMul', { a: patches, b: k.reshape(dy, [1, rows * ow, co]) }, { transposeA: false, transposeB: false });
+      return k.keep(k.reshape(prod, [kh, kw, ci, co]));
+    } finally {
+      k.dispose();
+    }
   }
+
+  const sum = new Float64Array(taps * co);
+  for (let g0 = 0; g0 < rows; g0 += rowsPerChunk) {
+    const range = { g0, g1: Math.min(rows, g0 + rowsPerChunk) };
+    const cols = (range.g1 - range.g0) * ow;
+    const k = new WasmKernelCalls(backend);
+    try {
+      const patches = k.own(backend.makeOutput([1, taps, cols], 'float32'));
+      // XNNPACK keys its packed weights by tensor, so this chunk of dy needs one of its own.
+      const dyPart = k.own(backend.makeOutput([1, cols, co], 'float32'));
+      (backend.typedArrayFromHeap(dyPart) as Float32Array).set((backend.typedArrayFromHeap(dy) as Float32Array).subarray(g0 * ow * co, range.g1 * ow * co));
+      fill(backend.typedArrayFromHeap(patches) as Float32Array, planes, info, range);
+      const prod = k.run('BatchMatMul', { a: patches, b: dyPart }, { transposeA: false, transposeB: false });
+      const part = backend.typedArrayFromHeap(prod) as Float32Array;
+      for (let i = 0; i < sum.length; i++) sum[i] += part[i];
+    } finally {
+      k.dispose(); // frees this chunk's buffers before the next one is allocated
+    }
+  }
+  const out = backend.makeOutput([kh, kw, ci, co], 'float32');
+  (backend.typedArrayFromHeap(out) as Float32Array).set(sum);
+  return out;
 }
 
 /**
  * Patch matrix for stride 1 with output size = input size ('same'): for each tap and
- * channel, the patch row over all n*h*w pixels is the channel plane shifted by the tap's
+ * channel, the patch row over the chunk's pixels is the channel plane shifted by the tap's
  * offset, so it is one contiguous copy; only the values that wrapped across an image edge
  * (or into the neighbouring image) are then overwritten with the zero padding.
  */
-function shiftedPlanes(dst: Float32Array, planes: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+function shiftedPlanes(dst: Float32Array, planes: Float32Array, info: tf.backend_util.Conv2DInfo, { g0, g1 }: RowRange): void {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, filterHeight: kh, filterWidth: kw } = info;
   const { top: pt, left: pl } = info.padInfo;
   const plane = n * h * w;
+  const q0 = g0 * w; // first pixel of the chunk (output pixels are input pixels here)
+  const q1 = g1 * w;
+  const cols = q1 - q0;
   for (let i = 0; i < kh; i++) {
     const dr = i - pt; // source row = output row + dr
     const r0 = Math.max(0, -dr);
@@ -85,26 +128,25 @@ function shiftedPlanes(dst: Float32Array, planes: Float32Array, info: tf.backend
       const dc = j - pl;
       const s0 = Math.max(0, -dc);
       const s1 = Math.min(w, w - dc);
+      const shift = dr * w + dc;
+      // Pixels p of the chunk whose shifted source p + shift lies inside the channel plane.
+      const p0 = Math.max(q0, -shift);
+      const p1 = Math.min(q1, plane - shift);
       for (let c = 0; c < ci; c++) {
-        const o = ((i * kw + j) * ci + c) * plane;
-        const shift = c * plane + dr * w + dc;
-        // dst[o + p] = planes[p + shift] for every pixel p, clipped to this channel's plane.
-        const p0 = Math.max(0, -(dr * w + dc));
-        const p1 = Math.min(plane, plane - (dr * w + dc));
-        if (p1 > p0) dst.set(planes.subarray(p0 + shift, p1 + shift), o + p0);
-        dst.fill(0, o, o + Math.max(0, Math.min(p0, plane)));
-        dst.fill(0, o + Math.max(p1, 0), o + plane);
+        const o = ((i * kw + j) * ci + c) * cols - q0; // dst index of pixel p is o + p
+        if (p1 > p0) dst.set(planes.subarray(c * plane + p0 + shift, c * plane + p1 + shift), o + p0);
+        dst.fill(0, o + q0, o + Math.max(q0, Math.min(p0, q1)));
+        dst.fill(0, o + Math.min(q1, Math.max(p1, q0)), o + q1);
         if (r0 === 0 && r1 === h && s0 === 0 && s1 === w) continue;
-        for (let b = 0; b < n; b++) {
-          const img = o + b * h * w;
-          if (r0 > 0) dst.fill(0, img, img + r0 * w);
-          if (r1 < h) dst.fill(0, img + r1 * w, img + h * w);
-          if (s0 === 0 && s1 === w) continue;
-          for (let r = r0; r < r1; r++) {
-            const row = img + r * w;
-            for (let q = 0; q < s0; q++) dst[row + q] = 0;
-            for (let q = s1; q < w; q++) dst[row + q] = 0;
+        for (let g = g0; g < g1; g++) {
+          const r = g % h;
+          const row = o + g * w;
+          if (r < r0 || r >= r1) {
+            dst.fill(0, row, row + w);
+            continue;
           }
+          for (let q = 0; q < s0; q++) dst[row + q] = 0;
+          for (let q = s1; q < w; q++) dst[row + q] = 0;
         }
       }
     }
@@ -112,7 +154,7 @@ function shiftedPlanes(dst: Float32Array, planes: Float32Array, info: tf.backend
 }
 
 /** Patch matrix for any stride and padding, one output row segment at a time. */
-function patchRows(dst: Float32Array, planes: Float32Array, info: tf.backend_util.Conv2DInfo): void {
+function patchRows(dst: Float32Array, planes: Float32Array, info: tf.backend_util.Conv2DInfo, { g0, g1 }: RowRange): void {
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci } = info;
   const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
   const { top: pt, left: pl } = info.padInfo;
@@ -124,22 +166,21 @@ function patchRows(dst: Float32Array, planes: Float32Array, info: tf.backend_uti
       const s0 = Math.min(ow, Math.max(0, Math.ceil((pl - j) / sw)));
       const s1 = Math.max(s0, Math.min(ow, Math.floor((w - 1 + pl - j) / sw) + 1));
       for (let c = 0; c < ci; c++) {
-        for (let b = 0; b < n; b++) {
-          for (let r = 0; r < oh; r++, o += ow) {
-            const xr = r * sh + i - pt;
-            if (xr < 0 || xr >= h) {
-              dst.fill(0, o, o + ow);
-              continue;
-            }
-            for (let s = 0; s < s0; s++) dst[o + s] = 0;
-            let at = c * plane + (b * h + xr) * w + s0 * sw + j - pl;
-            if (sw === 1) {
-              for (let s = s0; s < s1; s++) dst[o + s] = planes[at++];
-            } else {
-              for (let s = s0; s < s1; s++, at += sw) dst[o + s] = planes[at];
-            }
-            for (let s = s1; s < ow; s++) dst[o + s] = 0;
+        for (let g = g0; g < g1; g++, o += ow) {
+          const b = Math.floor(g / oh);
+          const xr = (g - b * oh) * sh + i - pt;
+          if (xr < 0 || xr >= h) {
+            dst.fill(0, o, o + ow);
+            continue;
           }
+          for (let s = 0; s < s0; s++) dst[o + s] = 0;
+          let at = c * plane + (b * h + xr) * w + s0 * sw + j - pl;
+          if (sw === 1) {
+            for (let s = s0; s < s1; s++) dst[o + s] = planes[at++];
+          } else {
+            for (let s = s0; s < s1; s++, at += sw) dst[o + s] = planes[at];
+          }
+          for (let s = s1; s < ow; s++) dst[o + s] = 0;
         }
       }
     }

@@ -6,6 +6,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 // tfjs-layers' bundle registers tfjs-core's gradient functions (core's CommonJS build does not).
 import '@tensorflow/tfjs-layers';
+import { setPatchBudget } from './conv2d-backprop-filter';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS, wasmTrainingKernelsRegistered } from './wasm-training-kernels';
 
 /**
@@ -112,7 +113,7 @@ function describe(c: ConvCase): string {
   return `x[${c.n},${c.h},${c.w},${c.ci}] k${c.k} co${c.co} stride ${c.stride} pad ${JSON.stringify(c.pad)}`;
 }
 
-test('Conv2DBackpropFilter matches cpu', async () => {
+async function checkFilterGradients(label: string): Promise<void> {
   for (const c of cases) {
     const xv = values([c.n, c.h, c.w, c.ci]);
     const filterShape: [number, number, number, number] = [c.k, c.k, c.ci, c.co];
@@ -123,7 +124,21 @@ test('Conv2DBackpropFilter matches cpu', async () => {
       const dy = tf.tensor4d(dyv, outShape as [number, number, number, number]);
       return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape }) as tf.Tensor;
     });
-    assertClose(result, `dW ${describe(c)}`);
+    assertClose(result, `${label} ${describe(c)}`);
+  }
+}
+
+test('Conv2DBackpropFilter matches cpu', async () => {
+  await checkFilterGradients('dW');
+});
+
+test('Conv2DBackpropFilter matches cpu when its patch matrix is split into chunks', async () => {
+  // One output row per chunk: the path large images take to stay within the wasm heap.
+  const previous = setPatchBudget(1);
+  try {
+    await checkFilterGradients('dW chunked');
+  } finally {
+    setPatchBudget(previous);
   }
 });
 
