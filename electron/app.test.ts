@@ -94,7 +94,7 @@ test('the folder dialog grants the chosen folder; cancelling grants nothing', as
 test('the save dialog decides where an export may be written', async () => {
   const { invoke, fake } = await started();
   fake.dialog.nextSave = { canceled: true, filePath: '' };
-  assert.deepEqual((await invoke(`${IPC_PREFIX}dialog.saveExport`, { id: 'abc', format: 'csv' })).result, { path: null });
+  assert.deepEqual((await invoke(`${IPC_PREFIX}dialog.saveExport`, { id: 'abc', format: 'csv' })).result, { path: null, files: [] });
   const target = path.join(tempDir('save'), 'out.csv');
   const direct = await invoke(`${IPC_PREFIX}experiments.export`, { id: 'abc', format: 'csv', path: target });
   assert.match(direct.error.message, /may not write/, 'the renderer cannot pick an export path by itself');

@@ -34,9 +34,9 @@ export function enableDialogs(electron: ElectronApi, services: Pick<Services, 'h
     const options = { title: 'Export the experiment', defaultPath: `losslab-${id}.${format}`, filters: [EXPORT_FILTERS[format]] };
     const window = parent();
     const answer = window ? await electron.dialog.showSaveDialog(window, options) : await electron.dialog.showSaveDialog(options);
-    if (answer.canceled || !answer.filePath) return { path: null };
+    if (answer.canceled || !answer.filePath) return { path: null, files: [] };
     services.access.allowSave(answer.filePath);
-    return { path: await services.exportTo(id, format, answer.filePath) };
+    return services.exportTo(id, format, answer.filePath);
   };
 }
 

@@ -232,12 +232,13 @@ export interface Responses {
   'experiments.get': ExperimentResults;
   'experiments.delete': { deleted: boolean };
   'experiments.cellImages': { total: number; images: CellImage[] };
-  'experiments.export': { path: string };
+  /** `files`: everything written (a CSV export writes one file per table beside the chosen name). */
+  'experiments.export': { path: string; files: string[] };
   'experiments.running': RunningExperimentInfo[];
   'app.info': AppInfo;
   'fs.browse': FolderListing;
   'dialog.openFolder': { path: string | null };
-  'dialog.saveExport': { path: string | null };
+  'dialog.saveExport': { path: string | null; files: string[] };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -71,8 +71,14 @@ test('an experiment started over HTTP streams its events over the WebSocket to c
       assert.equal(image.status, 200);
       assert.equal(image.headers.get('content-type'), 'image/png');
     }
-    const exportTarget = path.join(root, 'metrics.csv');
-    assert.deepEqual(await call('experiments.export', { id, format: 'csv', path: exportTarget }), { path: exportTarget });
+    const exportTarget = path.join(root, 'report.md');
+    assert.deepEqual(await call('experiments.export', { id, format: 'md', path: exportTarget }), { path: exportTarget, files: [exportTarget] });
+    const refused = await fetch(`${server.origin}/api/experiments.export`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` },
+      body: JSON.stringify({ id, format: 'md', path: path.join(temporaryDir('http-outside'), 'report.md') }),
+    });
+    assert.equal(refused.status, 422, 'exports go below --root only');
     socket.close();
   } finally {
     await server.close();

@@ -29,7 +29,7 @@ export interface Services {
   /** What the renderer may read and write on disk in this session. */
   access: FolderAccess;
   /** Writes an export after a native save dialog approved the target (the desktop's dialog.saveExport). */
-  exportTo: (id: string, format: Parameters<ApiHandlers['experiments.export']>[0]['format'], target: string) => Promise<string>;
+  exportTo: (id: string, format: Parameters<ApiHandlers['experiments.export']>[0]['format'], target: string) => ReturnType<ApiHandlers['experiments.export']>;
   /** Resolves once an experiment's results are written (or it failed). */
   settled: (id: string) => Promise<void>;
   /** Cancels running experiments and waits for them to stop. */

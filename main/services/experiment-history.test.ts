@@ -108,22 +108,24 @@ test('experiments.cellImages returns the test images of a confusion cell, readab
   await assert.rejects(handlers['experiments.cellImages']({ id, runId: run.runId, trueClass: 9, predictedClass: 0, limit: 5 }), /no true class 9/);
 });
 
-test('experiments.export writes JSON and CSV where allowed and says when a format is not available', async () => {
+test('experiments.export writes reports only where allowed', async () => {
   const { handlers, access } = services;
-  const target = tmpFile('metrics.csv');
-  await assert.rejects(handlers['experiments.export']({ id, format: 'csv', path: target }), /may not write/);
+  const target = tmpFile('report.md');
+  await assert.rejects(handlers['experiments.export']({ id, format: 'md', path: target }), /may not write/);
   access.allowSave(target);
-  const written = await handlers['experiments.export']({ id, format: 'csv', path: target });
-  assert.equal(written.path, target);
-  assert.match(fs.readFileSync(target, 'utf8'), /^run,loss,seed,status/);
+  const written = await handlers['experiments.export']({ id, format: 'md', path: target });
+  assert.deepEqual(written, { path: target, files: [target] });
+  assert.ok(fs.readFileSync(target, 'utf8').length > 100);
+  const csv = tmpFile('report.csv');
+  access.allowSave(csv);
+  const tables = await handlers['experiments.export']({ id, format: 'csv', path: csv });
+  assert.ok(tables.files.length > 1, 'one CSV per table');
+  assert.ok(tables.files.every((file) => fs.existsSync(file) && path.dirname(file) === path.dirname(csv)));
   const json = tmpFile('results.json');
   access.allowSave(json);
   await handlers['experiments.export']({ id, format: 'json', path: json });
-  assert.equal(JSON.parse(fs.readFileSync(json, 'utf8')).id, id);
-  const html = tmpFile('report.html');
-  access.allowSave(html);
-  const hasReport = fs.existsSync(path.join(__dirname, '..', 'report'));
-  if (!hasReport) await assert.rejects(handlers['experiments.export']({ id, format: 'html', path: html }), /not available yet/);
+  assert.ok(JSON.parse(fs.readFileSync(json, 'utf8')));
+  await assert.rejects(handlers['experiments.export']({ id: 'missing', format: 'json', path: json }), /no experiment "missing"/);
 });
 
 test('bad experiments are refused before anything trains', async () => {
