@@ -1,5 +1,32 @@
 import { HEADLINE_METRICS, type HeadlineMetric, type LossSummary, type MetricSummary } from '../../../main/results/types';
 
+export const SHOT_GROUPS = ['many', 'medium', 'few'] as const;
+export type ShotGroup = (typeof SHOT_GROUPS)[number];
+
+export const SHOT_GROUP_INFO: Record<ShotGroup, { label: string; description: string }> = {
+  many: { label: 'Many-shot acc.', description: 'Accuracy on classes with more than 100 training images' },
+  medium: { label: 'Medium-shot acc.', description: 'Accuracy on classes with 20 to 100 training images' },
+  few: { label: 'Few-shot acc.', description: 'Accuracy on classes with fewer than 20 training images' },
+};
+
+/** Shot-group accuracy as "mean ± std" in percent; "—" where the split has no class of that size. */
+export function formatShotGroup(summary: LossSummary['shotGroups'][ShotGroup] | undefined): string {
+  if (!summary || summary.mean === null || summary.n === 0) return '—';
+  const mean = (summary.mean * 100).toFixed(1);
+  return summary.std === null ? mean : `${mean} ± ${(summary.std * 100).toFixed(1)}`;
+}
+
+/** Loss keys with the highest shot-group accuracy (ties all marked); none when the group is empty. */
+export function bestShotGroupKeys(summaries: LossSummary[]): Record<ShotGroup, Set<string>> {
+  const best = {} as Record<ShotGroup, Set<string>>;
+  for (const group of SHOT_GROUPS) {
+    const values = summaries.map((s) => ({ key: s.lossKey, mean: s.shotGroups?.[group]?.mean ?? null })).filter((v): v is { key: string; mean: number } => v.mean !== null && Number.isFinite(v.mean));
+    const top = Math.max(...values.map((v) => v.mean));
+    best[group] = new Set(values.filter((v) => Math.abs(v.mean - top) <= 1e-12).map((v) => v.key));
+  }
+  return best;
+}
+
 export { HEADLINE_METRICS };
 export type { HeadlineMetric };
 

@@ -8,6 +8,9 @@ import { describeError, type ShownError } from '../lib/error-advice';
 export interface CellSelection {
   runId: string;
   lossKey: string;
+  /** The loss as shown in the matrix title. */
+  lossLabel: string;
+  seed: number;
   trueClass: number;
   predictedClass: number;
 }

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import type { LossInfo } from '../../../main/api/contract';
+import { lossKeyLabel, lossLabel } from './loss-label';
+
+const focal = {
+  id: 'focal',
+  name: 'Focal loss (softmax)',
+  params: [
+    { key: 'gamma', label: 'γ', description: '', type: 'number', default: 2 },
+    { key: 'alpha', label: 'α', description: '', type: 'vector', default: null },
+  ],
+} as unknown as LossInfo;
+
+describe('loss labels', () => {
+  it('names a loss from the catalogue and writes its parameters with their symbols', () => {
+    expect(lossLabel('focal', { gamma: 2, alpha: null }, [focal])).toEqual({ name: 'Focal loss (softmax)', detail: 'α = none, γ = 2' });
+  });
+
+  it('reads the same from a loss key, keeping commas inside arrays', () => {
+    expect(lossKeyLabel('focal(alpha=[0.25,1],gamma=2)', [focal])).toEqual({ name: 'Focal loss (softmax)', detail: 'α = [0.25, 1], γ = 2' });
+    expect(lossKeyLabel('focal', [focal])).toEqual({ name: 'Focal loss (softmax)', detail: '' });
+  });
+
+  it('falls back to the id for a loss the catalogue does not know', () => {
+    expect(lossKeyLabel('custom(k=1)', [])).toEqual({ name: 'custom', detail: 'k = 1' });
+  });
+});

@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ARTIFACTS, CHROMIUM, browserTestsSkipReason, startServedApp, type ServedApp } from './served-app';
+
+/**
+ * The app in a real browser against the real served mode: open the sample dataset, impose a
+ * long tail (ρ = 10), compare three losses in a short experiment, inspect the confusion
+ * matrices and the images behind one cell. Screenshots of every screen go to
+ * test-artifacts/e2e/ for a person to look at.
+ */
+
+/**
+ * The page's document as these functions use it. They run in the browser, but are compiled by
+ * the root tsconfig, which (rightly, for Node code) has no DOM library. Functions rather than
+ * strings: the app's Content-Security-Policy forbids eval, which string predicates need.
+ */
+interface PageDocument {
+  querySelector(selector: string): { textContent: string | null } | null;
+  querySelectorAll(selector: string): ArrayLike<{ complete: boolean }>;
+}
+type PageGlobal = { document: PageDocument };
+// Each page function is serialised on its own, so each reaches the document itself.
+
+/** Runs in the page: every image matched by the selector has finished loading (or failing). */
+function allImagesComplete(selector: string): boolean {
+  const doc = (globalThis as unknown as PageGlobal).document;
+  return Array.from(doc.querySelectorAll(selector)).every((img) => img.complete);
+}
+
+/** Runs in the page: the imbalance preview shows a ratio near 10. */
+function previewRatioNearTen(): boolean {
+  const doc = (globalThis as unknown as PageGlobal).document;
+  return Math.abs(Number(doc.querySelector('[data-testid="preview-ratio"]')?.textContent) - 10) < 1.5;
+}
+
+/** Runs in the page: a run is a third of the way through (so the screenshot shows progress), or all are done. */
+function trainingVisible(): boolean {
+  const doc = (globalThis as unknown as PageGlobal).document;
+  const progress = Array.from(doc.querySelectorAll('tr.run [role="progressbar"]') as unknown as ArrayLike<{ getAttribute(name: string): string | null }>);
+  return progress.some((bar) => Number(bar.getAttribute('aria-valuenow')) >= 30) || doc.querySelectorAll('tr.run.done').length === 3;
+}
+
+/** Runs in the page: images that failed to load have no natural width. */
+function countBroken(images: unknown[]): number {
+  return (images as { naturalWidth: number }[]).filter((img) => img.naturalWidth === 0).length;
+}
+
+const skipReason = browserTestsSkipReason();
+if (skipReason) console.log(`# Skipping the browser end-to-end tests: ${skipReason}`);
+
+const LOSSES = ['Cross-entropy', 'Focal loss (softmax)', 'Balanced softmax'];
+const TRAINING_TIMEOUT_MS = 8 * 60_000;
+
+describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
+  let app: ServedApp;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  /**
+   * A full-page screenshot stretches the viewport to the page's height, which leaves sticky
+   * bars (header, start bar) painted mid-page and can leave the page mid-relayout afterwards.
+   * They are made static for the shot only, and the layout is allowed to settle after it.
+   */
+  async function shot(name: string): Promise<void> {
+    await page.evaluate('document.documentElement.classList.add("e2e-screenshot")');
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+    await page.evaluate('document.documentElement.classList.remove("e2e-screenshot")');
+    await page.waitForTimeout(200);
+  }
+
+  before(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    app = await startServedApp();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    context = await browser.newContext({ viewport: { width: 1400, height: 950 }, colorScheme: 'light' });
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageErrors.push(`console: ${message.text()}`);
+    });
+    await page.goto(app.url);
+    await page.addStyleTag({ content: '.e2e-screenshot header.top, .e2e-screenshot section.start { position: static !important; }' });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  it('opens the sample dataset with counts, thumbnails and a summary', async () => {
+    await page.getByRole('button', { name: 'Use sample dataset' }).click();
+    await page.getByRole('heading', { name: 'Examples per class' }).waitFor({ timeout: 120_000 });
+    const bars = page.getByRole('list', { name: 'Images per class' }).getByRole('listitem');
+    assert.equal(await bars.count(), 10, 'one bar per digit class');
+    // Every thumbnail must actually have loaded through /files (a broken image has naturalWidth 0).
+    const thumbnails = page.locator('ul[aria-label^="Example images of"] img');
+    await page.waitForFunction(allImagesComplete, 'ul[aria-label^="Example images of"] img');
+    const broken = await thumbnails.evaluateAll(countBroken);
+    assert.ok((await thumbnails.count()) >= 10, 'thumbnails are shown');
+    assert.equal(broken, 0, 'no thumbnail failed to load');
+    await shot('01-dataset');
+  });
+
+  it('previews a long tail of ratio 10 on the Experiment screen', async () => {
+    await page.getByRole('button', { name: /Next: design the experiment/ }).click();
+    await page.getByLabel('Long-tail').check();
+    await page.getByLabel('Imbalance ratio ρ', { exact: true }).fill('10');
+    // Counts are whole images, so the measured ratio is close to, not exactly, 10.
+    await page.waitForFunction(previewRatioNearTen);
+    const previewBars = page.getByRole('list', { name: /Training images per class after imbalance/ }).getByRole('listitem');
+    assert.equal(await previewBars.count(), 10);
+    await shot('02-experiment-imbalance');
+  });
+
+  it('runs a short experiment comparing three losses, with live progress', async () => {
+    for (const name of LOSSES) await page.getByRole('checkbox', { name, exact: true }).check();
+    await page.getByLabel('Epochs').fill('3');
+    await page.getByLabel('Batch size').fill('32');
+    await shot('03-experiment-losses');
+    await page.getByRole('button', { name: 'Start experiment' }).click();
+
+    await page.getByRole('heading', { name: /Experiment/ }).first().waitFor();
+    const rows = page.locator('tr.run');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), 3, 'one row per loss × seed');
+    // Catch a moment with visible progress for the screenshot, if training is not over by then.
+    await page
+      .waitForFunction(trainingVisible, undefined, { timeout: 120_000 })
+      .catch(() => undefined);
+    await shot('04-training');
+
+    const viewResults = page.getByRole('button', { name: 'View results →' });
+    await viewResults.waitFor({ timeout: TRAINING_TIMEOUT_MS });
+    assert.equal(await page.locator('tr.run.done').count(), 3, 'every run finished');
+    await shot('05-training-done');
+    await viewResults.click();
+  });
+
+  it('shows one confusion matrix per loss and the comparison with the best marked', async () => {
+    const matrices = page.getByRole('table', { name: /^Confusion matrix for/ });
+    await matrices.first().waitFor();
+    assert.equal(await matrices.count(), 3);
+    const comparisonRows = page.locator('table.comparison tbody tr');
+    assert.equal(await comparisonRows.count(), 3);
+    assert.ok((await page.locator('table.comparison td.best').count()) >= 8, 'each of the 8 metric columns marks a best loss');
+    await page.getByRole('img', { name: 'Test recall per class' }).waitFor();
+    await shot('06-results');
+  });
+
+  it('opens the images behind a confusion cell', async () => {
+    await page.getByLabel('Row-normalised (recall)').check();
+    // Prefer a misclassification; fall back to a correct cell if a loss made none.
+    const cells = page.locator('table[aria-label^="Confusion matrix for"] button.cell');
+    const labels = await cells.evaluateAll((buttons) => buttons.map((b) => b.getAttribute('aria-label') ?? ''));
+    const parse = (label: string) => /^True (.+), predicted (.+): (\d+) image/.exec(label);
+    let index = labels.findIndex((label) => {
+      const m = parse(label);
+      return m !== null && m[1] !== m[2] && Number(m[3]) > 0;
+    });
+    if (index < 0) index = labels.findIndex((label) => Number(parse(label)?.[3] ?? 0) > 0);
+    assert.ok(index >= 0, 'some cell holds images');
+    const expected = Number(parse(labels[index]!)![3]);
+    await cells.nth(index).click();
+
+    const gallery = page.getByRole('list', { name: /^Test images: true/ });
+    await gallery.waitFor();
+    const images = gallery.locator('img');
+    assert.equal(await images.count(), Math.min(expected, 60));
+    await page.waitForFunction(allImagesComplete, 'ul[aria-label^="Test images"] img');
+    const broken = await images.evaluateAll(countBroken);
+    assert.equal(broken, 0, 'every misclassified image loaded');
+    await page.locator('.cell-images').scrollIntoViewIfNeeded();
+    await shot('07-results-cell-images');
+  });
+
+  it('reaches a cell with the keyboard alone', async () => {
+    await page.getByRole('button', { name: 'Close' }).click();
+    const firstCell = page.locator('table[aria-label^="Confusion matrix for"]').first().locator('button.cell[tabindex="0"]');
+    await firstCell.focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: /true .* → predicted/ }).waitFor();
+  });
+
+  it('lists the experiment in History', async () => {
+    await page.getByRole('button', { name: 'History', exact: true }).click();
+    const open = page.getByRole('button', { name: /^Open / });
+    await open.first().waitFor();
+    assert.equal(await open.count(), 1);
+    await shot('08-history');
+  });
+
+  it('switches to the dark theme', async () => {
+    await page.getByRole('button', { name: 'Results', exact: true }).click();
+    await page.getByRole('button', { name: /Dark theme/ }).click();
+    assert.equal(await page.evaluate('document.documentElement.dataset.theme'), 'dark');
+    await shot('09-results-dark');
+    await page.getByRole('button', { name: 'Dataset', exact: true }).click();
+    await page.getByRole('heading', { name: 'Examples per class' }).waitFor();
+    // Thumbnails load lazily: scroll them into view and wait, so the screenshot shows them.
+    await page.locator('ul[aria-label^="Example images of"]').last().scrollIntoViewIfNeeded();
+    await page.waitForFunction(allImagesComplete, 'ul[aria-label^="Example images of"] img');
+    await shot('10-dataset-dark');
+  });
+
+  it('explains a folder that cannot be opened, and what to do', async () => {
+    await page.getByLabel('Or type a folder path').fill('/no/such/folder');
+    await page.getByRole('button', { name: 'Open', exact: true }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not open the dataset' });
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /What to do:/);
+    await shot('11-dataset-error');
+  });
+
+  it('raised no script errors along the way', () => {
+    // The deliberate failure above answers 4xx, which Chromium logs as a failed resource.
+    const unexpected = pageErrors.filter((e) => !/Failed to load resource: the server responded with a status of (4\d\d)/.test(e));
+    assert.deepEqual(unexpected, []);
+  });
+});
