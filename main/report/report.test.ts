@@ -118,6 +118,31 @@ describe('HTML report', () => {
   });
 });
 
+describe('unusual experiments', () => {
+  it('one loss, one seed, no validation set, no logits: every writer still works', async () => {
+    const single = await writeSyntheticExperiment(path.join(root, 'single'), { losses: [{ id: 'focal' }], seeds: [3], classes: 3, testPerClass: 10, valPerClass: 0, epochs: 2 });
+    const doc = parseHtml(await renderHtml(buildReportContext(single, fast)));
+    assert.deepEqual([...doc.querySelectorAll('section')].map((s) => s.id), REPORT_SECTIONS.map(([id]) => id));
+    assert.match(doc.querySelector('#notes')!.textContent!, /no validation set/);
+    assert.match(doc.querySelector('.lead')!.textContent!, /Baseline focal/, 'without ce the first loss is the baseline');
+    assert.equal(doc.querySelectorAll('#comparison table')[0]!.querySelectorAll('td small').length, 0, 'one seed has no seed interval');
+    assert.equal(doc.querySelectorAll('#comparison table')[2]!.querySelectorAll('tbody tr').length, 2, 'baseline and its post-hoc row');
+    for (const format of ['md', 'csv', 'json'] as const) assert.ok((await exportReport(single, format, path.join(root, `single-out.${format}`), fast)).length > 0);
+    fs.rmSync(path.join(single, 'logits.json'));
+    const bare = parseHtml(await renderHtml(buildReportContext(single, fast)));
+    assert.match(bare.querySelector('#notes')!.textContent!, /logits\.json is missing/);
+    assert.equal(bare.querySelectorAll('#misclassified img').length, 0);
+  });
+
+  it('draws confusion matrices of many classes as heat maps', async () => {
+    const wide = await writeSyntheticExperiment(path.join(root, 'wide'), { losses: [{ id: 'ce' }, { id: 'focal' }], seeds: [1], classes: 30, testPerClass: 4, valPerClass: 2, epochs: 2 });
+    const doc = parseHtml(await renderHtml(buildReportContext(wide, fast)));
+    assert.equal(doc.querySelectorAll('#confusion table.confusion').length, 0);
+    assert.equal(doc.querySelectorAll('#confusion svg.chart').length, 2);
+    assert.ok(doc.querySelectorAll('#confusion svg rect title').length > 30, 'cells carry their counts as tooltips');
+  });
+});
+
 describe('reproducibility block', () => {
   it('gives a configuration and a flags command that parse back to the same experiment', async () => {
     const ctx = buildReportContext(dir, fast);

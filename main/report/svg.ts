@@ -23,6 +23,11 @@ export function el(tag: string, attrs: Record<string, AttrValue>, children?: str
   return children === undefined ? `${open}/>` : `${open}>${children}</${tag}>`;
 }
 
+/** A tooltip: the <title> child browsers show on hover. */
+export function tooltip(content: string): string {
+  return `<title>${escapeXml(content)}</title>`;
+}
+
 export function text(x: number, y: number, content: string, attrs: Record<string, AttrValue> = {}): string {
   return el('text', { x, y, ...attrs }, escapeXml(content));
 }
@@ -106,7 +111,10 @@ export function yAxis(scale: Scale, frame: Frame, label?: string, format: (v: nu
 export function xAxis(ticks: { x: number; label: string }[], frame: Frame, label?: string, slant = false): string {
   const { x0, x1, y0 } = plotArea(frame);
   const parts = [el('line', { x1: x0, x2: x1, y1: y0, y2: y0, class: 'axis' })];
-  for (const t of ticks) {
+  // Many categories: label every k-th so that the labels do not overlap.
+  const every = Math.ceil(ticks.length / 30);
+  for (const [k, t] of ticks.entries()) {
+    if (k % every !== 0) continue;
     parts.push(el('line', { x1: t.x, x2: t.x, y1: y0, y2: y0 + 3, class: 'axis' }));
     parts.push(
       slant

@@ -1,4 +1,4 @@
-import { el, linearScale, logScale, plotArea, svgChart, xAxis, yAxis, type Frame } from '../svg';
+import { el, linearScale, logScale, plotArea, svgChart, tooltip, xAxis, yAxis, type Frame } from '../svg';
 
 export interface CountSeries {
   label: string;
@@ -27,7 +27,7 @@ export function countsChart(title: string, classes: string[], series: CountSerie
       const v = s.values[i] ?? 0;
       const top = y(Math.max(useLog ? 1 : 0, v));
       const x = x0 + band * i + band * 0.1 + barWidth * k;
-      body.push(el('rect', { x, y: top, width: Math.max(1, barWidth - 1), height: Math.max(0, y0 - top), fill: s.color }, `<title>${s.label}: ${v}</title>`));
+      body.push(el('rect', { x, y: top, width: Math.max(1, barWidth - 1), height: Math.max(0, y0 - top), fill: s.color }, tooltip(`${s.label}: ${v}`)));
     });
   });
   body.push(xAxis(classes.map((label, i) => ({ x: x0 + band * (i + 0.5), label })), frame, undefined, slant));

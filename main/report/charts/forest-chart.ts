@@ -1,4 +1,4 @@
-import { el, linearScale, plotArea, svgChart, text, xAxis, type Frame } from '../svg';
+import { el, linearScale, plotArea, svgChart, text, tooltip, xAxis, type Frame } from '../svg';
 
 export interface ForestRow {
   label: string;
@@ -22,7 +22,7 @@ export function forestChart(title: string, rows: ForestRow[], xLabel: string): s
     const cy = frame.top + rowHeight * (i + 0.5);
     body.push(text(x0 - 8, cy + 4, r.label, { 'text-anchor': 'end', class: 'row-label' }));
     body.push(el('line', { x1: x(r.interval[0]), x2: x(r.interval[1]), y1: cy, y2: cy, class: 'ci' }));
-    body.push(el('circle', { cx: x(r.estimate), cy, r: 4, class: r.significant ? 'est' : 'est ns' }, `<title>${r.label}: ${r.estimate.toFixed(4)} [${r.interval[0].toFixed(4)}, ${r.interval[1].toFixed(4)}]${r.significant ? '' : ' (not significant)'}</title>`));
+    body.push(el('circle', { cx: x(r.estimate), cy, r: 4, class: r.significant ? 'est' : 'est ns' }, tooltip(`${r.label}: ${r.estimate.toFixed(4)} [${r.interval[0].toFixed(4)}, ${r.interval[1].toFixed(4)}]${r.significant ? '' : ' (not significant)'}`)));
   });
   body.push(xAxis(x.ticks.map((t) => ({ x: x(t), label: (t > 0 ? '+' : '') + t.toFixed(Math.abs(extent) < 0.05 ? 3 : 2) })), frame, xLabel));
   return svgChart(frame.width, frame.height, title, body.join(''));

@@ -1,5 +1,5 @@
 import type { ReliabilityDiagram } from '../../metrics/calibration';
-import { el, linearScale, plotArea, svgChart, text, xAxis, yAxis, type Frame } from '../svg';
+import { el, linearScale, plotArea, svgChart, text, tooltip, xAxis, yAxis, type Frame } from '../svg';
 
 /**
  * A reliability diagram (Guo et al. 2017): per confidence bin, bars of accuracy against the
@@ -16,7 +16,7 @@ export function reliabilityChart(title: string, before: ReliabilityDiagram, afte
     if (bin.count === 0 || bin.accuracy === null || bin.confidence === null) continue;
     const left = x(bin.lower) + 0.5;
     const width = x(bin.upper) - x(bin.lower) - 1;
-    body.push(el('rect', { x: left, y: y(bin.accuracy), width, height: y0 - y(bin.accuracy), fill: color, 'fill-opacity': 0.75 }, `<title>confidence ${bin.lower.toFixed(2)}–${bin.upper.toFixed(2)}: ${bin.count} predictions, accuracy ${bin.accuracy.toFixed(3)}, mean confidence ${bin.confidence.toFixed(3)}</title>`));
+    body.push(el('rect', { x: left, y: y(bin.accuracy), width, height: y0 - y(bin.accuracy), fill: color, 'fill-opacity': 0.75 }, tooltip(`confidence ${bin.lower.toFixed(2)}–${bin.upper.toFixed(2)}: ${bin.count} predictions, accuracy ${bin.accuracy.toFixed(3)}, mean confidence ${bin.confidence.toFixed(3)}`)));
     const top = Math.min(y(bin.accuracy), y(bin.confidence));
     body.push(el('rect', { x: left, y: top, width, height: Math.abs(y(bin.accuracy) - y(bin.confidence)), class: 'gap' }));
   }

@@ -1,7 +1,11 @@
 import { lineChart } from '../charts/line-chart';
 import type { ReportContext } from '../context';
 import { escapeHtml, fixed } from '../format';
+import { confusionHeatmap } from '../charts/heatmap-chart';
 import { figure, legend, section, table, variantStyles } from './elements';
+
+/** Above this many classes a confusion table no longer fits a page; a heat map is drawn instead. */
+export const MAX_TABLE_CLASSES = 20;
 
 function classOrder(ctx: ReportContext): number[] {
   const { results } = ctx.experiment;
@@ -22,8 +26,16 @@ export function confusionSection(ctx: ReportContext): string {
   const { results } = ctx.experiment;
   const order = classOrder(ctx);
   const names = order.map((c) => escapeHtml(results.classes[c]!));
-  const blocks = ctx.analysis.variants
-    .filter((v) => v.kind === 'trained')
+  const trained = ctx.analysis.variants.filter((v) => v.kind === 'trained');
+  if (order.length > MAX_TABLE_CLASSES) {
+    const maps = trained.map((v) => figure(confusionHeatmap(`Confusion matrix: ${v.label}`, v.confusion, results.classes, order), escapeHtml(v.label)));
+    return section(
+      'confusion',
+      'Confusion matrices',
+      `<p>Rows are true classes and columns predicted classes, both head → tail, counts summed over seeds. With ${order.length} classes the matrices are drawn as heat maps shaded by each cell's share of its row (blue: correct; orange: confusions); hover a cell for its count. Every count is in the CSV export (confusion.csv).</p><div class="grid-charts">${maps.join('')}</div>`,
+    );
+  }
+  const blocks = trained
     .map((v) => {
       const head = `<thead><tr><th scope="col">true ↓ / predicted →</th>${names.map((n) => `<th scope="col">${n}</th>`).join('')}<th scope="col">recall</th></tr></thead>`;
       const rows = order.map((i) => {
