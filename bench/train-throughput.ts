@@ -8,9 +8,11 @@ import { buildReferenceCnn, makeTrainStep, predictBatch, REFERENCE, syntheticBat
  * Training and inference throughput of the reference CNN (bench/reference-cnn.ts) on each
  * available TensorFlow.js backend, printed as JSON. It reports numbers and asserts nothing.
  *
- *   node dist/bench/train-throughput.js [--backends wasm,cpu] [--steps 10] [--warmup 3]
- *        [--workers N] [--profile] [--no-bn] [--cpu-train]
+ *   node dist/bench/train-throughput.js [--backends wasm,cpu] [--variants plain,bn]
+ *        [--steps 10] [--warmup 3] [--workers N] [--profile] [--cpu-train]
  *
+ * Variants: 'plain' is the ENVIRONMENT.md reference (conv+bias+ReLU blocks), 'bn' the
+ * product's block (conv, batch norm, ReLU). Both run by default.
  * --workers N  also trains N copies at once, one per worker thread (wasm has no threads in
  *              Node, so several trainings in parallel are how a machine's cores get used).
  * --profile    breaks one training step down by kernel, with tf.profile (wall time) and with
@@ -28,9 +30,16 @@ interface Options {
   inferenceBatches: number;
   workers: number;
   profile: boolean;
-  batchNorm: boolean;
+  variants: Variant[];
   cpuTrain: boolean;
 }
+
+type Variant = 'plain' | 'bn';
+
+const VARIANT_LAYERS: Record<Variant, string> = {
+  plain: 'conv32-ReLU-pool-conv64-ReLU-pool-conv128-ReLU-GAP-dense10',
+  bn: 'conv32-BN-ReLU-pool-conv64-BN-ReLU-pool-conv128-BN-ReLU-GAP-dense10',
+};
 
 interface Rate {
   images: number;
@@ -42,7 +51,7 @@ interface Rate {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { backends: null, steps: 10, warmup: 3, inferenceBatches: 10, workers: 0, profile: false, batchNorm: true, cpuTrain: false };
+  const options: Options = { backends: null, steps: 10, warmup: 3, inferenceBatches: 10, workers: 0, profile: false, variants: ['plain', 'bn'], cpuTrain: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const next = (): string => {
@@ -56,11 +65,16 @@ function parseOptions(argv: string[]): Options {
     else if (arg === '--inference-batches') options.inferenceBatches = Math.max(1, Number(next()));
     else if (arg === '--workers') options.workers = Math.max(0, Number(next()));
     else if (arg === '--profile') options.profile = true;
-    else if (arg === '--no-bn') options.batchNorm = false;
+    else if (arg === '--variants') options.variants = next().split(',').map(parseVariant);
     else if (arg === '--cpu-train') options.cpuTrain = true;
     else throw new Error(`unknown option ${arg}`);
   }
   return options;
+}
+
+function parseVariant(name: string): Variant {
+  if (name === 'plain' || name === 'bn') return name;
+  throw new Error(`unknown variant ${name}: use plain or bn`);
 }
 
 function cpuSecondsNow(): number {
@@ -84,10 +98,10 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
-async function benchBackend(name: string, options: Options): Promise<Record<string, unknown>> {
+async function benchBackend(name: string, variant: Variant, options: Options): Promise<Record<string, unknown>> {
   const info = await selectBackend(name as BackendRequest);
-  const model = buildReferenceCnn({ batchNorm: options.batchNorm });
-  const result: Record<string, unknown> = { backend: info.name, package: info.package, version: info.version, notes: info.notes };
+  const model = buildReferenceCnn({ batchNorm: variant === 'bn' });
+  const result: Record<string, unknown> = { variant, backend: info.name, package: info.package, version: info.version, notes: info.notes };
   try {
     const train = syntheticBatch(REFERENCE.trainBatch);
     const step = makeTrainStep(model);
@@ -218,9 +232,9 @@ function cpuTimeByKernel(step: () => void, repeats: number): Record<string, unkn
 
 interface WorkerJob {
   backend: string;
+  variant: Variant;
   steps: number;
   warmup: number;
-  batchNorm: boolean;
 }
 
 type FromWorker =
@@ -238,7 +252,7 @@ async function workerMain(job: WorkerJob): Promise<void> {
   if (!port) return;
   try {
     const info = await selectBackend(job.backend as BackendRequest);
-    const model = buildReferenceCnn({ batchNorm: job.batchNorm });
+    const model = buildReferenceCnn({ batchNorm: job.variant === 'bn' });
     const { images, labels } = syntheticBatch(REFERENCE.trainBatch);
     const step = makeTrainStep(model);
     for (let i = 0; i < job.warmup; i++) step(images, labels);
@@ -264,8 +278,9 @@ function threadCpuSeconds(): number {
   return (u.user + u.system) / 1e6;
 }
 
-async function benchParallel(backend: string, workers: number, options: Options): Promise<Record<string, unknown>> {
-  const threads = Array.from({ length: workers }, () => new Worker(__filename, { workerData: { backend, steps: options.steps, warmup: options.warmup, batchNorm: options.batchNorm } satisfies WorkerJob }));
+async function benchParallel(backend: string, variant: Variant, workers: number, options: Options): Promise<Record<string, unknown>> {
+  const job: WorkerJob = { backend, variant, steps: options.steps, warmup: options.warmup };
+  const threads = Array.from({ length: workers }, () => new Worker(__filename, { workerData: job }));
   const cpu0 = cpuSecondsNow();
   try {
     const ready = threads.map((w) => nextMessage(w));
@@ -284,6 +299,7 @@ async function benchParallel(backend: string, workers: number, options: Options)
     const end = Math.max(...finished.map((m) => m.endMs));
     const images = finished.reduce((a, m) => a + m.images, 0);
     return {
+      variant,
       backend,
       workers,
       stepsPerWorker: options.steps,
@@ -323,7 +339,7 @@ async function main(): Promise<void> {
   const report: Record<string, unknown> = {
     benchmark: 'reference CNN training/inference throughput',
     model: {
-      layers: options.batchNorm ? 'conv32-BN-ReLU-pool-conv64-BN-ReLU-pool-conv128-BN-ReLU-GAP-dense10' : 'conv32-ReLU-pool-conv64-ReLU-pool-conv128-ReLU-GAP-dense10',
+      variants: Object.fromEntries(options.variants.map((v) => [v, VARIANT_LAYERS[v]])),
       input: [REFERENCE.imageSize, REFERENCE.imageSize, REFERENCE.channels],
       optimizer: 'adam',
       trainBatch: REFERENCE.trainBatch,
@@ -333,21 +349,28 @@ async function main(): Promise<void> {
     available,
   };
   const results: Record<string, unknown>[] = [];
-  for (const name of chosen) {
-    try {
-      results.push(await benchBackend(name, options));
-    } catch (error) {
-      results.push({ backend: name, error: (error as Error).message });
+  for (const variant of options.variants) {
+    for (const name of chosen) {
+      try {
+        results.push(await benchBackend(name, variant, options));
+      } catch (error) {
+        results.push({ variant, backend: name, error: (error as Error).message });
+      }
     }
   }
   report.results = results;
   if (options.workers > 0) {
+    // Parallel training matters for the fastest single-threaded backend available.
     const backend = chosen.find((b) => b !== 'cpu') ?? chosen[0];
-    try {
-      report.parallel = await benchParallel(backend, options.workers, options);
-    } catch (error) {
-      report.parallel = { backend, workers: options.workers, error: (error as Error).message };
+    const parallel: Record<string, unknown>[] = [];
+    for (const variant of options.variants) {
+      try {
+        parallel.push(await benchParallel(backend, variant, options.workers, options));
+      } catch (error) {
+        parallel.push({ variant, backend, workers: options.workers, error: (error as Error).message });
+      }
     }
+    report.parallel = parallel;
   }
   (report.machine as Record<string, unknown>).loadAverageAtEnd = os.loadavg().map((l) => round(l, 2));
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

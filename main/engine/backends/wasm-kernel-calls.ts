@@ -28,17 +28,10 @@ export class WasmKernelCalls {
     return out;
   }
 
-  conv2d(x: tf.TensorInfo, filter: tf.TensorInfo, pads: ExplicitPads, dilations: [number, number] = [1, 1]): tf.TensorInfo {
+  /** Stride-1 NHWC convolution with explicit padding (XNNPACK). */
+  conv2d(x: tf.TensorInfo, filter: tf.TensorInfo, pads: ExplicitPads): tf.TensorInfo {
     const pad: tf.backend_util.ExplicitPadding = [[0, 0], [pads.top, pads.bottom], [pads.left, pads.right], [0, 0]];
-    return this.run('Conv2D', { x, filter }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations, dimRoundingMode: undefined } as unknown as tf.NamedAttrMap);
-  }
-
-  transpose(x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
-    return this.run('Transpose', { x }, { perm });
-  }
-
-  reverse(x: tf.TensorInfo, dims: number[]): tf.TensorInfo {
-    return this.run('Reverse', { x }, { dims });
+    return this.run('Conv2D', { x, filter }, { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1] } as unknown as tf.NamedAttrMap);
   }
 
   reshape(x: tf.TensorInfo, shape: number[]): tf.TensorInfo {

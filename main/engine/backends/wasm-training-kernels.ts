@@ -15,7 +15,7 @@ import { makeTile } from './tile';
  * - MaxPoolGrad: the stock kernel drops the gradient of windows holding only values
  *   below ~1e-38 (e.g. negative ones) and breaks ties differently from cpu.
  * - Tile, and Sum/Mean over non-trailing axes: correct but pathologically slow, and batch
- *   norm's gradient is made of them (together ~60% of a training step before this).
+ *   norm's gradient is made of them (together about half of a training step before this).
  * - Identity, and Cast to the same dtype: share the data instead of copying it.
  * They are rebuilt from the backend's own fast kernels (XNNPACK convolution and matrix
  * product) and direct loops over the wasm heap; configurations they do not cover go to the
