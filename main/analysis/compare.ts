@@ -12,7 +12,8 @@ export function pairBySeed(a: Variant, b: Variant): { seeds: number[]; a: SeedRu
 
 /** Registers a row restricted to some seeds with the bootstrap; returns its column key. */
 export function bootstrapColumn(boot: PairedBootstrap, variant: Variant, runs: readonly SeedRun[]): string {
-  return boot.addColumn(`${variant.key}@${runs.map((r) => r.seed).join(',')}`, runs.map((r) => r.predictions!));
+  // NUL cannot occur in a loss key, so row and seed list never run together ambiguously.
+  return boot.addColumn(`${variant.key}\u0000${runs.map((r) => r.seed).join(',')}`, runs.map((r) => r.predictions!));
 }
 
 /**
