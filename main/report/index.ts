@@ -7,6 +7,7 @@ import { renderHtml } from './html/document';
 import type { Paper } from './html/style';
 import { writeJsonReport } from './json';
 import { renderMarkdown } from './markdown';
+import { findChromium } from './chromium';
 import { htmlToPdf } from './pdf';
 
 export type ReportFormat = 'html' | 'pdf' | 'csv' | 'json' | 'md';
@@ -52,8 +53,10 @@ export async function writeReport(ctx: ReportContext, format: ReportFormat, outP
     }
     case 'pdf': {
       const paper = options.paper ?? 'a4';
+      // Find the browser first: without one, say so before any rendering work.
+      const executablePath = options.chromiumPath ?? findChromium();
       const html = await renderHtml(ctx, { paper, thumbnails: options.thumbnails !== false });
-      await htmlToPdf(html, outPath, { paper, ...(options.chromiumPath ? { executablePath: options.chromiumPath } : {}) });
+      await htmlToPdf(html, outPath, { paper, executablePath });
       return [outPath];
     }
     case 'csv':
