@@ -1,13 +1,12 @@
 import { rebuildError } from './errors';
+import type { DesktopBridge } from '../../../main/api/contract';
 import type { ApiEvent, Channel, ConnectionState, Request, Responses, Transport, Unsubscribe } from './types';
 
-/** What the Electron preload puts on `window.losslab`: one function per channel, events, dropped-file paths. */
-export type PreloadBridge = {
-  [C in Channel]?: (request: Request<C>) => Promise<Responses[C]>;
-} & {
-  onEvent(listener: (event: ApiEvent) => void): Unsubscribe;
-  pathForFile(file: File): string;
-};
+/**
+ * What the Electron preload puts on `window.losslab` (the contract's DesktopBridge). Channels
+ * are looked up defensively: an older preload may lack a newer channel.
+ */
+export type PreloadBridge = DesktopBridge;
 
 export function preloadBridge(scope: unknown): PreloadBridge | null {
   const bridge = (scope as { losslab?: unknown } | undefined)?.losslab;
@@ -23,7 +22,7 @@ export class ElectronTransport implements Transport {
   constructor(private readonly bridge: PreloadBridge) {}
 
   async call<C extends Channel>(channel: C, request: Request<C>): Promise<Responses[C]> {
-    const fn = this.bridge[channel] as ((request: Request<C>) => Promise<Responses[C]>) | undefined;
+    const fn = (this.bridge as Partial<DesktopBridge>)[channel] as ((request: Request<C>) => Promise<Responses[C]>) | undefined;
     if (typeof fn !== 'function') {
       throw rebuildError({ name: 'UnsupportedCall', message: `This version of the app has no "${channel}" call.` }, channel);
     }
@@ -38,9 +37,9 @@ export class ElectronTransport implements Transport {
     return this.bridge.onEvent(listener);
   }
 
-  pathForFile(file: File): string | null {
+  async pathForFile(file: File): Promise<string | null> {
     try {
-      return this.bridge.pathForFile(file) || null;
+      return (await this.bridge.pathForFile(file)) || null;
     } catch {
       return null;
     }

@@ -89,7 +89,7 @@ export class HttpTransport implements Transport {
     return () => this.connectionListeners.delete(listener);
   }
 
-  pathForFile(): string | null {
+  async pathForFile(): Promise<string | null> {
     // A browser never reveals where a dropped file lives on disk; served mode uses the folder browser.
     return null;
   }

@@ -15,8 +15,8 @@ export interface Transport {
   readonly mode: 'desktop' | 'served';
   call<C extends Channel>(channel: C, request: Request<C>): Promise<Responses[C]>;
   subscribe(listener: (event: ApiEvent) => void): Unsubscribe;
-  /** The absolute path of a dropped file or folder; null where the platform cannot tell (served mode). */
-  pathForFile(file: File): string | null;
+  /** The absolute path of a dropped file or folder (now readable by LossLab); null where the platform cannot tell (served mode). */
+  pathForFile(file: File): Promise<string | null>;
   onConnectionChange(listener: (state: ConnectionState) => void): Unsubscribe;
 }
 
@@ -27,6 +27,6 @@ export interface LossLabClient {
   onEvent(listener: (event: ApiEvent) => void): Unsubscribe;
   /** Only the events of one type, with their payload typed. */
   on<E extends ApiEvent['type']>(type: E, listener: (data: Extract<ApiEvent, { type: E }>['data']) => void): Unsubscribe;
-  pathForFile(file: File): string | null;
+  pathForFile(file: File): Promise<string | null>;
   onConnectionChange(listener: (state: ConnectionState) => void): Unsubscribe;
 }

@@ -36,7 +36,7 @@ export class FakeTransport implements Transport {
     for (const listener of [...this.listeners]) listener(event);
   }
 
-  pathForFile(): string | null {
+  async pathForFile(): Promise<string | null> {
     return null;
   }
 
