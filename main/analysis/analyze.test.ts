@@ -99,8 +99,15 @@ describe('analysis of an experiment folder', () => {
     const fitted = cal.temperature.find((t) => t.seed === 4)!;
     assert.equal(fitted.temperature, direct.temperature);
     assert.equal(fitted.eceAfter, direct.test.eceAfter);
-    assert.ok(Math.abs(fitted.eceBefore - experiment.results.runs.find((r) => r.runId === 'ce#seed4')!.metrics!.ece) < 1e-9);
+    assert.ok(Math.abs(fitted.eceBefore - direct.test.eceBefore) < 1e-12);
+    assert.ok(Math.abs(fitted.nllAfter - direct.test.nllAfter) < 1e-12);
+    assert.ok(Math.abs(fitted.nllBefore - direct.test.nllBefore) < 1e-9);
     assert.deepEqual(ce.metrics.eceTemperatureScaled, summarize(cal.temperature.map((t) => t.eceAfter)));
+    // Another bin count: the unscaled ECE is recomputed with it, not taken from the run's metrics.
+    const ten = analyzeExperiment(experiment, { resamples: 200, bins: 10 }).variants.find((v) => v.key === 'ce')!.calibration!;
+    assert.equal(ten.reliability.bins.length, 10);
+    const direct10 = temperatureScaling({ valLogits: l.val, valLabels, testLogits: l.test, testLabels: labels, numClasses: 4, bins: 10 });
+    assert.ok(Math.abs(ten.temperature.find((t) => t.seed === 4)!.eceBefore - direct10.test.eceBefore) < 1e-12);
   });
 
   it('is deterministic: the same folder and seed give the same analysis', () => {

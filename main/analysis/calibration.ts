@@ -1,5 +1,6 @@
-import { reliabilityDiagram } from '../metrics/calibration';
-import { temperatureScaling } from '../stats/temperature';
+import { DEFAULT_CALIBRATION_BINS, expectedCalibrationError, reliabilityDiagram } from '../metrics/calibration';
+import { negativeLogLikelihood } from '../metrics/probabilistic';
+import { fitTemperature, softmaxWithTemperature } from '../stats/temperature';
 import { softmaxRows } from '../util/softmax';
 import type { TemperatureRun, VariantCalibration } from './types';
 import type { ExperimentLabels, Variant } from './variants';
@@ -26,23 +27,19 @@ export function calibrateVariant(variant: Variant, labels: ExperimentLabels, num
       allScaled = false;
       return;
     }
-    const fit = temperatureScaling({
-      valLogits: run.valLogits,
-      valLabels: labels.val,
-      testLogits: run.testLogits!,
-      testLabels: labels.test,
-      numClasses,
-      bins,
-    });
-    scaled.set(fit.testProbs, k * n * numClasses);
+    // stats/temperature.ts temperatureScaling, minus recomputing the unscaled test ECE and NLL,
+    // which the run's metrics already hold (same softmax and, by default, the same bins).
+    const fit = fitTemperature(run.valLogits, labels.val, numClasses);
+    const probs = softmaxWithTemperature(run.testLogits!, numClasses, fit.temperature);
+    scaled.set(probs, k * n * numClasses);
     temperature.push({
       seed: run.seed,
       temperature: fit.temperature,
       atBound: fit.atBound,
-      eceBefore: fit.test.eceBefore,
-      eceAfter: fit.test.eceAfter,
-      nllBefore: fit.test.nllBefore,
-      nllAfter: fit.test.nllAfter,
+      eceBefore: bins === DEFAULT_CALIBRATION_BINS ? run.metrics.ece : expectedCalibrationError(pooled.subarray(k * n * numClasses, (k + 1) * n * numClasses), labels.test, numClasses, bins),
+      eceAfter: expectedCalibrationError(probs, labels.test, numClasses, bins),
+      nllBefore: run.metrics.nll,
+      nllAfter: negativeLogLikelihood(labels.test, probs, numClasses),
     });
   });
   return {
