@@ -1,0 +1,86 @@
+"""PyTorch baseline for LossLab's benchmarks (not part of the product, which never needs Python).
+
+Trains the same reference CNN as bench/reference-cnn.ts — 32x32x3 input, three 3x3 'same'
+conv (no bias) + batch norm + ReLU blocks of 32/64/128 filters with 2x2 max-pools between
+them, global average pooling, dense 10 — with Adam on batches of 64, and measures training
+and inference (batch 256) images/s. Prints one JSON object.
+
+Usage: python3 bench/pytorch_reference.py [--threads N] [--seconds S] [--channels-last]
+"""
+import argparse
+import json
+import time
+
+import torch
+import torch.nn as nn
+
+
+def build():
+    layers = []
+    cin = 3
+    for i, cout in enumerate([32, 64, 128]):
+        layers += [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout, momentum=0.1, eps=1e-5), nn.ReLU()]
+        if i < 2:
+            layers.append(nn.MaxPool2d(2))
+        cin = cout
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 10)]
+    return nn.Sequential(*layers)
+
+
+def timed(fn, seconds):
+    fn()  # warm-up
+    fn()
+    count = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        fn()
+        count += 1
+    return count, time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--channels-last", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(1)
+    fmt = torch.channels_last if args.channels_last else torch.contiguous_format
+    model = build().to(memory_format=fmt)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    x = torch.rand(64, 3, 32, 32).to(memory_format=fmt)
+    y = torch.randint(0, 10, (64,))
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+
+    model.train()
+    steps, elapsed = timed(step, args.seconds)
+    train_ips = steps * 64 / elapsed
+
+    model.eval()
+    xi = torch.rand(256, 3, 32, 32).to(memory_format=fmt)
+
+    def infer():
+        with torch.no_grad():
+            model(xi)
+
+    batches, elapsed = timed(infer, args.seconds / 2)
+    infer_ips = batches * 256 / elapsed
+    print(json.dumps({
+        "engine": "pytorch",
+        "version": torch.__version__,
+        "threads": args.threads,
+        "channelsLast": args.channels_last,
+        "trainImagesPerSecond": round(train_ips, 1),
+        "inferenceImagesPerSecond": round(infer_ips, 1),
+    }))
+
+
+if __name__ == "__main__":
+    main()
