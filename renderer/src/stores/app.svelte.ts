@@ -42,6 +42,7 @@ export class AppState {
     this.results = new ResultsState(client);
     this.history = new HistoryState(client);
     this.training.onFinished = (id) => void this.showFinished(id);
+    this.dataset.onOpened = () => this.design.datasetChanged();
     client.onConnectionChange((state) => (this.connection = state));
   }
 

@@ -113,6 +113,13 @@ export class DesignState {
     this.losses = selections;
   }
 
+  /** Another dataset was opened: per-class settings of the old one no longer apply. */
+  datasetChanged(): void {
+    this.preview = null;
+    this.previewError = null;
+    this.customCounts = {};
+  }
+
   selectedLosses(): LossInfo[] {
     return this.catalogue.filter((loss) => this.losses[loss.id]?.checked);
   }
@@ -185,6 +192,8 @@ export class DesignState {
       if (id !== this.previewRequest) return;
       this.preview = preview;
       this.previewError = null;
+      // Custom counts cleared by a dataset change start again from this dataset's counts.
+      if (this.imbalanceKind === 'counts' && Object.keys(this.customCounts).length === 0) this.seedCustomCounts();
     } catch (error) {
       if (id !== this.previewRequest) return;
       this.previewError = describeError(error, 'Could not preview the training counts', 'Adjust the imbalance or split settings; the message above says which value is not possible.');

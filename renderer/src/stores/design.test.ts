@@ -129,3 +129,24 @@ describe('DesignState.buildConfig', () => {
     expect(design.runCount()).toBe(6);
   });
 });
+
+describe('DesignState after another dataset opens', () => {
+  it('drops the old per-class counts and seeds new ones from the next preview', async () => {
+    vi.useFakeTimers();
+    const requests: Request<'dataset.previewImbalance'>[] = [];
+    const { client } = fakeClient({
+      'dataset.previewImbalance': (request) => {
+        requests.push(request);
+        return preview([30, 20]);
+      },
+    });
+    const design = new DesignState(client);
+    design.imbalanceKind = 'counts';
+    design.customCounts = { cat: 5, dog: 50 };
+    design.datasetChanged();
+    design.schedulePreview('/other');
+    await vi.advanceTimersByTimeAsync(200);
+    expect(requests[0]!.imbalance).toEqual({ kind: 'counts', counts: {} });
+    expect(design.customCounts).toEqual({ 'class-0': 30, 'class-1': 20 });
+  });
+});
