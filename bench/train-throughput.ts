@@ -17,7 +17,7 @@ import { buildReferenceCnn, makeTrainStep, predictBatch, REFERENCE, syntheticBat
  *              Node, so several trainings in parallel are how a machine's cores get used).
  * --profile    breaks one training step down by kernel, with tf.profile (wall time) and with
  *              process CPU time (steadier when other processes share the machine).
- * --cpu-train  also times training on the pure-JS cpu backend (about 2 minutes per step).
+ * --cpu-train  also times training on the pure-JS cpu backend (minutes per step).
  *
  * Besides wall-clock rates every measurement reports a rate computed from this process's CPU
  * time: on a busy machine wall time counts other processes' turns, CPU time does not.
@@ -106,7 +106,7 @@ async function benchBackend(name: string, variant: Variant, options: Options): P
     const train = syntheticBatch(REFERENCE.trainBatch);
     const step = makeTrainStep(model);
     if (name === 'cpu' && !options.cpuTrain) {
-      result.train = { skipped: 'about 2 minutes per step on the cpu backend; pass --cpu-train to measure it' };
+      result.train = { skipped: 'minutes per training step on the cpu backend (2 to 10 measured); pass --cpu-train to measure it' };
     } else {
       // The cpu backend needs no JIT warm-up worth two minutes; one small batch suffices.
       const warmup = name === 'cpu' ? 0 : options.warmup;

@@ -3,8 +3,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { asWasmBackend, WasmKernelCalls } from './wasm-kernel-calls';
 
 /**
- * Conv2DBackpropInput for the wasm backend. The stock one is a scalar loop (several times
- * slower than the forward conv), so a training step spends its time there.
+ * Conv2DBackpropInput for the wasm backend. The stock one is a scalar loop, ~10x slower
+ * than the forward convolution (393 ms vs 35 ms for the reference CNN's second layer).
  *
  * The input gradient is the "transposed convolution" of dy: spread dy out by the stride
  * (stride-1 zeros between neighbours), then convolve with the filter rotated by 180 degrees
