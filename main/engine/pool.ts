@@ -42,7 +42,8 @@ function nativeBackendInstalled(): boolean {
 }
 
 export function defaultWorkerCount(backend: BackendRequest, runs: number): number {
-  const native = backend === 'tensorflow' || (backend === 'auto' && nativeBackendInstalled());
+  // webgpu: every worker would open its own device on the one GPU and compile every shader again.
+  const native = backend === 'tensorflow' || backend === 'webgpu' || (backend === 'auto' && nativeBackendInstalled());
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, Math.min(runs, native ? 1 : cores));
 }

@@ -2,7 +2,7 @@ import type { BatchProgress, EpochRecord, RunJob, RunOutcome, TrainingData } fro
 
 /** Messages between the training pool (caller's thread) and its worker threads. */
 
-export type BackendRequest = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendRequest = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 export interface BackendReport {
   name: string;

@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { selectBackend } from './backends/select-backend';
+import { takeWebGpuErrors } from './backends/webgpu';
 import { trainRun } from './train-run';
 import { RunCancelledError, type TrainingData } from './types';
 import { CANCEL_ALL, cancelSlot, type FromWorker, type ToWorker } from './worker-protocol';
@@ -47,6 +48,9 @@ async function handle(message: ToWorker): Promise<void> {
       onBatch: (progress) => send({ type: 'batch', progress }),
       onEpoch: (record) => send({ type: 'epoch', runId: job.runId, record }),
     });
+    // A GPU error does not throw inside tfjs; the run's numbers may be zeros or garbage.
+    const gpuErrors = takeWebGpuErrors();
+    if (gpuErrors.length > 0) throw new Error(`The GPU reported errors during this run, so its results are discarded: ${gpuErrors.join(' | ')}`);
     const transfer = [outcome.testLogits.buffer, outcome.valLogits.buffer] as ArrayBuffer[];
     if (outcome.testLogitsLast.buffer !== outcome.testLogits.buffer) transfer.push(outcome.testLogitsLast.buffer as ArrayBuffer);
     if (outcome.weights) transfer.push(outcome.weights.weightData);

@@ -61,7 +61,7 @@ export const experimentConfigSchema = z.object({
   seeds: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(100).default([1]),
   model: modelSchema.default({ width: 16, depth: 3 }),
   training: trainingSchema.default(() => trainingSchema.parse({})),
-  backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  backend: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'),
   /** Parallel training workers; 0 means one per core. */
   workers: z.number().int().min(0).max(64).default(0),
 });

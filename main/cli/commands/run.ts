@@ -104,7 +104,7 @@ export function addTrainingOptions(command: Command): Command {
     .option('--epochs <n>', 'training epochs per run', parseInteger('--epochs', 1, 1000))
     .option('--seeds <list>', 'comma-separated seeds; one run per loss and seed (e.g. 1,2,3)')
     .option('--out <dir>', 'output folder (default: ./losslab-results/<experiment id>)')
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'wasm', 'cpu']))
+    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']))
     .option('--workers <n>', 'parallel training workers (0: one per core)', parseInteger('--workers', 0, 64))
     .option('--no-cache', 'do not read or write the decoded-image cache');
 }

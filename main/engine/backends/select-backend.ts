@@ -4,18 +4,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
+import { tryWebGpu, webGpuAvailability, WEBGPU_ADVICE } from './webgpu';
 
 /**
  * Picks the TensorFlow.js backend a training process runs on, fastest first:
- *   tensorflow (@tensorflow/tfjs-node-gpu) → tensorflow (@tensorflow/tfjs-node) → wasm → cpu.
+ *   tensorflow (@tensorflow/tfjs-node-gpu) → tensorflow (@tensorflow/tfjs-node) → webgpu → wasm → cpu.
  * The native packages are optional dependencies whose install downloads libtensorflow, so
  * they are often absent; 'auto' then falls through to wasm (with LossLab's training kernels,
- * ~300x faster than cpu for CNN training) and finally the pure-JS cpu backend.
+ * ~300x faster than cpu for CNN training) and finally the pure-JS cpu backend. 'auto' takes
+ * webgpu (./webgpu.ts) only on a hardware adapter that passes a training-step self-check.
  */
-export type BackendRequest = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendRequest = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
-  /** The tfjs backend now active: 'tensorflow', 'wasm' or 'cpu'. */
+  /** The tfjs backend now active: 'tensorflow', 'webgpu', 'wasm' or 'cpu'. */
   name: string;
   requested: string;
   /** npm package that provides it. */
@@ -50,6 +52,11 @@ export async function selectBackend(requested: BackendRequest): Promise<BackendI
       if (native) return { ...native, requested, notes };
       throw new Error(`${TENSORFLOW_ADVICE} (${notes.join('; ')})`);
     }
+    case 'webgpu': {
+      const webgpu = await tryWebGpu('explicit', notes);
+      if (webgpu) return { ...webgpu, requested, notes };
+      throw new Error(`The 'webgpu' backend cannot be used here (${notes.join('; ')}). ${WEBGPU_ADVICE}`);
+    }
     case 'wasm': {
       const wasm = await tryWasm(notes);
       if (wasm) return { ...wasm, requested, notes };
@@ -61,23 +68,30 @@ export async function selectBackend(requested: BackendRequest): Promise<BackendI
     case 'cpu':
       return { ...(await useCpu(notes)), requested, notes };
     case 'auto': {
-      const chosen = (await tryNative(notes)) ?? (await tryWasm(notes)) ?? (await useCpu(notes));
+      const chosen = (await tryNative(notes)) ?? (await tryWebGpu('auto', notes)) ?? (await tryWasm(notes)) ?? (await useCpu(notes));
       return { ...chosen, requested, notes };
     }
     default:
-      throw new Error(`Unknown backend '${String(requested)}': use 'auto', 'tensorflow', 'wasm' or 'cpu'.`);
+      throw new Error(`Unknown backend '${String(requested)}': use 'auto', 'tensorflow', 'webgpu', 'wasm' or 'cpu'.`);
   }
 }
 
-/** What `selectBackend` could use here, without switching the active backend. */
+/**
+ * What `selectBackend` could use here, without switching the active backend, in the order
+ * 'auto' tries them: webgpu comes before wasm only on a hardware adapter, and is listed last
+ * (still requestable by name) when 'auto' would never choose it.
+ */
 export async function listBackends(): Promise<BackendAvailability[]> {
   const nativeNotes: string[] = [];
   const native = NATIVE_PACKAGES.map((pkg) => loadNative(pkg, nativeNotes)).find((r) => r !== null) ?? null;
   const wasmProblem = wasmUnavailableReason();
+  const { autoEligible, ...webgpu } = await webGpuAvailability();
   return [
     native ? { name: 'tensorflow', available: true } : { name: 'tensorflow', available: false, reason: nativeNotes.join('; ') },
+    ...(autoEligible ? [webgpu] : []),
     wasmProblem === null ? { name: 'wasm', available: true } : { name: 'wasm', available: false, reason: wasmProblem },
     { name: 'cpu', available: true },
+    ...(autoEligible ? [] : [webgpu]),
   ];
 }
 

@@ -8,7 +8,7 @@ import { parseSeeds } from '../lib/seeds';
 export type ImbalanceKind = 'none' | 'exp' | 'step' | 'counts';
 export type Optimizer = 'adam' | 'sgd';
 export type Schedule = 'constant' | 'cosine' | 'step';
-export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendChoice = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 /** The opened dataset and how it was preprocessed; the experiment trains on exactly that. */
 export interface DatasetChoice {
