@@ -1,11 +1,12 @@
 """PyTorch baseline for LossLab's benchmarks (not part of the product, which never needs Python).
 
 Trains the same reference CNN as bench/reference-cnn.ts — 32x32x3 input, three 3x3 'same'
-conv (no bias) + batch norm + ReLU blocks of 32/64/128 filters with 2x2 max-pools between
-them, global average pooling, dense 10 — with Adam on batches of 64, and measures training
+conv blocks of 32/64/128 filters (variant "plain": conv + ReLU; variant "bn": conv without bias
++ batch norm + ReLU) with 2x2 max-pools between them, global average pooling, dense 10 — with
+Adam on batches of 64, and measures training
 and inference (batch 256) images/s. Prints one JSON object.
 
-Usage: python3 bench/pytorch_reference.py [--threads N] [--seconds S] [--channels-last]
+Usage: python3 bench/pytorch_reference.py [--threads N] [--seconds S] [--channels-last] [--variant plain|bn]
 """
 import argparse
 import json
@@ -15,11 +16,14 @@ import torch
 import torch.nn as nn
 
 
-def build():
+def build(batch_norm):
     layers = []
     cin = 3
     for i, cout in enumerate([32, 64, 128]):
-        layers += [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout, momentum=0.1, eps=1e-5), nn.ReLU()]
+        if batch_norm:
+            layers += [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout, momentum=0.1, eps=1e-5), nn.ReLU()]
+        else:
+            layers += [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU()]
         if i < 2:
             layers.append(nn.MaxPool2d(2))
         cin = cout
@@ -43,11 +47,12 @@ def main():
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--variant", choices=["plain", "bn"], default="bn")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
-    model = build().to(memory_format=fmt)
+    model = build(args.variant == "bn").to(memory_format=fmt)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     x = torch.rand(64, 3, 32, 32).to(memory_format=fmt)
@@ -77,6 +82,7 @@ def main():
         "version": torch.__version__,
         "threads": args.threads,
         "channelsLast": args.channels_last,
+        "variant": args.variant,
         "trainImagesPerSecond": round(train_ips, 1),
         "inferenceImagesPerSecond": round(infer_ips, 1),
     }))
