@@ -130,7 +130,9 @@ class ProgressMeter {
   report(partial: Omit<BatchProgress, 'imagesPerSecond' | 'etaSeconds'>, force = false): void {
     if (!this.callback) return;
     const now = performance.now();
-    if (!force && now - this.lastReport < PROGRESS_INTERVAL_MS) return;
+    // The last batch of an epoch always goes out, so progress bars end each epoch exactly.
+    const endOfEpoch = partial.batch === partial.batches;
+    if (!force && !endOfEpoch && now - this.lastReport < PROGRESS_INTERVAL_MS) return;
     this.lastReport = now;
     const rate = this.imagesPerSecond;
     const remaining = Math.max(0, this.totalImages - this.images);

@@ -1,5 +1,6 @@
 import { removeCheckpoint } from '../engine/checkpoint';
 import { writeExperimentOutput } from '../results/write';
+import type { RunOutcome } from '../engine/types';
 import type { ExperimentFolder } from '../store/experiment-folder';
 import type { ExperimentConfig } from './config';
 import { experimentId, planRuns, startExperiment, type ExperimentEvents, type ExperimentOutput, type RunningExperiment } from './run-experiment';
@@ -23,14 +24,13 @@ export interface RunningStoredExperiment extends Omit<RunningExperiment, 'done'>
  */
 export function startStoredExperiment(folder: ExperimentFolder, config: ExperimentConfig, options: StoredOptions & { id?: string } = {}): RunningStoredExperiment {
   const id = options.id ?? experimentId();
-  const record = folder.writeRecord({
-    id,
-    ...(config.name ? { name: config.name } : {}),
-    createdAt: new Date().toISOString(),
-    config,
-    runs: planRuns(config).map((job) => ({ index: job.index, runId: job.runId })),
-  });
-  return launch(folder, record.config, { ...options, id, createdAt: record.createdAt, completed: new Map() });
+  const createdAt = new Date().toISOString();
+  // Validates every loss before anything is written; the record itself is written only once
+  // the dataset has loaded, so bad input leaves no folder behind.
+  const runs = planRuns(config).map((job) => ({ index: job.index, runId: job.runId }));
+  const create = (fingerprint: string) =>
+    folder.writeRecord({ id, ...(config.name ? { name: config.name } : {}), createdAt, config, runs, datasetFingerprint: fingerprint });
+  return launch(folder, config, { ...options, id, createdAt, completed: new Map(), create });
 }
 
 /** Continues an interrupted experiment: finished runs are kept, unfinished ones go on from their last completed epoch. */
@@ -39,13 +39,32 @@ export function resumeStoredExperiment(folder: ExperimentFolder, options: Stored
   if (status === 'running') throw new Error(`Experiment ${folder.readRecord().id} is still running in process ${folder.readRecord().owner?.pid}; wait for it or stop it first.`);
   if (status === 'done') throw new Error(`Experiment ${folder.readRecord().id} has finished; there is nothing to resume.`);
   const record = folder.claim();
-  return launch(folder, record.config, { ...options, id: record.id, createdAt: record.createdAt, completed: folder.readOutcomes(), fingerprint: record.datasetFingerprint });
+  const fingerprint = record.datasetFingerprint;
+  return launch(folder, record.config, {
+    ...options,
+    id: record.id,
+    createdAt: record.createdAt,
+    completed: folder.readOutcomes(),
+    create: (found) => {
+      if (fingerprint && fingerprint !== found) {
+        throw new Error(
+          `The dataset in ${record.config.data} changed since experiment ${record.id} started (files added, removed or edited); resuming would mix results from different data. Start a new experiment instead.`,
+        );
+      }
+    },
+  });
 }
 
 function launch(
   folder: ExperimentFolder,
   config: ExperimentConfig,
-  options: StoredOptions & { id: string; createdAt: string; completed: Map<number, import('../engine/types').RunOutcome>; fingerprint?: string },
+  options: StoredOptions & {
+    id: string;
+    createdAt: string;
+    completed: Map<number, RunOutcome>;
+    /** Called with the loaded dataset's fingerprint before training: writes or checks the record. */
+    create: (fingerprint: string) => void;
+  },
 ): RunningStoredExperiment {
   const indexOf = new Map(planRuns(config).map((job) => [job.runId, job.index]));
   const events = options.events ?? {};
@@ -56,17 +75,7 @@ function launch(
     keepWeights: options.keepWeights ?? true,
     completed: options.completed,
     checkpointDir: (index) => folder.runDir(index),
-    verifyDataset: (dataset) => {
-      if (options.fingerprint && options.fingerprint !== dataset.fingerprint) {
-        throw new Error(
-          `The dataset in ${config.data} changed since experiment ${options.id} started (files added, removed or edited); resuming would mix results from different data. Start a new experiment instead.`,
-        );
-      }
-      if (!options.fingerprint) {
-        const record = folder.readRecord();
-        folder.writeRecord({ ...record, datasetFingerprint: dataset.fingerprint });
-      }
-    },
+    verifyDataset: (dataset) => options.create(dataset.fingerprint),
     events: {
       ...events,
       onEpoch: (runId, record) => {
@@ -88,6 +97,8 @@ function launch(
       writeExperimentOutput(output, folder.dir);
       return output;
     })
-    .finally(() => folder.release());
+    .finally(() => {
+      if (folder.exists()) folder.release();
+    });
   return { id: options.id, cancel: running.cancel, done };
 }
