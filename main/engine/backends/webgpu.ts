@@ -16,14 +16,12 @@ export const TFJS_WEBGPU_PACKAGE = '@tensorflow/tfjs-backend-webgpu';
 export const DAWN_PACKAGE = 'webgpu';
 
 export const WEBGPU_ADVICE =
-  "The 'webgpu' backend needs a GPU driver that Dawn can use: Vulkan on Linux, Metal on macOS, " +
-  'Direct3D 12 on Windows. On Debian or Ubuntu install your GPU vendor’s Vulkan driver or ' +
-  '`mesa-vulkan-drivers` (on Debian 12 from bookworm-backports: `apt-get install -t bookworm-backports ' +
-  "mesa-vulkan-drivers`; bookworm's own Mesa 22 is too old for Dawn). Or choose 'auto'.";
-
-const INSTALL_DAWN_ADVICE =
-  `The optional package '${DAWN_PACKAGE}' (Dawn's WebGPU for Node) is not installed or has no binary for ` +
-  `${process.platform}-${process.arch}: run \`npm install ${DAWN_PACKAGE}\` in the LossLab folder.`;
+  `The 'webgpu' backend needs the optional package '${DAWN_PACKAGE}' (\`npm install ${DAWN_PACKAGE}\` in the ` +
+  'LossLab folder; it has binaries for Linux, macOS and Windows on x64 and arm64) and a GPU driver that ' +
+  'Dawn can use: Vulkan on Linux, Metal on macOS, Direct3D 12 on Windows. On Debian or Ubuntu install ' +
+  "your GPU vendor's Vulkan driver or `mesa-vulkan-drivers` (on Debian 12 from bookworm-backports: " +
+  "`apt-get install -t bookworm-backports mesa-vulkan-drivers`; bookworm's own Mesa 22 is too old for " +
+  "Dawn). Or choose 'auto'.";
 
 /** tfjs asks for a high-performance adapter too; asking the same way probes the adapter it would get. */
 const ADAPTER_OPTIONS = { powerPreference: 'high-performance' } as const;
@@ -64,7 +62,9 @@ function openGpu(): Promise<{ gpu: Gpu; globals: Record<string, unknown> }> {
       const specifier: string = DAWN_PACKAGE;
       dawn = (await import(specifier)) as DawnModule;
     } catch (error) {
-      throw new Error(`${INSTALL_DAWN_ADVICE} (${firstLine(error)})`);
+      throw new Error(
+        `the optional package '${DAWN_PACKAGE}' (Dawn's WebGPU for Node) is not installed or has no binary for ${process.platform}-${process.arch} (${firstLine(error)})`,
+      );
     }
     return { gpu: dawn.create([]), globals: dawn.globals };
   })();
