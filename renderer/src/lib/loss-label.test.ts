@@ -12,16 +12,17 @@ const focal = {
 } as unknown as LossInfo;
 
 describe('loss labels', () => {
-  it('names a loss from the catalogue and writes its parameters with their symbols', () => {
-    expect(lossLabel('focal', { gamma: 2, alpha: null }, [focal])).toEqual({ name: 'Focal loss (softmax)', detail: 'α = none, γ = 2' });
+  it('names a loss from the catalogue and writes the parameters that differ from the defaults', () => {
+    expect(lossLabel('focal', { gamma: 2, alpha: null }, [focal])).toEqual({ name: 'Focal loss (softmax)', detail: '', full: 'α = none, γ = 2' });
+    expect(lossLabel('focal', { gamma: 1, alpha: null }, [focal])).toMatchObject({ detail: 'γ = 1' });
   });
 
   it('reads the same from a loss key, keeping commas inside arrays', () => {
-    expect(lossKeyLabel('focal(alpha=[0.25,1],gamma=2)', [focal])).toEqual({ name: 'Focal loss (softmax)', detail: 'α = [0.25, 1], γ = 2' });
-    expect(lossKeyLabel('focal', [focal])).toEqual({ name: 'Focal loss (softmax)', detail: '' });
+    expect(lossKeyLabel('focal(alpha=[0.25,1],gamma=2)', [focal])).toEqual({ name: 'Focal loss (softmax)', detail: 'α = [0.25, 1]', full: 'α = [0.25, 1], γ = 2' });
+    expect(lossKeyLabel('focal', [focal])).toEqual({ name: 'Focal loss (softmax)', detail: '', full: '' });
   });
 
   it('falls back to the id for a loss the catalogue does not know', () => {
-    expect(lossKeyLabel('custom(k=1)', [])).toEqual({ name: 'custom', detail: 'k = 1' });
+    expect(lossKeyLabel('custom(k=1)', [])).toMatchObject({ name: 'custom', detail: 'k = 1' });
   });
 });

@@ -7,18 +7,34 @@ function formatParam(value: LossParams[string]): string {
   return String(value);
 }
 
+export interface LossLabel {
+  name: string;
+  /** Parameters that differ from the catalogue's defaults: what sets this entry apart. */
+  detail: string;
+  /** Every parameter, for a tooltip. */
+  full: string;
+}
+
+function isDefault(info: LossInfo | undefined, key: string, value: unknown): boolean {
+  const spec = info?.params.find((p) => p.key === key);
+  return spec !== undefined && JSON.stringify(spec.default) === JSON.stringify(value);
+}
+
 /**
- * A loss as people read it: the catalogue's name, plus its parameters written with the
- * catalogue's symbols (γ = 2) so two entries of the same loss stay distinguishable.
+ * A loss as people read it: the catalogue's name, plus the parameters it was given that differ
+ * from the defaults, written with the catalogue's symbols (γ = 1). Defaults are left out of the
+ * short form — "LDAM (with DRW)" rather than five default values — but kept in `full`.
  */
-export function lossLabel(lossId: string, params: LossParams, catalogue: readonly LossInfo[]): { name: string; detail: string } {
+export function lossLabel(lossId: string, params: LossParams, catalogue: readonly LossInfo[]): LossLabel {
   const info = catalogue.find((l) => l.id === lossId);
   const symbols = new Map(info?.params.map((p) => [p.key, p.label]) ?? []);
-  const detail = Object.keys(params)
-    .sort()
-    .map((key) => `${symbols.get(key) ?? key} = ${formatParam(params[key]!)}`)
-    .join(', ');
-  return { name: info?.name ?? lossId, detail };
+  const keys = Object.keys(params).sort();
+  const write = (key: string) => `${symbols.get(key) ?? key} = ${formatParam(params[key]!)}`;
+  return {
+    name: info?.name ?? lossId,
+    detail: keys.filter((key) => !isDefault(info, key, params[key])).map(write).join(', '),
+    full: keys.map(write).join(', '),
+  };
 }
 
 /** Splits "a=1,b=[1,2]" at the commas that separate parameters, not those inside arrays. */
@@ -43,20 +59,28 @@ function splitTopLevel(text: string): string[] {
  * The same label from a loss key ("focal(alpha=null,gamma=2)"), for places that only have the
  * key: live training rows and the history list.
  */
-export function lossKeyLabel(lossKey: string, catalogue: readonly LossInfo[]): { name: string; detail: string } {
+export function lossKeyLabel(lossKey: string, catalogue: readonly LossInfo[]): LossLabel {
   const open = lossKey.indexOf('(');
   const id = open < 0 ? lossKey : lossKey.slice(0, open);
   const info = catalogue.find((l) => l.id === id);
   const symbols = new Map(info?.params.map((p) => [p.key, p.label]) ?? []);
   const inner = open < 0 ? '' : lossKey.slice(open + 1, lossKey.endsWith(')') ? -1 : undefined);
-  const detail = splitTopLevel(inner)
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      if (eq < 0) return pair;
-      const key = pair.slice(0, eq);
-      const value = pair.slice(eq + 1);
-      return `${symbols.get(key) ?? key} = ${value === 'null' ? 'none' : value.replace(/,/g, ', ')}`;
-    })
-    .join(', ');
-  return { name: info?.name ?? id, detail };
+  const pairs = splitTopLevel(inner).map((pair) => {
+    const eq = pair.indexOf('=');
+    const key = eq < 0 ? pair : pair.slice(0, eq);
+    const value = eq < 0 ? '' : pair.slice(eq + 1);
+    let parsed: unknown = value;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      // not JSON: compared and shown as written
+    }
+    const text = eq < 0 ? pair : `${symbols.get(key) ?? key} = ${value === 'null' ? 'none' : value.replace(/,/g, ', ')}`;
+    return { text, isDefault: isDefault(info, key, parsed) };
+  });
+  return {
+    name: info?.name ?? id,
+    detail: pairs.filter((p) => !p.isDefault).map((p) => p.text).join(', '),
+    full: pairs.map((p) => p.text).join(', '),
+  };
 }
