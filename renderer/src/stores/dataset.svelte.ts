@@ -13,7 +13,7 @@ export interface DatasetLoadOptions {
 }
 
 const OPEN_ADVICE =
-  'Choose a folder that holds one sub-folder per class (or train/ and test/ folders that do), each with images in a common format (JPEG, PNG, WebP, GIF, TIFF, AVIF).';
+  'Pick the folder with “Open folder…” or “Browse server folders…”. It must hold one sub-folder per class (or train/ and test/ folders that do), with images in a common format (JPEG, PNG, WebP, GIF, TIFF, AVIF).';
 
 /** The dataset being worked on: opening it (with progress), its overview, and the preprocessing options. */
 export class DatasetState {
