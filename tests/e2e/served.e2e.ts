@@ -217,6 +217,20 @@ describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
     await shot('11-dataset-error');
   });
 
+  it('cancels one run, then all, and says what was left undone', async () => {
+    await page.getByRole('button', { name: 'Experiment', exact: true }).click();
+    await page.getByLabel('Epochs').fill('200');
+    await page.getByRole('button', { name: 'Start experiment' }).click();
+    await page.locator('tr.run.running').first().waitFor({ timeout: 120_000 });
+    await page.getByRole('button', { name: /^Cancel Cross-entropy, seed 1$/ }).click();
+    await page.locator('tr.run.cancelled').first().waitFor({ timeout: 60_000 });
+    await page.getByRole('button', { name: 'Cancel all' }).click();
+    const finished = page.getByRole('status').filter({ hasText: /^Finished: 0 of 3 runs completed, 3 cancelled/ });
+    await finished.waitFor({ timeout: 120_000 });
+    assert.equal(await page.locator('tr.run.cancelled').count(), 3);
+    await shot('12-training-cancelled');
+  });
+
   it('raised no script errors along the way', () => {
     // The deliberate failure above answers 4xx, which Chromium logs as a failed resource.
     const unexpected = pageErrors.filter((e) => !/Failed to load resource: the server responded with a status of (4\d\d)/.test(e));
