@@ -8,7 +8,8 @@ import { parseSeeds } from '../lib/seeds';
 export type ImbalanceKind = 'none' | 'exp' | 'step' | 'counts';
 export type Optimizer = 'adam' | 'sgd';
 export type Schedule = 'constant' | 'cosine' | 'step';
-export type BackendChoice = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+/** From the experiment schema, so a backend the engine adds appears here without an edit. */
+export type BackendChoice = NonNullable<ExperimentConfigInput['backend']>;
 
 /** The opened dataset and how it was preprocessed; the experiment trains on exactly that. */
 export interface DatasetChoice {
