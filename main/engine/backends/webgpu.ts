@@ -110,6 +110,8 @@ type WebGpuModule = typeof import('@tensorflow/tfjs-backend-webgpu');
  * that touches tf before choosing a backend land on a software adapter; ours has priority 0,
  * so webgpu is only ever used when selected by name.
  */
+let factoryRegistered = false;
+
 async function registerFactory(): Promise<void> {
   const { gpu, globals } = await openGpu();
   // tfjs's webgpu kernels refer to GPUBuffer, GPUBufferUsage, GPUMapMode… as globals, and its
@@ -119,6 +121,8 @@ async function registerFactory(): Promise<void> {
   const nav = (scope.navigator ??= {}) as Record<string, unknown>;
   if (nav.gpu !== gpu) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true, writable: true });
 
+  // Once per thread: selecting again must not replace a backend whose tensors are in use.
+  if (factoryRegistered && WEBGPU_NAME in tf.engine().registryFactory) return;
   const load: (id: string) => unknown = require;
   const { WebGPUBackend } = load(TFJS_WEBGPU_PACKAGE) as WebGpuModule;
   registerWebGpuKernelFixes();
@@ -144,6 +148,7 @@ async function registerFactory(): Promise<void> {
     },
     0,
   );
+  factoryRegistered = true;
 }
 
 const MAX_KEPT_ERRORS = 20;
@@ -161,6 +166,26 @@ export function takeWebGpuErrors(): string[] {
   return errors;
 }
 
+/** Seams for tests: the adapter probe and the self-check. */
+export interface TryWebGpuDeps {
+  probe?: () => Promise<AdapterProbe>;
+  check?: typeof selfCheck;
+}
+
+/**
+ * A driver that hangs must not hang LossLab's start. On a hardware GPU the check takes about a
+ * second; on lavapipe (explicit requests only) up to ~15 s while Mesa's shader cache is cold.
+ */
+const SELF_CHECK_TIMEOUT_S = { auto: 30, explicit: 180 } as const;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 export interface WebGpuChoice {
   name: string;
   package: string;
@@ -173,8 +198,8 @@ export interface WebGpuChoice {
  * that gives wrong numbers must not train. Returns null (backend unchanged or undefined) when
  * it is not used; the 'explicit' caller turns that into an error from the notes.
  */
-export async function tryWebGpu(mode: 'auto' | 'explicit', notes: string[]): Promise<WebGpuChoice | null> {
-  const probe = await probeAdapter();
+export async function tryWebGpu(mode: 'auto' | 'explicit', notes: string[], deps: TryWebGpuDeps = {}): Promise<WebGpuChoice | null> {
+  const probe = await (deps.probe ?? probeAdapter)();
   if (!probe.facts) {
     notes.push(`webgpu unavailable: ${probe.problem ?? 'no adapter'}`);
     return null;
@@ -193,7 +218,8 @@ export async function tryWebGpu(mode: 'auto' | 'explicit', notes: string[]): Pro
     // loaded here, not at the top, so listing backends stays cheap.
     require('@tensorflow/tfjs-layers');
     takeWebGpuErrors();
-    const check = await selfCheck(WEBGPU_NAME);
+    const limit = SELF_CHECK_TIMEOUT_S[mode];
+    const check = await withTimeout((deps.check ?? selfCheck)(WEBGPU_NAME), limit * 1000, `the self-check did not finish within ${limit} s`);
     const errors = takeWebGpuErrors();
     if (errors.length > 0) Object.assign(check, { ok: false, problem: `the GPU reported errors: ${errors.join(' | ')}` });
     const summary = `one training step of a tiny conv net, worst relative difference from cpu ${check.worst.relativeError.toExponential(1)} (${check.worst.name}), ${check.seconds.toFixed(1)} s`;
@@ -219,6 +245,7 @@ async function dropBackend(): Promise<void> {
     if (tf.getBackend() === WEBGPU_NAME) await tf.setBackend('cpu');
     if (tf.engine().registry[WEBGPU_NAME]) {
       tf.removeBackend(WEBGPU_NAME);
+      factoryRegistered = false;
       await registerFactory();
     }
   } catch {
