@@ -42,10 +42,13 @@ function nativeBackendInstalled(): boolean {
 }
 
 export function defaultWorkerCount(backend: BackendRequest, runs: number): number {
-  // webgpu: every worker would open its own device on the one GPU and compile every shader again.
-  const native = backend === 'tensorflow' || backend === 'webgpu' || (backend === 'auto' && nativeBackendInstalled());
+  const native = backend === 'tensorflow' || (backend === 'auto' && nativeBackendInstalled());
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(runs, native ? 1 : cores));
+  // webgpu: each worker opens its own device on the one GPU and compiles every shader again, so
+  // a few, not one per core; more than one because a small CNN leaves the GPU waiting on
+  // JavaScript (on lavapipe 2 workers train 2x faster than 1; not yet measured on a real GPU).
+  const parallel = native ? 1 : backend === 'webgpu' ? Math.min(cores, 4) : cores;
+  return Math.max(1, Math.min(runs, parallel));
 }
 
 interface Slot {

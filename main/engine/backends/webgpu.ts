@@ -23,7 +23,7 @@ export const WEBGPU_ADVICE =
   "`apt-get install -t bookworm-backports mesa-vulkan-drivers`; bookworm's own Mesa 22 is too old for " +
   "Dawn). Or choose 'auto'.";
 
-/** tfjs asks for a high-performance adapter too; asking the same way probes the adapter it would get. */
+/** Asked for by the probe and by the backend factory alike, so the adapter described is the one trained on. */
 const ADAPTER_OPTIONS = { powerPreference: 'high-performance' } as const;
 
 // Minimal shapes of Dawn's objects: the package is optional, so its types cannot be relied on.
