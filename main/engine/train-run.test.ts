@@ -99,3 +99,18 @@ test('a loss that diverges stops the run with a message that says what to do', a
     (error: Error) => /became (NaN|Infinity|-Infinity)/.test(error.message) && /Lower the learning rate/.test(error.message),
   );
 });
+
+test('embedding losses train features, then a linear probe selected on validation', async () => {
+  const data = quadrantData(40);
+  const before = tf.memory().numTensors;
+  const outcome = await trainRun(
+    job('supcon', { training: trainingSchema.parse({ epochs: 3, probeEpochs: 4, batchSize: 16, learningRate: 0.01 }) }),
+    data,
+  );
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(outcome.protocol, 'linear-probe');
+  assert.deepEqual(outcome.history.map((h) => h.stage), ['train', 'train', 'train', 'probe', 'probe', 'probe', 'probe']);
+  assert.ok(outcome.bestEpoch >= 3, 'the selected epoch is a probe epoch');
+  assert.equal(outcome.history.slice(0, 3).every((h) => h.valBalancedAccuracy === null), true);
+  assert.equal(outcome.testLogits.length, data.test.length * 4);
+});

@@ -91,6 +91,47 @@ function trainableVariables(models: tfl.LayersModel[]): tf.Variable[] {
   return models.flatMap((m) => m.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val));
 }
 
+/**
+ * One optimiser step on `lossOf()` plus the coupled weight decay; returns the data loss
+ * (without the decay term), read back so that a diverging loss is caught at once.
+ */
+async function optimizeStep(optimizer: tf.Optimizer, variables: tf.Variable[], decay: number, lossOf: () => tf.Scalar): Promise<number> {
+  let dataLoss: tf.Scalar | null = null;
+  const total = optimizer.minimize(
+    () => {
+      const loss = lossOf();
+      dataLoss = tf.keep(loss);
+      const penalty = weightPenalty(variables, decay);
+      return penalty ? tf.add(loss, penalty) : loss;
+    },
+    false,
+    variables,
+  );
+  total?.dispose();
+  const kept = dataLoss as unknown as tf.Scalar;
+  const value = (await kept.data())[0] as number;
+  kept.dispose();
+  return value;
+}
+
+/** Keeps a copy of the weights of the best-scoring epoch so far (validation balanced accuracy). */
+class BestEpoch {
+  best: { epoch: number; snapshot: tf.Tensor[] } | null = null;
+  score = -Infinity;
+
+  consider(score: number, epoch: number, network: Network): void {
+    if (score <= this.score) return;
+    this.score = score;
+    this.best?.snapshot.forEach((t) => t.dispose());
+    this.best = { epoch, snapshot: snapshotWeights(network) };
+  }
+
+  dispose(): void {
+    this.best?.snapshot.forEach((t) => t.dispose());
+    this.best = null;
+  }
+}
+
 /** Per-batch progress is throttled: posting every batch of a tiny model would flood the caller. */
 const PROGRESS_INTERVAL_MS = 200;
 
@@ -248,8 +289,7 @@ async function trainNetworkStage(
   const batchesPerEpoch = batchesOf(order, training.batchSize).length;
   const totalSteps = batchesPerEpoch * training.epochs;
   const buffer = new Float32Array((training.batchSize + 1) * s * s * ch);
-  let best: StageResult['best'] = null;
-  let bestScore = -Infinity;
+  const tracker = new BestEpoch();
   let step = 0;
   let firstEpoch = 0;
   try {
@@ -261,8 +301,8 @@ async function trainNetworkStage(
       step = resume.step;
       firstEpoch = resume.nextEpoch;
       if (resume.best && resume.tensors.best) {
-        best = { epoch: resume.best.epoch, snapshot: resume.tensors.best.map((t) => tf.clone(t)) };
-        bestScore = resume.best.score;
+        tracker.best = { epoch: resume.best.epoch, snapshot: resume.tensors.best.map((t) => tf.clone(t)) };
+        tracker.score = resume.best.score;
       }
     }
     for (let epoch = firstEpoch; epoch < training.epochs; epoch++) {
@@ -277,23 +317,12 @@ async function trainNetworkStage(
         const view = buffer.subarray(0, batch.length * s * s * ch);
         fillBatch(data, batch, view, augment, context.augmentRng);
         const labels = Int32Array.from(batch, (i) => data.labels[i] as number);
-        let dataLoss: tf.Scalar | null = null;
-        const total = optimizer.minimize(
-          () => {
-            const x = tf.tensor4d(view, [batch.length, s, s, ch]);
-            const y = tf.tensor1d(labels, 'int32');
-            const output = protocol === 'end-to-end' ? forwardLogits(network, x, true) : forwardFeatures(network, x, true);
-            const loss = lossFn(output, y, { epoch });
-            dataLoss = tf.keep(loss);
-            const penalty = weightPenalty(variables, training.weightDecay);
-            return penalty ? tf.add(loss, penalty) : loss;
-          },
-          false,
-          variables,
-        );
-        total?.dispose();
-        const value = (await (dataLoss as unknown as tf.Scalar).data())[0] as number;
-        (dataLoss as unknown as tf.Scalar).dispose();
+        const value = await optimizeStep(optimizer, variables, training.weightDecay, () => {
+          const x = tf.tensor4d(view, [batch.length, s, s, ch]);
+          const y = tf.tensor1d(labels, 'int32');
+          const output = protocol === 'end-to-end' ? forwardLogits(network, x, true) : forwardFeatures(network, x, true);
+          return lossFn(output, y, { epoch });
+        });
         if (!Number.isFinite(value)) {
           throw new Error(
             `Loss ${job.lossId} became ${value} at epoch ${epoch + 1}, batch ${b + 1} (run ${job.runId}). Lower the learning rate or check the loss's parameters.`,
@@ -310,11 +339,7 @@ async function trainNetworkStage(
       if (protocol === 'end-to-end' && data.val.length > 0) {
         const valLogits = await predictLogits(network, data, data.val);
         valScores = quickAccuracy(valLogits, data.labels, data.val, data.numClasses);
-        if ((valScores.balancedAccuracy as number) > bestScore) {
-          bestScore = valScores.balancedAccuracy as number;
-          best?.snapshot.forEach((t) => t.dispose());
-          best = { epoch, snapshot: snapshotWeights(network) };
-        }
+        tracker.consider(valScores.balancedAccuracy as number, epoch, network);
       }
       const record: EpochRecord = {
         epoch,
@@ -338,10 +363,10 @@ async function trainNetworkStage(
             orderState: context.orderRng.state,
             augmentState: context.augmentRng.state,
             order,
-            best: best ? { epoch: best.epoch, score: bestScore } : null,
+            best: tracker.best ? { epoch: tracker.best.epoch, score: tracker.score } : null,
             elapsedSeconds: context.meter.seconds,
             imagesSeen: context.meter.imagesSeen,
-            tensors: { network: [...network.features.getWeights(), ...network.head.getWeights()], optimizer: state, best: best?.snapshot ?? null },
+            tensors: { network: [...network.features.getWeights(), ...network.head.getWeights()], optimizer: state, best: tracker.best?.snapshot ?? null },
           });
         } finally {
           disposeOptimizerState(state);
@@ -350,12 +375,12 @@ async function trainNetworkStage(
       context.callbacks.onEpoch?.(record);
     }
   } catch (error) {
-    best?.snapshot.forEach((t) => t.dispose());
+    tracker.dispose();
     throw error;
   } finally {
     optimizer.dispose();
   }
-  return { best };
+  return { best: tracker.best };
 }
 
 /**
@@ -377,8 +402,7 @@ async function trainProbeStage(
   const positions = Array.from(data.train.keys());
   const batchesPerEpoch = batchesOf(positions, training.batchSize).length;
   const totalSteps = batchesPerEpoch * training.probeEpochs;
-  let best: StageResult['best'] = null;
-  let bestScore = -Infinity;
+  const tracker = new BestEpoch();
   let step = 0;
   try {
     for (let epoch = 0; epoch < training.probeEpochs; epoch++) {
@@ -393,21 +417,10 @@ async function trainProbeStage(
         const rows = new Float32Array(batch.length * dim);
         batch.forEach((p, r) => rows.set(trainFeatures.subarray(p * dim, (p + 1) * dim), r * dim));
         const labels = Int32Array.from(batch, (p) => data.labels[data.train[p] as number] as number);
-        let dataLoss: tf.Scalar | null = null;
-        const total = optimizer.minimize(
-          () => {
-            const logits = network.head.apply(tf.tensor2d(rows, [batch.length, dim]), { training: true }) as tf.Tensor2D;
-            const loss = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), data.numClasses), logits) as tf.Scalar;
-            dataLoss = tf.keep(loss);
-            const penalty = weightPenalty(variables, training.weightDecay);
-            return penalty ? tf.add(loss, penalty) : loss;
-          },
-          false,
-          variables,
-        );
-        total?.dispose();
-        const value = (await (dataLoss as unknown as tf.Scalar).data())[0] as number;
-        (dataLoss as unknown as tf.Scalar).dispose();
+        const value = await optimizeStep(optimizer, variables, training.weightDecay, () => {
+          const logits = network.head.apply(tf.tensor2d(rows, [batch.length, dim]), { training: true }) as tf.Tensor2D;
+          return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), data.numClasses), logits) as tf.Scalar;
+        });
         lossSum += value * batch.length;
         seen += batch.length;
         step++;
@@ -420,11 +433,8 @@ async function trainProbeStage(
         const values = (await logits.data()) as Float32Array;
         logits.dispose();
         valScores = quickAccuracy(values, data.labels, data.val, data.numClasses);
-        if ((valScores.balancedAccuracy as number) > bestScore) {
-          bestScore = valScores.balancedAccuracy as number;
-          best?.snapshot.forEach((t) => t.dispose());
-          best = { epoch: context.history.length, snapshot: snapshotWeights(network) };
-        }
+        // Selection indexes the whole history, whose first entries are the network stage's epochs.
+        tracker.consider(valScores.balancedAccuracy as number, context.history.length, network);
       }
       const record: EpochRecord = {
         epoch,
@@ -440,12 +450,12 @@ async function trainProbeStage(
       context.callbacks.onEpoch?.(record);
     }
   } catch (error) {
-    best?.snapshot.forEach((t) => t.dispose());
+    tracker.dispose();
     throw error;
   } finally {
     optimizer.dispose();
   }
-  return { best };
+  return { best: tracker.best };
 }
 
 async function saveWeights(network: Network): Promise<SavedWeights> {
