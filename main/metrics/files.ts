@@ -4,55 +4,12 @@
  * file and line, since the CLI prints the message as is.
  */
 
+import { parseCsv as parseCsvText } from '../util/csv';
 import { isProbability, maxRowSumDeviation } from './input';
 
-/** Minimal RFC 4180 reader: quoted fields, doubled quotes, CRLF, a leading BOM. */
+/** CSV of hand-written or exported input files: fields trimmed. */
 export function parseCsv(text: string, delimiter = ','): string[][] {
-  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  let i = 0;
-  while (i < src.length) {
-    const ch = src[i] as string;
-    if (quoted) {
-      if (ch === '"') {
-        if (src[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-      } else {
-        field += ch;
-      }
-      i++;
-      continue;
-    }
-    if (ch === '"' && field.trim() === '') {
-      field = '';
-      quoted = true;
-    } else if (ch === delimiter) {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      if (ch === '\r' && src[i + 1] === '\n') i++;
-    } else {
-      field += ch;
-    }
-    i++;
-  }
-  if (quoted) throw new Error('unterminated quoted field');
-  if (field !== '' || row.length > 0) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows.map((r) => r.map((f) => f.trim()));
+  return parseCsvText(text, { delimiter, trim: true });
 }
 
 /** Comma unless the first line uses tabs or semicolons and no commas (spreadsheet exports). */
