@@ -70,6 +70,12 @@ test('a run learns, selects the best validation epoch and leaks no tensor', asyn
   assert.ok(outcome.history.at(-1)!.trainLoss < outcome.history[0]!.trainLoss, 'training loss falls');
 });
 
+test('training without weight decay works (the loss is not handed to the optimiser to dispose)', async () => {
+  const outcome = await trainRun(job('ce', { training: trainingSchema.parse({ epochs: 2, batchSize: 16, weightDecay: 0 }) }), quadrantData(20));
+  assert.equal(outcome.history.length, 2);
+  assert.ok(Number.isFinite(outcome.history[1]!.trainLoss));
+});
+
 test('cancel is honoured before the very next batch', async () => {
   let checks = 0;
   const before = tf.memory().numTensors;

@@ -102,7 +102,8 @@ async function optimizeStep(optimizer: tf.Optimizer, variables: tf.Variable[], d
       const loss = lossOf();
       dataLoss = tf.keep(loss);
       const penalty = weightPenalty(variables, decay);
-      return penalty ? tf.add(loss, penalty) : loss;
+      // minimize disposes what it is given back, so hand it a copy, never the kept loss itself.
+      return penalty ? tf.add(loss, penalty) : tf.clone(loss);
     },
     false,
     variables,
