@@ -83,7 +83,12 @@ export async function selectBackend(requested: BackendRequest): Promise<BackendI
  */
 export async function listBackends(): Promise<BackendAvailability[]> {
   const nativeNotes: string[] = [];
-  const native = NATIVE_PACKAGES.map((pkg) => loadNative(pkg, nativeNotes)).find((r) => r !== null) ?? null;
+  // Stop at the first binding that loads: loading both registers every kernel twice.
+  let native: string | null = null;
+  for (const pkg of NATIVE_PACKAGES) {
+    native = loadNative(pkg, nativeNotes);
+    if (native !== null) break;
+  }
   const wasmProblem = wasmUnavailableReason();
   const { autoEligible, ...webgpu } = await webGpuAvailability();
   return [
