@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { BrowserWindow } from 'electron';
 import { createServices, type Services } from '../main/services/create-services';
+import { createPdfPrinter } from './print-pdf';
 import { apiEvent } from '../main/services/types';
 import { enableAppProtocol, registerAppScheme } from './app-protocol';
 import { enableDialogs, enableDrops } from './dialogs';
@@ -43,7 +44,7 @@ export function startApp(electron: ElectronApi, options: AppOptions): StartedApp
 
   const ready = app.whenReady().then(() => {
     const emit = eventBroadcaster(electron);
-    const services = createServices({ dataDir: paths.experiments, cacheDir: paths.pixelCache, emit, mode: 'desktop' });
+    const services = createServices({ dataDir: paths.experiments, cacheDir: paths.pixelCache, emit, mode: 'desktop', printPdf: createPdfPrinter(electron) });
     enableAppProtocol(electron, { rendererDir: options.rendererDir, access: services.access });
     enableSecurity(electron, log);
     enableDialogs(electron, services);

@@ -20,7 +20,11 @@ export interface ReportOptions extends AnalysisOptions {
   thumbnails?: boolean;
   /** Browser for PDF output; found automatically when absent. */
   chromiumPath?: string;
+  /** Prints the report's HTML to PDF bytes; the desktop app passes Electron's printToPDF, so it needs no Chromium of its own. */
+  printPdf?: PdfPrinter;
 }
+
+export type PdfPrinter = (html: string, paper: Paper) => Promise<Uint8Array>;
 
 /** The shape the app's export service calls with (services/export-service.ts). */
 export interface ExportRequest {
@@ -53,6 +57,11 @@ export async function writeReport(ctx: ReportContext, format: ReportFormat, outP
     }
     case 'pdf': {
       const paper = options.paper ?? 'a4';
+      if (options.printPdf) {
+        const html = await renderHtml(ctx, { paper, thumbnails: options.thumbnails !== false });
+        writeFileAtomic(outPath, await options.printPdf(html, paper));
+        return [outPath];
+      }
       // Find the browser first: without one, say so before any rendering work.
       const executablePath = options.chromiumPath ?? findChromium();
       const html = await renderHtml(ctx, { paper, thumbnails: options.thumbnails !== false });

@@ -6,6 +6,7 @@ import { createCatalogueService } from './catalogue-service';
 import { createDatasetService } from './dataset-service';
 import { createExperimentService } from './experiment-service';
 import { createExportService } from './export-service';
+import type { PdfPrinter } from '../report';
 import { FolderAccess } from './folder-access';
 import { createHistoryService } from './history-service';
 import type { Emit, ImageUrl } from './types';
@@ -21,6 +22,8 @@ export interface ServicesOptions {
   browseRoot?: string | null;
   /** How the renderer reaches an image file in this mode; served mode's /files route by default. */
   imageUrl?: ImageUrl;
+  /** PDF printing for exports (the desktop app passes Electron's). */
+  printPdf?: PdfPrinter;
 }
 
 export interface Services {
@@ -58,7 +61,7 @@ export function createServices(options: ServicesOptions): Services {
   const datasets = createDatasetService({ access, cacheDir: options.cacheDir, emit: options.emit, imageUrl });
   const experiments = createExperimentService({ access, store, cacheDir: options.cacheDir, emit: options.emit });
   const history = createHistoryService({ store, access, imageUrl, isRunning: experiments.isRunning });
-  const exports = createExportService({ store, access });
+  const exports = createExportService({ store, access, ...(options.printPdf ? { printPdf: options.printPdf } : {}) });
   const browser = createBrowseService(browseRoot);
 
   const handlers: ApiHandlers = {

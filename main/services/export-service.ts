@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { ExportFormat, ParsedRequest, Responses } from '../api/contract';
-import { exportReport } from '../report';
+import { exportReport, type PdfPrinter } from '../report';
 import type { ExperimentStore } from '../store/experiment-store';
 import { readStoredResults } from './history-service';
 import type { FolderAccess } from './folder-access';
@@ -8,9 +8,11 @@ import type { FolderAccess } from './folder-access';
 export interface ExportServiceOptions {
   store: Pick<ExperimentStore, 'open'>;
   access: FolderAccess;
+  /** The desktop app's own PDF printer (Electron's printToPDF); without it PDFs go through a system Chromium. */
+  printPdf?: PdfPrinter;
 }
 
-export function createExportService({ store, access }: ExportServiceOptions) {
+export function createExportService({ store, access, printPdf }: ExportServiceOptions) {
   /** Writes the report; returns every file written (CSV writes one file per table next to the chosen name). */
   async function exportTo(id: string, format: ExportFormat, target: string): Promise<Responses['experiments.export']> {
     const resolved = path.resolve(target);
@@ -20,7 +22,7 @@ export function createExportService({ store, access }: ExportServiceOptions) {
     }
     readStoredResults(store, id); // fails with a clear message when the experiment does not exist or has no results
     const folder = store.open(id).dir;
-    const files = await exportReport({ folder, format, path: resolved });
+    const files = await exportReport({ folder, format, path: resolved, ...(printPdf ? { options: { printPdf } } : {}) });
     return { path: resolved, files };
   }
 
