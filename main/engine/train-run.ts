@@ -115,6 +115,21 @@ async function optimizeStep(optimizer: tf.Optimizer, variables: tf.Variable[], d
   return value;
 }
 
+type ValScores = { accuracy: number | null; balancedAccuracy: number | null };
+
+function epochRecord(epoch: number, stage: EpochRecord['stage'], lossSum: number, seen: number, val: ValScores, learningRate: number, startedAt: number): EpochRecord {
+  return {
+    epoch,
+    stage,
+    trainLoss: seen > 0 ? lossSum / seen : 0,
+    valAccuracy: val.accuracy,
+    valBalancedAccuracy: val.balancedAccuracy,
+    learningRate,
+    seconds: (performance.now() - startedAt) / 1000,
+    numTensors: tf.memory().numTensors,
+  };
+}
+
 /** Keeps a copy of the weights of the best-scoring epoch so far (validation balanced accuracy). */
 class BestEpoch {
   best: { epoch: number; snapshot: tf.Tensor[] } | null = null;
@@ -336,22 +351,13 @@ async function trainNetworkStage(
         context.meter.report({ runId: job.runId, stage: 'train', epoch, epochs: training.epochs, batch: b + 1, batches: batches.length, loss: value });
       }
       // Embedding losses are selected after the probe; the network stage keeps its last epoch.
-      let valScores = { accuracy: null as number | null, balancedAccuracy: null as number | null };
+      let valScores: ValScores = { accuracy: null, balancedAccuracy: null };
       if (protocol === 'end-to-end' && data.val.length > 0) {
         const valLogits = await predictLogits(network, data, data.val);
         valScores = quickAccuracy(valLogits, data.labels, data.val, data.numClasses);
         tracker.consider(valScores.balancedAccuracy as number, epoch, network);
       }
-      const record: EpochRecord = {
-        epoch,
-        stage: 'train',
-        trainLoss: seen > 0 ? lossSum / seen : 0,
-        valAccuracy: valScores.accuracy,
-        valBalancedAccuracy: valScores.balancedAccuracy,
-        learningRate: optimizer.learningRate,
-        seconds: (performance.now() - epochStart) / 1000,
-        numTensors: tf.memory().numTensors,
-      };
+      const record = epochRecord(epoch, 'train', lossSum, seen, valScores, optimizer.learningRate, epochStart);
       context.history.push(record);
       if (context.callbacks.checkpointDir) {
         const state = await optimizerState(optimizer);
@@ -428,7 +434,7 @@ async function trainProbeStage(
         context.meter.add(batch.length);
         context.meter.report({ runId: job.runId, stage: 'probe', epoch, epochs: training.probeEpochs, batch: b + 1, batches: batches.length, loss: value });
       }
-      let valScores = { accuracy: null as number | null, balancedAccuracy: null as number | null };
+      let valScores: ValScores = { accuracy: null, balancedAccuracy: null };
       if (valFeatures) {
         const logits = tf.tidy(() => network.head.apply(tf.tensor2d(valFeatures, [data.val.length, dim])) as tf.Tensor2D);
         const values = (await logits.data()) as Float32Array;
@@ -437,16 +443,7 @@ async function trainProbeStage(
         // Selection indexes the whole history, whose first entries are the network stage's epochs.
         tracker.consider(valScores.balancedAccuracy as number, context.history.length, network);
       }
-      const record: EpochRecord = {
-        epoch,
-        stage: 'probe',
-        trainLoss: seen > 0 ? lossSum / seen : 0,
-        valAccuracy: valScores.accuracy,
-        valBalancedAccuracy: valScores.balancedAccuracy,
-        learningRate: optimizer.learningRate,
-        seconds: (performance.now() - epochStart) / 1000,
-        numTensors: tf.memory().numTensors,
-      };
+      const record = epochRecord(epoch, 'probe', lossSum, seen, valScores, optimizer.learningRate, epochStart);
       context.history.push(record);
       context.callbacks.onEpoch?.(record);
     }
