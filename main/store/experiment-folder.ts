@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { EpochRecord, RunOutcome, SavedWeights } from '../engine/types';
 import type { ExperimentConfig } from '../experiment/config';
 import type { ExperimentResults } from '../results/types';
-import { writeFileAtomic } from '../util/atomic-write';
+import { describeWriteError, writeFileAtomic } from '../util/atomic-write';
 
 /**
  * One experiment on disk. Layout:
@@ -113,13 +113,17 @@ export class ExperimentFolder {
 
   appendEpoch(index: number, record: EpochRecord): void {
     const file = path.join(this.runDir(index), 'log.jsonl');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const fd = fs.openSync(file, 'a');
     try {
-      fs.writeSync(fd, `${JSON.stringify(record)}\n`);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const fd = fs.openSync(file, 'a');
+      try {
+        fs.writeSync(fd, `${JSON.stringify(record)}\n`);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch (error) {
+      throw describeWriteError(file, error);
     }
   }
 
