@@ -5,6 +5,9 @@
  * installs from bookworm-backports) and skips, saying why, elsewhere.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -18,7 +21,7 @@ import { modelSchema, trainingSchema } from '../../experiment/config';
 import { trainRun } from '../train-run';
 import type { RunJob, TrainingData } from '../types';
 import { selectBackend } from './select-backend';
-import { probeAdapter, takeWebGpuErrors, tryWebGpu, WEBGPU_ADVICE } from './webgpu';
+import { gpuDeviceNodePresent, probeAdapter, takeWebGpuErrors, tryWebGpu, WEBGPU_ADVICE } from './webgpu';
 import { adapterFacts, autoVerdict, describeAdapter, isSoftwareAdapter, type AdapterFacts } from './webgpu-adapter';
 import { makeChunkedAddN, registerWebGpuKernelFixes, webGpuKernelFixesRegistered } from './webgpu-kernels';
 import { compareSteps, type CheckOutcome, type StepResult } from './webgpu-self-check';
@@ -245,7 +248,9 @@ test('a LossLab training step on a WebGPU adapter matches the cpu backend', asyn
   if (isSoftwareAdapter(probe.facts)) {
     const auto = await selectBackend('auto');
     assert.notEqual(auto.name, 'webgpu');
-    assert.ok(auto.notes.some((n) => /^webgpu not chosen: .*software adapter/.test(n)), auto.notes.join('\n'));
+    // Without a GPU device node 'auto' does not even load Dawn; with one it probes and refuses.
+    const refusal = gpuDeviceNodePresent() ? /^webgpu not chosen: .*software adapter/ : /^webgpu not probed: no GPU device/;
+    assert.ok(auto.notes.some((n) => refusal.test(n)), auto.notes.join('\n'));
   }
 
   const data = tinyData();
@@ -287,4 +292,19 @@ test('a LossLab training step on a WebGPU adapter matches the cpu backend', asyn
   assert.equal(auto?.name, 'webgpu', notes.join('\n'));
   assert.match(notes.join('\n'), /webgpu adapter: "NVIDIA H200" .*hardware adapter.*\nwebgpu self-check passed/s);
   assert.equal(tf.backend(), inUse);
+});
+
+test("'auto' on Linux without a GPU device node does not load Dawn at all", async () => {
+  const dev = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-dev-'));
+  if (process.platform === 'linux') {
+    assert.equal(gpuDeviceNodePresent(dev), false);
+    fs.mkdirSync(path.join(dev, 'dri'));
+    fs.writeFileSync(path.join(dev, 'dri', 'renderD128'), '');
+    assert.equal(gpuDeviceNodePresent(dev), true);
+    fs.rmSync(path.join(dev, 'dri'), { recursive: true });
+    fs.writeFileSync(path.join(dev, 'nvidia0'), '');
+    assert.equal(gpuDeviceNodePresent(dev), true);
+  } else {
+    assert.equal(gpuDeviceNodePresent(dev), true);
+  }
 });

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { adapterFacts, autoVerdict, describeAdapter, isSoftwareAdapter, type AdapterFacts } from './webgpu-adapter';
 import { registerWebGpuKernelFixes } from './webgpu-kernels';
@@ -192,6 +194,21 @@ export interface WebGpuChoice {
   version: string;
 }
 
+/** False only on Linux without a render node or NVIDIA device: elsewhere (macOS, Windows) assume a GPU may exist. */
+export function gpuDeviceNodePresent(devices = '/dev'): boolean {
+  if (process.platform !== 'linux') return true;
+  try {
+    if (fs.readdirSync(path.join(devices, 'dri')).some((name) => name.startsWith('renderD'))) return true;
+  } catch {
+    // no /dev/dri
+  }
+  try {
+    return fs.readdirSync(devices).some((name) => /^nvidia\d+$/.test(name));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Switches to the webgpu backend if it may be used, recording why or why not in `notes`.
  * 'auto' needs a hardware adapter; both modes need the self-check to pass, since a driver
@@ -199,6 +216,12 @@ export interface WebGpuChoice {
  * it is not used; the 'explicit' caller turns that into an error from the notes.
  */
 export async function tryWebGpu(mode: 'auto' | 'explicit', notes: string[], deps: TryWebGpuDeps = {}): Promise<WebGpuChoice | null> {
+  if (mode === 'auto' && !deps.probe && !gpuDeviceNodePresent()) {
+    // Probing loads Dawn, which prints warnings from native code in every worker; on Linux a
+    // hardware adapter needs a GPU device node, so without one there is nothing 'auto' could take.
+    notes.push('webgpu not probed: no GPU device (/dev/dri/renderD*, /dev/nvidia*) on this Linux machine');
+    return null;
+  }
   const probe = await (deps.probe ?? probeAdapter)();
   if (!probe.facts) {
     notes.push(`webgpu unavailable: ${probe.problem ?? 'no adapter'}`);
