@@ -26,6 +26,7 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): {
   let decodeBar: cliProgress.SingleBar | null = null;
   const runBars = new Map<string, cliProgress.SingleBar>();
   let lastDecodeLine = 0;
+  let lastDecodeDone = -1;
 
   const events: ExperimentEvents = {
     onDatasetProgress: (p) => {
@@ -34,8 +35,9 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): {
         decodeBar ??= multibar.create(p.total, 0, { label: 'decoding images'.padEnd(28), detail: '' });
         decodeBar.setTotal(p.total);
         decodeBar.update(p.done, { detail: `${p.done}/${p.total} (${p.cached} cached)` });
-      } else if (p.done === p.total || Date.now() - lastDecodeLine > 5000) {
+      } else if ((p.done === p.total && lastDecodeDone !== p.done) || Date.now() - lastDecodeLine > 5000) {
         lastDecodeLine = Date.now();
+        lastDecodeDone = p.done;
         log(`decoding images: ${p.done}/${p.total} (${p.cached} from cache)`);
       }
     },
