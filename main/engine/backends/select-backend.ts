@@ -5,6 +5,7 @@ import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import { getThreadsCount, setWasmPaths, version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
 import { tryWebGpu, webGpuAvailability, WEBGPU_ADVICE } from './webgpu';
+import { firstLine, packageVersion } from './describe';
 
 /**
  * Picks the TensorFlow.js backend a training process runs on, fastest first:
@@ -199,16 +200,4 @@ async function switchTo(name: string, notes: string[]): Promise<boolean> {
   return false;
 }
 
-function packageVersion(pkg: string): string {
-  try {
-    const load: (id: string) => unknown = require;
-    return (load(`${pkg}/package.json`) as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0];
-}

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { adapterFacts, autoVerdict, describeAdapter, isSoftwareAdapter, type AdapterFacts } from './webgpu-adapter';
 import { registerWebGpuKernelFixes } from './webgpu-kernels';
 import { selfCheck } from './webgpu-self-check';
+import { firstLine, packageVersion } from './describe';
 
 /**
  * The 'webgpu' backend: @tensorflow/tfjs-backend-webgpu on the GPU that Dawn (the `webgpu`
@@ -294,16 +295,4 @@ export async function webGpuAvailability(): Promise<WebGpuAvailability> {
     : { name: WEBGPU_NAME, available: true, reason: verdict.reason, autoEligible: false };
 }
 
-function packageVersion(pkg: string): string {
-  try {
-    const load: (id: string) => unknown = require;
-    return (load(`${pkg}/package.json`) as { version?: string }).version ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0] ?? message;
-}
