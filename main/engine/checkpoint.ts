@@ -115,10 +115,19 @@ export function disposeCheckpoint(checkpoint: RunCheckpoint): void {
   checkpoint.tensors.best?.forEach((t) => t.dispose());
 }
 
+/** Removes the checkpoint, and data or temporary files an interrupted write left behind. */
 export function removeCheckpoint(dir: string): void {
-  const header = readHeader(dir);
-  if (header) fs.rmSync(path.join(dir, header.dataFile), { force: true });
-  fs.rmSync(path.join(dir, HEADER_FILE), { force: true });
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (name === HEADER_FILE || name.startsWith(`${DATA_FILE}.`) || (name.startsWith(HEADER_FILE) && name.endsWith('.tmp'))) {
+      fs.rmSync(path.join(dir, name), { force: true });
+    }
+  }
 }
 
 /** FNV-1a over the bytes: cheap, and enough to tell a complete data file from a torn one. */

@@ -120,6 +120,19 @@ export class TrainingPool {
   }
 
   private onMessage(slot: Slot, message: FromWorker): void {
+    // A worker already shut down (after a failed start elsewhere) may still have messages queued.
+    if (!this.slots.includes(slot)) return;
+    try {
+      this.handleMessage(slot, message);
+    } catch (error) {
+      // A listener that throws (e.g. the store cannot write: disk full) ends the experiment with
+      // its message instead of an uncaught exception that would leave the pool waiting forever.
+      this.shutdown();
+      this.fail?.(error as Error);
+    }
+  }
+
+  private handleMessage(slot: Slot, message: FromWorker): void {
     const events = this.options.events ?? {};
     switch (message.type) {
       case 'ready':

@@ -40,6 +40,8 @@ async function handle(message: ToWorker): Promise<void> {
     send({ type: 'failed', runId: job.runId, message: 'Worker received a run before its data', cancelled: false });
     return;
   }
+  // Errors a previous run left on the GPU (they arrive asynchronously) are not this run's.
+  takeWebGpuErrors();
   try {
     const outcome = await trainRun(job, data, {
       keepWeights,
@@ -56,6 +58,7 @@ async function handle(message: ToWorker): Promise<void> {
     if (outcome.weights) transfer.push(outcome.weights.weightData);
     send({ type: 'done', outcome }, transfer);
   } catch (error) {
+    takeWebGpuErrors();
     const cancelled = error instanceof RunCancelledError;
     send({ type: 'failed', runId: job.runId, message: (error as Error).message, cancelled });
   }

@@ -25,3 +25,7 @@ test('invalid configurations list every problem with its path', () => {
   assert.throws(() => parseExperimentConfig('not an object'), ConfigError);
   assert.throws(() => parseExperimentConfig({ data: '/d', losses: [{ id: 'ce' }], backend: 'cuda' }), /backend/);
 });
+
+test('a seed listed twice is refused: its runs would share an id and count twice in the summary', () => {
+  assert.throws(() => parseExperimentConfig({ data: '/d', losses: [{ id: 'ce' }], seeds: [1, 2, 1] }), /seeds: repeats a seed/);
+});

@@ -58,7 +58,12 @@ export const experimentConfigSchema = z.object({
   splitSeed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
   losses: z.array(lossChoiceSchema).min(1).max(64),
   /** One run per loss and seed; a seed fixes initial weights, batch order and augmentation. */
-  seeds: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(100).default([1]),
+  seeds: z
+    .array(z.number().int().min(0).max(2 ** 31 - 1))
+    .min(1)
+    .max(100)
+    .refine((seeds) => new Set(seeds).size === seeds.length, 'repeats a seed; list each seed once')
+    .default([1]),
   model: modelSchema.default({ width: 16, depth: 3 }),
   training: trainingSchema.default(() => trainingSchema.parse({})),
   backend: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'),

@@ -38,6 +38,9 @@ export function resumeStoredExperiment(folder: ExperimentFolder, options: Stored
   const status = folder.status();
   if (status === 'running') throw new Error(`Experiment ${folder.readRecord().id} is still running in process ${folder.readRecord().owner?.pid}; wait for it or stop it first.`);
   if (status === 'done') throw new Error(`Experiment ${folder.readRecord().id} has finished; there is nothing to resume.`);
+  // Validate the stored configuration (losses may have changed since) before taking ownership,
+  // so a refused resume leaves the experiment as it was.
+  planRuns(folder.readRecord().config);
   const record = folder.claim();
   const fingerprint = record.datasetFingerprint;
   return launch(folder, record.config, {

@@ -61,6 +61,8 @@ export class ExperimentFolder {
   /** Writes the record with this process as its owner, or with no owner once training has ended. */
   writeRecord(record: Omit<ExperimentRecord, 'formatVersion' | 'owner'>, owned = true): ExperimentRecord {
     const owner = owned ? { pid: process.pid, host: os.hostname() } : null;
+    if (owned) ownedHere.add(this.dir);
+    else ownedHere.delete(this.dir);
     const full: ExperimentRecord = { ...record, formatVersion: EXPERIMENT_FORMAT_VERSION, owner };
     writeFileAtomic(this.recordFile, JSON.stringify(full, null, 2) + '\n');
     return full;
@@ -95,8 +97,8 @@ export class ExperimentFolder {
    */
   status(): ExperimentStatus {
     const { owner } = this.readRecord();
-    if (owner && owner.host === os.hostname() && processAlive(owner.pid)) return 'running';
-    if (fs.existsSync(this.resultsFile) && !this.readResults().runs.some((run) => run.status === 'cancelled')) return 'done';
+    if (owner && owner.host === os.hostname() && ownerAlive(owner.pid, this.dir)) return 'running';
+    if (fs.existsSync(this.resultsFile) && this.readResults().runs.every((run) => run.status === 'done')) return 'done';
     return 'interrupted';
   }
 
@@ -190,6 +192,18 @@ export class ExperimentFolder {
     };
     writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(manifest));
   }
+}
+
+/** Folders this process is training right now: a record naming our own pid is ours only if listed here. */
+const ownedHere = new Set<string>();
+
+/**
+ * Whether the recorded owner still trains the experiment. Our own pid counts only for folders
+ * this process owns: after a restart a container's process often gets the same pid (1) again.
+ */
+function ownerAlive(pid: number, dir: string): boolean {
+  if (pid === process.pid) return ownedHere.has(dir);
+  return processAlive(pid);
 }
 
 function processAlive(pid: number): boolean {
