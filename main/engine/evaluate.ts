@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { argmaxRows } from '../metrics/predictions';
 import { fillBatch } from './batches';
 import { forwardFeatures, forwardLogits, type Network } from './model';
 import type { TrainingData } from './types';
@@ -44,17 +45,14 @@ export function quickAccuracy(
   indices: Int32Array,
   numClasses: number,
 ): { accuracy: number; balancedAccuracy: number } {
+  const predicted = argmaxRows(logits, numClasses);
   const hits = new Float64Array(numClasses);
   const totals = new Float64Array(numClasses);
   let correct = 0;
   for (let i = 0; i < indices.length; i++) {
     const truth = labels[indices[i] as number] as number;
-    let best = 0;
-    for (let c = 1; c < numClasses; c++) {
-      if ((logits[i * numClasses + c] as number) > (logits[i * numClasses + best] as number)) best = c;
-    }
     totals[truth] = (totals[truth] as number) + 1;
-    if (best === truth) {
+    if (predicted[i] === truth) {
       hits[truth] = (hits[truth] as number) + 1;
       correct++;
     }

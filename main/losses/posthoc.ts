@@ -31,14 +31,5 @@ export function adjustLogitsPostHoc(logits: Float32Array, numClasses: number, cl
   return out;
 }
 
-/** Row-wise argmax of [N, C] scores; ties go to the lower class index. */
-export function argmaxRows(scores: Float32Array, numClasses: number): Int32Array {
-  const n = scores.length / numClasses;
-  const out = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    let best = 0;
-    for (let c = 1; c < numClasses; c++) if (scores[i * numClasses + c]! > scores[i * numClasses + best]!) best = c;
-    out[i] = best;
-  }
-  return out;
-}
+/** Row-wise argmax (first maximum on ties), shared with the metrics. */
+export { argmaxRows } from '../metrics/predictions';

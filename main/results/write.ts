@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic-write';
 import { csvRow } from '../util/csv';
+import { argmaxRows } from '../metrics/predictions';
 import { softmaxRows } from '../util/softmax';
 import type { ExperimentOutput } from '../experiment/run-experiment';
 import { HEADLINE_METRICS } from './types';
@@ -32,11 +33,10 @@ export function writeExperimentOutput(output: ExperimentOutput, dir: string): Wr
     const logits = output.logits.get(run.runId);
     if (!logits) continue;
     const probs = softmaxRows(logits.test, C);
+    const predicted = argmaxRows(probs, C);
     results.testItems.forEach((item, i) => {
       const row = Array.from(probs.subarray(i * C, (i + 1) * C));
-      let predicted = 0;
-      for (let c = 1; c < C; c++) if ((row[c] as number) > (row[predicted] as number)) predicted = c;
-      predictionLines.push(csvRow([run.runId, item.file, results.classes[item.classIndex], results.classes[predicted], ...row]));
+      predictionLines.push(csvRow([run.runId, item.file, results.classes[item.classIndex], results.classes[predicted[i] as number], ...row]));
     });
   }
 

@@ -7,27 +7,14 @@
 import { DEFAULT_CALIBRATION_BINS, expectedCalibrationError } from '../metrics/calibration';
 import { checkLabels } from '../metrics/input';
 import { negativeLogLikelihood } from '../metrics/probabilistic';
+import { softmaxRows } from '../util/softmax';
 
 export type LogitMatrix = Float32Array | Float64Array | ArrayLike<number>;
 
 /** Row-wise softmax of logits / temperature, computed stably (max subtracted). */
 export function softmaxWithTemperature(logits: LogitMatrix, numClasses: number, temperature = 1): Float64Array {
   if (!(temperature > 0)) throw new RangeError(`temperature must be > 0, got ${temperature}`);
-  const out = new Float64Array(logits.length);
-  const n = logits.length / numClasses;
-  for (let r = 0; r < n; r++) {
-    const base = r * numClasses;
-    let m = -Infinity;
-    for (let c = 0; c < numClasses; c++) m = Math.max(m, (logits[base + c] as number) / temperature);
-    let s = 0;
-    for (let c = 0; c < numClasses; c++) {
-      const e = Math.exp((logits[base + c] as number) / temperature - m);
-      out[base + c] = e;
-      s += e;
-    }
-    for (let c = 0; c < numClasses; c++) out[base + c]! /= s;
-  }
-  return out;
+  return softmaxRows(logits, numClasses, temperature);
 }
 
 /**
