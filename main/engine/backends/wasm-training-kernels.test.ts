@@ -218,6 +218,45 @@ test('MaxPoolGrad sends ties to the first maximum and skips NaN, like cpu', asyn
   assertClose(result, 'MaxPoolGrad ties');
 });
 
+test('MaxPoolGrad 2x2 stride 2 fast path matches cpu exactly: ReLU zeros, negative windows, NaN, infinities', async () => {
+  // Even sizes, odd sizes (last row and column outside every window) and 'same' with no padding.
+  const configs: Array<{ shape: [number, number, number, number]; pad: 'same' | 'valid' }> = [
+    { shape: [2, 6, 8, 3], pad: 'valid' },
+    { shape: [2, 7, 9, 3], pad: 'valid' },
+    { shape: [1, 4, 6, 5], pad: 'same' },
+  ];
+  for (const c of configs) {
+    const xv = values(c.shape, -1, 0.3);
+    const half = xv.length / 2;
+    for (let i = 0; i < xv.length; i++) {
+      // First half as after a ReLU (many tied zeros, a -0 among them); the second keeps its
+      // mostly negative values; NaN and infinities scattered through both.
+      if (i < half) xv[i] = i % 19 === 0 ? -0 : Math.max(0, xv[i]);
+      if (i % 11 === 0) xv[i] = NaN;
+      else if (i % 13 === 0) xv[i] = -Infinity;
+      else if (i % 29 === 0) xv[i] = Infinity;
+    }
+    // Windows that get no gradient: channel 0 of the first window all NaN or -Infinity,
+    // channel 1 of the second all -Infinity.
+    const [, , w, ch] = c.shape;
+    const at = (row: number, col: number, k: number): number => (row * w + col) * ch + k;
+    [NaN, -Infinity, -Infinity, NaN].forEach((v, i) => (xv[at(i >> 1, i & 1, 0)] = v));
+    for (let i = 0; i < 4; i++) xv[at(i >> 1, 2 + (i & 1), 1)] = -Infinity;
+    const info = tf.backend_util.computePool2DInfo(c.shape, [2, 2], [2, 2], 1, c.pad);
+    // Distinct upstream values (so misrouting shows), with a -0 that cpu turns into +0.
+    const dyv = new Float32Array(tf.util.sizeFromShape(info.outShape)).map((_, i) => (i % 7 === 0 ? -0 : i + 1));
+    const result = await onBoth(() => {
+      const x = tf.tensor4d(xv, c.shape);
+      const output = tf.maxPool(x, 2, 2, c.pad);
+      const dy = tf.tensor4d(dyv, info.outShape as [number, number, number, number]);
+      const attrs = { filterSize: [2, 2], strides: [2, 2], pad: c.pad } as unknown as tf.NamedAttrMap;
+      return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output }, attrs) as tf.Tensor;
+    });
+    // Bit for bit: same routing, and +0 (not -0) wherever cpu has it.
+    assert.deepStrictEqual(Buffer.from(result.wasm[0].buffer), Buffer.from(result.cpu[0].buffer), `MaxPoolGrad ${JSON.stringify(c)}`);
+  }
+});
+
 test('Tile matches cpu for float32, int32 and bool', async () => {
   const configs: Array<{ shape: number[]; reps: number[] }> = [
     { shape: [1, 1, 1, 5], reps: [3, 4, 2, 1] },
