@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { batchNormalization, conv2d } from '../main/engine/layers/fast-layers';
 
 /**
  * The reference CNN of shared/ENVIRONMENT.md, used to compare TensorFlow.js engines:
@@ -30,8 +31,9 @@ export interface ReferenceOptions {
 export function buildReferenceCnn({ seed = 1, batchNorm = true }: ReferenceOptions = {}): tfl.Sequential {
   const model = tfl.sequential({ name: 'reference_cnn' });
   REFERENCE.filters.forEach((filters, block) => {
+    // The product's layers (same classes and weights as tfjs-layers', faster to train).
     model.add(
-      tfl.layers.conv2d({
+      conv2d({
         ...(block === 0 ? { inputShape: [REFERENCE.imageSize, REFERENCE.imageSize, REFERENCE.channels] } : {}),
         filters,
         kernelSize: 3,
@@ -43,7 +45,7 @@ export function buildReferenceCnn({ seed = 1, batchNorm = true }: ReferenceOptio
       }),
     );
     if (batchNorm) {
-      model.add(tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
+      model.add(batchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
       model.add(tfl.layers.reLU());
     }
     if (block < REFERENCE.filters.length - 1) model.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }));

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelSpec } from '../experiment/config';
 import { deriveSeed } from '../util/random';
+import { batchNormalization, conv2d } from './layers/fast-layers';
 
 /**
  * The network every loss trains. It is split into a feature extractor and a linear head so
@@ -16,7 +17,8 @@ export interface Network {
 
 /**
  * Conv-BN-ReLU blocks with a 2×2 max-pool after every block but the last, then global average
- * pooling and one dense layer. All initialisers are seeded from `seed`, so every loss trained
+ * pooling and one dense layer. Conv and batch norm are tfjs-layers' own, with faster
+ * training-mode calls (layers/fast-layers.ts); saved models are plain tfjs layers models. All initialisers are seeded from `seed`, so every loss trained
  * with the same seed starts from exactly the same weights.
  */
 export function buildNetwork(
@@ -30,7 +32,7 @@ export function buildNetwork(
   let size = input.imageSize;
   for (let block = 0; block < spec.depth; block++) {
     features.add(
-      tfl.layers.conv2d({
+      conv2d({
         ...(block === 0 ? { inputShape: [input.imageSize, input.imageSize, input.channels] } : {}),
         filters,
         kernelSize: 3,
@@ -41,7 +43,7 @@ export function buildNetwork(
         name: `conv${block}`,
       }),
     );
-    features.add(tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `bn${block}` }));
+    features.add(batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `bn${block}` }));
     features.add(tfl.layers.reLU({ name: `relu${block}` }));
     const last = block === spec.depth - 1;
     if (!last && size >= 2) {

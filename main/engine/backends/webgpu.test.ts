@@ -25,6 +25,8 @@ import { gpuDeviceNodePresent, probeAdapter, takeWebGpuErrors, tryWebGpu, WEBGPU
 import { adapterFacts, autoVerdict, describeAdapter, isSoftwareAdapter, type AdapterFacts } from './webgpu-adapter';
 import { makeChunkedAddN, registerWebGpuKernelFixes, webGpuKernelFixesRegistered } from './webgpu-kernels';
 import { compareSteps, type CheckOutcome, type StepResult } from './webgpu-self-check';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from './batch-norm-kernels';
+import { composedBatchNormTraining } from '../layers/batch-norm-training';
 
 const adapter = (facts: Partial<AdapterFacts>): AdapterFacts => ({ vendor: '', architecture: '', device: '', description: '', isFallbackAdapter: undefined, ...facts });
 
@@ -233,6 +235,16 @@ test("every kernel of LossLab's training step is registered for webgpu", async (
   const data = tinyData();
   // The network with Adam and with SGD, and an embedding loss for the linear-probe stage.
   for (const job of [oneStepJob('ce'), oneStepJob('ce', 'sgd'), oneStepJob('supcon')]) await record(() => trainRun(job, data));
+  // Batch norm runs as LossLab's fused kernels only where they are registered (cpu, wasm);
+  // on webgpu it is composed from tfjs ops, so those are the kernels webgpu needs.
+  assert.ok(used.has(BATCH_NORM_TRAINING), 'the cpu step uses the fused batch norm');
+  [BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD].forEach((k) => used.delete(k));
+  await record(() =>
+    tf.tidy(() => {
+      const x = tf.randomNormal([2, 3, 3, 4]);
+      return tf.grads((a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(composedBatchNormTraining(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5).y))([x, tf.ones([4]), tf.zeros([4])]);
+    }),
+  );
   for (const kernel of ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'FusedBatchNorm', 'AddN']) assert.ok(used.has(kernel), `${kernel} is used`);
   const missing = [...used].filter((k) => tf.getKernel(k, 'webgpu') === undefined);
   assert.deepEqual(missing, [], `kernels without a webgpu implementation: ${missing}`);
