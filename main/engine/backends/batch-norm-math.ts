@@ -6,10 +6,11 @@
  * activations forward and as many backward (moments, broadcast arithmetic, the gradients
  * of each of those ops); these loops make two passes each way.
  *
- * Arithmetic is in float64 (JavaScript numbers), rounded to float32 once per stored value,
- * so the one-pass variance and the affine forms below do not lose digits when a channel's
- * mean is large next to its spread; the variance sums are still taken about each
- * channel's first value, which keeps them well conditioned.
+ * Arithmetic is in float64 (JavaScript numbers), rounded to float32 once per stored value;
+ * the variance sums are taken about each channel's first value and the gradient sums about
+ * its mean, so a mean that is large next to the spread does not cancel digits away.
+ * simd/batch-norm.wat runs the same loops four channels per instruction; the per-channel
+ * coefficients between the passes (normalisation, backwardCoefficients) serve both.
  *
  * Variance is the biased (population) one, as Keras and tfjs-layers use both to normalise
  * and to update the moving variance.
@@ -36,18 +37,27 @@ export function batchNormForward(
   const sumSq = new Float64Array(channels);
   shiftedMoments(x, channels, shift, sum, sumSq);
   const mult = new Float64Array(channels);
-  const add = new Float64Array(channels);
-  for (let c = 0; c < channels; c++) {
+  normalisation({ sum, sumSq, shift, rows, scale, epsilon }, { mean: out.mean, variance: out.variance, mult });
+  const mean = Float64Array.from(out.mean);
+  affine(x, channels, mean, mult, Float64Array.from(offset), out.y);
+}
+
+/**
+ * Per-channel statistics from the sums about `shift`, and the multiplier γ/√(σ² + ε), so
+ * that y = (x − μ)·mult + β.
+ */
+export function normalisation(
+  sums: { sum: ArrayLike<number>; sumSq: ArrayLike<number>; shift: ArrayLike<number>; rows: number; scale: ArrayLike<number>; epsilon: number },
+  out: { mean: Float32Array; variance: Float32Array; mult: { [i: number]: number } },
+): void {
+  const { sum, sumSq, shift, rows, scale, epsilon } = sums;
+  for (let c = 0; c < scale.length; c++) {
     const m = sum[c] / rows;
     const variance = Math.max(0, sumSq[c] / rows - m * m);
-    const mean = shift[c] + m;
-    out.mean[c] = mean;
+    out.mean[c] = shift[c] + m;
     out.variance[c] = variance;
-    // y = (x − μ)·γ/√(σ² + ε) + β, as q·x + r
-    mult[c] = scale[c] / Math.sqrt(variance + epsilon);
-    add[c] = offset[c] - mean * mult[c];
+    out.mult[c] = scale[c] / Math.sqrt(variance + epsilon);
   }
-  affine(x, channels, mult, add, out.y);
 }
 
 export interface BatchNormBackwardIn {
@@ -74,30 +84,37 @@ export interface BatchNormBackwardOut {
  *   dβ = Σ dy,  dγ = Σ dy·x̂,
  *   dx = γ·s·(dy − dβ/M − x̂·dγ/M) + dμ/M + 2·dσ²·(x − μ)/M,
  * the last two terms being the paths through the mean and variance outputs. Per channel
- * that is dx = p·dy + q·x + r, so one pass gathers the sums and one writes dx.
+ * that is dx = p·dy + q·(x − μ) + r, so one pass gathers the sums and one writes dx.
  */
 export function batchNormBackward(input: BatchNormBackwardIn, out: BatchNormBackwardOut): void {
-  const { dy, dMean, dVariance, x, scale, mean, variance, epsilon } = input;
+  const { dy, x, scale, mean } = input;
   const channels = scale.length;
-  const rows = x.length / channels;
+  const mu = Float64Array.from(mean);
   const sumDy = new Float64Array(channels);
-  const sumDyX = new Float64Array(channels);
-  dotMoments(dy, x, channels, sumDy, sumDyX);
+  const sumDyXc = new Float64Array(channels);
+  dotMoments(dy, x, channels, mu, sumDy, sumDyXc);
   const p = new Float64Array(channels);
   const q = new Float64Array(channels);
   const r = new Float64Array(channels);
-  for (let c = 0; c < channels; c++) {
-    const mu = mean[c];
+  backwardCoefficients({ ...input, rows: x.length / channels, sumDy, sumDyXc }, { dScale: out.dScale, dOffset: out.dOffset, p, q, r });
+  affine2(dy, x, channels, mu, p, q, r, out.dx);
+}
+
+/** dβ, dγ and the coefficients of dx = p·dy + q·(x − μ) + r, from Σ dy and Σ dy·(x − μ). */
+export function backwardCoefficients(
+  sums: Pick<BatchNormBackwardIn, 'dMean' | 'dVariance' | 'scale' | 'variance' | 'epsilon'> & { rows: number; sumDy: ArrayLike<number>; sumDyXc: ArrayLike<number> },
+  out: { dScale: Float32Array; dOffset: Float32Array; p: { [i: number]: number }; q: { [i: number]: number }; r: { [i: number]: number } },
+): void {
+  const { dMean, dVariance, scale, variance, epsilon, rows, sumDy, sumDyXc } = sums;
+  for (let c = 0; c < scale.length; c++) {
     const s = 1 / Math.sqrt(variance[c] + epsilon);
-    const sumDyXc = sumDyX[c] - mu * sumDy[c]; // Σ dy·(x − μ)
     out.dOffset[c] = sumDy[c];
-    out.dScale[c] = sumDyXc * s;
+    out.dScale[c] = sumDyXc[c] * s;
     const gs = scale[c] * s;
-    p[c] = gs;
-    q[c] = (-gs * s * s * sumDyXc + 2 * dVariance[c]) / rows;
-    r[c] = (-gs * sumDy[c] + dMean[c]) / rows - q[c] * mu;
+    out.p[c] = gs;
+    out.q[c] = (-gs * s * s * sumDyXc[c] + 2 * dVariance[c]) / rows;
+    out.r[c] = (-gs * sumDy[c] + dMean[c]) / rows;
   }
-  affine2(dy, x, channels, p, q, r, out.dx);
 }
 
 /*
@@ -144,28 +161,30 @@ function shiftedMoments(x: Float32Array, channels: number, shift: Float64Array, 
   }
 }
 
-/** sumU[c] += Σ u, sumUX[c] += Σ u·x. */
-function dotMoments(u: Float32Array, x: Float32Array, channels: number, sumU: Float64Array, sumUX: Float64Array): void {
+/** sumU[c] += Σ u, sumUX[c] += Σ u·(x − k_c). */
+function dotMoments(u: Float32Array, x: Float32Array, channels: number, shift: Float64Array, sumU: Float64Array, sumUX: Float64Array): void {
   const total = x.length;
   const step = blockRows(channels) * channels;
   for (let start = 0; start < total; start += step) {
     const end = Math.min(total, start + step);
     let c = 0;
     for (; c + 4 <= channels; c += 4) {
+      const k0 = shift[c], k1 = shift[c + 1], k2 = shift[c + 2], k3 = shift[c + 3];
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
       for (let at = start + c; at < end; at += channels) {
         const a = u[at], b = u[at + 1], d = u[at + 2], e = u[at + 3];
         s0 += a; s1 += b; s2 += d; s3 += e;
-        q0 += a * x[at]; q1 += b * x[at + 1]; q2 += d * x[at + 2]; q3 += e * x[at + 3];
+        q0 += a * (x[at] - k0); q1 += b * (x[at + 1] - k1); q2 += d * (x[at + 2] - k2); q3 += e * (x[at + 3] - k3);
       }
       sumU[c] += s0; sumU[c + 1] += s1; sumU[c + 2] += s2; sumU[c + 3] += s3;
       sumUX[c] += q0; sumUX[c + 1] += q1; sumUX[c + 2] += q2; sumUX[c + 3] += q3;
     }
     for (; c < channels; c++) {
+      const k = shift[c];
       let s = 0, q = 0;
       for (let at = start + c; at < end; at += channels) {
         s += u[at];
-        q += u[at] * x[at];
+        q += u[at] * (x[at] - k);
       }
       sumU[c] += s;
       sumUX[c] += q;
@@ -173,51 +192,53 @@ function dotMoments(u: Float32Array, x: Float32Array, channels: number, sumU: Fl
   }
 }
 
-/** out = q_c·x + r_c. */
-function affine(x: Float32Array, channels: number, q: Float64Array, r: Float64Array, out: Float32Array): void {
+/** out = (x − m_c)·q_c + r_c. */
+function affine(x: Float32Array, channels: number, m: Float64Array, q: Float64Array, r: Float64Array, out: Float32Array): void {
   const total = x.length;
   const step = blockRows(channels) * channels;
   for (let start = 0; start < total; start += step) {
     const end = Math.min(total, start + step);
     let c = 0;
     for (; c + 4 <= channels; c += 4) {
+      const m0 = m[c], m1 = m[c + 1], m2 = m[c + 2], m3 = m[c + 3];
       const q0 = q[c], q1 = q[c + 1], q2 = q[c + 2], q3 = q[c + 3];
       const r0 = r[c], r1 = r[c + 1], r2 = r[c + 2], r3 = r[c + 3];
       for (let at = start + c; at < end; at += channels) {
-        out[at] = q0 * x[at] + r0;
-        out[at + 1] = q1 * x[at + 1] + r1;
-        out[at + 2] = q2 * x[at + 2] + r2;
-        out[at + 3] = q3 * x[at + 3] + r3;
+        out[at] = (x[at] - m0) * q0 + r0;
+        out[at + 1] = (x[at + 1] - m1) * q1 + r1;
+        out[at + 2] = (x[at + 2] - m2) * q2 + r2;
+        out[at + 3] = (x[at + 3] - m3) * q3 + r3;
       }
     }
     for (; c < channels; c++) {
-      const qc = q[c], rc = r[c];
-      for (let at = start + c; at < end; at += channels) out[at] = qc * x[at] + rc;
+      const mc = m[c], qc = q[c], rc = r[c];
+      for (let at = start + c; at < end; at += channels) out[at] = (x[at] - mc) * qc + rc;
     }
   }
 }
 
-/** out = p_c·u + q_c·x + r_c. */
-function affine2(u: Float32Array, x: Float32Array, channels: number, p: Float64Array, q: Float64Array, r: Float64Array, out: Float32Array): void {
+/** out = p_c·u + (x − m_c)·q_c + r_c. */
+function affine2(u: Float32Array, x: Float32Array, channels: number, m: Float64Array, p: Float64Array, q: Float64Array, r: Float64Array, out: Float32Array): void {
   const total = x.length;
   const step = blockRows(channels) * channels;
   for (let start = 0; start < total; start += step) {
     const end = Math.min(total, start + step);
     let c = 0;
     for (; c + 4 <= channels; c += 4) {
+      const m0 = m[c], m1 = m[c + 1], m2 = m[c + 2], m3 = m[c + 3];
       const p0 = p[c], p1 = p[c + 1], p2 = p[c + 2], p3 = p[c + 3];
       const q0 = q[c], q1 = q[c + 1], q2 = q[c + 2], q3 = q[c + 3];
       const r0 = r[c], r1 = r[c + 1], r2 = r[c + 2], r3 = r[c + 3];
       for (let at = start + c; at < end; at += channels) {
-        out[at] = p0 * u[at] + q0 * x[at] + r0;
-        out[at + 1] = p1 * u[at + 1] + q1 * x[at + 1] + r1;
-        out[at + 2] = p2 * u[at + 2] + q2 * x[at + 2] + r2;
-        out[at + 3] = p3 * u[at + 3] + q3 * x[at + 3] + r3;
+        out[at] = p0 * u[at] + (x[at] - m0) * q0 + r0;
+        out[at + 1] = p1 * u[at + 1] + (x[at + 1] - m1) * q1 + r1;
+        out[at + 2] = p2 * u[at + 2] + (x[at + 2] - m2) * q2 + r2;
+        out[at + 3] = p3 * u[at + 3] + (x[at + 3] - m3) * q3 + r3;
       }
     }
     for (; c < channels; c++) {
-      const pc = p[c], qc = q[c], rc = r[c];
-      for (let at = start + c; at < end; at += channels) out[at] = pc * u[at] + qc * x[at] + rc;
+      const mc = m[c], pc = p[c], qc = q[c], rc = r[c];
+      for (let at = start + c; at < end; at += channels) out[at] = pc * u[at] + (x[at] - mc) * qc + rc;
     }
   }
 }

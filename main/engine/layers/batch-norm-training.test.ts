@@ -62,6 +62,11 @@ const CASES: Case[] = [
   { shape: [2, 3, 4, 5], mean: -3, spread: 10 },
   { shape: [7, 3], mean: 1, spread: 2 }, // rank 2 (a dense layer's batch norm)
   { shape: [5, 4, 4, 1], mean: 0.5, spread: 1 }, // one channel
+  // Multiples of 4 channels take wasm's SIMD loops: several 64-row blocks and a partial one.
+  { shape: [3, 7, 5, 8], mean: 0, spread: 1 },
+  { shape: [16, 8, 8, 32], mean: 2, spread: 3 },
+  { shape: [6, 4], mean: -1, spread: 1 },
+  { shape: [130, 12], mean: 100, spread: 1 },
 ];
 
 function inputs(c: Case, seed: number): { x: tf.Tensor; scale: tf.Tensor1D; offset: tf.Tensor1D } {
