@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { backwardCoefficients, batchNormBackward, batchNormForward, normalisation } from './batch-norm-math';
-import { batchNormSimdFor, isWasmMemory, type BatchNormSimd } from './simd/batch-norm-simd';
+import { batchNormSimdFor, type BatchNormSimd } from './simd/batch-norm-simd';
+import { backendMemory } from './simd/instantiate';
 
 /**
  * Training-mode batch norm as two kernels of our own, for the backends whose memory we can
@@ -101,8 +102,8 @@ function backward(access: ArrayAccess, args: KernelArgs): tf.TensorInfo[] {
 /** The SIMD loops on this backend's heap, when they apply to `channels`. */
 export function simdFor(backend: BackendWasm, channels: number): BatchNormSimd | null {
   if (channels % 4 !== 0 || channels === 0) return null;
-  const memory = (backend.wasm as unknown as { asm?: { memory?: unknown } }).asm?.memory;
-  return isWasmMemory(memory) ? batchNormSimdFor(memory) : null;
+  const memory = backendMemory(backend);
+  return memory === null ? null : batchNormSimdFor(memory);
 }
 
 function pointer(backend: BackendWasm, t: tf.TensorInfo): number {

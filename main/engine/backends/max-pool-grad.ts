@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { asWasmBackend } from './wasm-kernel-calls';
+import { maxPoolGradSimdFor } from './simd/max-pool-grad-simd';
+import { backendMemory } from './simd/instantiate';
 
 /**
  * MaxPoolGrad for the wasm backend.
@@ -12,7 +14,8 @@ import { asWasmBackend } from './wasm-kernel-calls';
  *
  * This version scans each window in row-major order and routes dy to the first element
  * holding the maximum, exactly like tfjs-backend-cpu, working on the wasm heap in place.
- * Non-overlapping 2x2 windows (the reference CNN's pooling) take a branch-free fast path.
+ * Non-overlapping 2x2 windows (the reference CNN's pooling) take a branch-free fast path:
+ * SIMD (simd/max-pool-grad.wat) when the channels come in fours, JavaScript otherwise.
  */
 export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const backend = asWasmBackend(args.backend);
@@ -41,7 +44,15 @@ export function maxPoolGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: 
   if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && pt === 0 && pl === 0 && 2 * oh <= h && 2 * ow <= w) {
     // Only a last odd row or column lies outside every window.
     if (2 * oh !== h || 2 * ow !== w) dx.fill(0);
-    maxPoolGrad2x2(xv, yv, dx, n, h, w, c, oh, ow);
+    const memory = c % 4 === 0 ? backendMemory(backend) : null;
+    const simd = memory === null ? null : maxPoolGradSimdFor(memory);
+    if (simd !== null) {
+      // Four channels per instruction, in place on the heap (simd/max-pool-grad.wat).
+      const at = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+      simd.maxPoolGrad2x2(at(input), at(dy), at(out), n, h, w, c);
+    } else {
+      maxPoolGrad2x2(xv, yv, dx, n, h, w, c, oh, ow);
+    }
     return out;
   }
   dx.fill(0);

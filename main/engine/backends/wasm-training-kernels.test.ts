@@ -224,6 +224,10 @@ test('MaxPoolGrad 2x2 stride 2 fast path matches cpu exactly: ReLU zeros, negati
     { shape: [2, 6, 8, 3], pad: 'valid' },
     { shape: [2, 7, 9, 3], pad: 'valid' },
     { shape: [1, 4, 6, 5], pad: 'same' },
+    // Channels in fours take the SIMD loop.
+    { shape: [2, 6, 8, 4], pad: 'valid' },
+    { shape: [2, 7, 9, 8], pad: 'valid' },
+    { shape: [1, 4, 6, 12], pad: 'same' },
   ];
   for (const c of configs) {
     const xv = values(c.shape, -1, 0.3);

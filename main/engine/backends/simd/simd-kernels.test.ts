@@ -6,16 +6,23 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { packageRoot } from '../../../dataset/sample';
 import { simdFor } from '../batch-norm-kernels';
+import { backendMemory } from './instantiate';
+import { maxPoolGradSimdFor } from './max-pool-grad-simd';
 
-test('the generated module is the assembled batch-norm.wat', async () => {
+test('every generated kernel module is its assembled .wat source', async () => {
   const dir = path.join(packageRoot(), 'main', 'engine', 'backends', 'simd');
   const script = path.join(packageRoot(), 'scripts', 'assemble-wat.mjs');
-  const { assembleWat, generatedModule } = (await import(script)) as {
+  const { assembleWat, generatedModule, generatedPath } = (await import(script)) as {
     assembleWat(name: string, text: string): Promise<Buffer>;
     generatedModule(name: string, binary: Buffer): string;
+    generatedPath(name: string): string;
   };
-  const binary = await assembleWat('batch-norm.wat', fs.readFileSync(path.join(dir, 'batch-norm.wat'), 'utf8'));
-  assert.equal(fs.readFileSync(path.join(dir, 'batch-norm-wasm.ts'), 'utf8'), generatedModule('batch-norm.wat', binary), 'run `node scripts/assemble-wat.mjs` after editing a .wat file');
+  const sources = fs.readdirSync(dir).filter((f) => f.endsWith('.wat'));
+  assert.deepEqual(sources.sort(), ['batch-norm.wat', 'max-pool-grad.wat']);
+  for (const name of sources) {
+    const binary = await assembleWat(name, fs.readFileSync(path.join(dir, name), 'utf8'));
+    assert.equal(fs.readFileSync(generatedPath(name), 'utf8'), generatedModule(name, binary), `${name}: run \`node scripts/assemble-wat.mjs\` after editing it`);
+  }
 });
 
 test('the wasm backend runs batch norm with the SIMD loops for multiples of 4 channels', async () => {
@@ -25,4 +32,11 @@ test('the wasm backend runs batch norm with the SIMD loops for multiples of 4 ch
   const backend = tf.backend() as BackendWasm;
   assert.ok(simdFor(backend, 32), 'SIMD loops instantiate on the backend heap');
   assert.equal(simdFor(backend, 6), null, 'other channel counts use the JavaScript loops');
+});
+
+test('the SIMD max-pool gradient instantiates on the backend heap', async () => {
+  assert.ok(await tf.setBackend('wasm'));
+  const memory = backendMemory(tf.backend() as BackendWasm);
+  assert.ok(memory, 'the wasm backend exposes its memory');
+  assert.ok(maxPoolGradSimdFor(memory), 'max-pool-grad.wat instantiates');
 });
