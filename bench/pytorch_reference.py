@@ -6,7 +6,9 @@ conv blocks of 32/64/128 filters (variant "plain": conv + ReLU; variant "bn": co
 Adam on batches of 64, and measures training
 and inference (batch 256) images/s. Prints one JSON object.
 
-Usage: python3 bench/pytorch_reference.py [--threads N] [--seconds S] [--channels-last] [--variant plain|bn]
+Variant "app" is LossLab's default network: the batch-norm blocks at widths 16/32/64.
+
+Usage: python3 bench/pytorch_reference.py [--threads N] [--seconds S] [--channels-last] [--variant plain|bn|app]
 """
 import argparse
 import json
@@ -16,18 +18,18 @@ import torch
 import torch.nn as nn
 
 
-def build(batch_norm):
+def build(batch_norm, widths=(32, 64, 128)):
     layers = []
     cin = 3
-    for i, cout in enumerate([32, 64, 128]):
+    for i, cout in enumerate(widths):
         if batch_norm:
             layers += [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout, momentum=0.1, eps=1e-5), nn.ReLU()]
         else:
             layers += [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU()]
-        if i < 2:
+        if i < len(widths) - 1:
             layers.append(nn.MaxPool2d(2))
         cin = cout
-    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 10)]
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, 10)]
     return nn.Sequential(*layers)
 
 
@@ -47,12 +49,14 @@ def main():
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--channels-last", action="store_true")
-    parser.add_argument("--variant", choices=["plain", "bn"], default="bn")
+    parser.add_argument("--variant", choices=["plain", "bn", "app"], default="bn")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
-    model = build(args.variant == "bn").to(memory_format=fmt)
+    # "app": LossLab's default network, the batch-norm blocks at widths 16/32/64.
+    widths = (16, 32, 64) if args.variant == "app" else (32, 64, 128)
+    model = build(args.variant != "plain", widths).to(memory_format=fmt)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     x = torch.rand(64, 3, 32, 32).to(memory_format=fmt)

@@ -26,11 +26,16 @@ export interface ReferenceOptions {
   seed?: number;
   /** Conv-BN-ReLU blocks (the product's) when true, conv(+bias)-ReLU when false. */
   batchNorm?: boolean;
+  /** Filters per block; LossLab's default network (width 16, depth 3) is [16, 32, 64]. */
+  filters?: readonly number[];
 }
 
-export function buildReferenceCnn({ seed = 1, batchNorm = true }: ReferenceOptions = {}): tfl.Sequential {
+/** LossLab's default network: the 'bn' blocks at the app's default width (16) and depth (3). */
+export const APP_DEFAULT_FILTERS = [16, 32, 64] as const;
+
+export function buildReferenceCnn({ seed = 1, batchNorm = true, filters: widths = REFERENCE.filters }: ReferenceOptions = {}): tfl.Sequential {
   const model = tfl.sequential({ name: 'reference_cnn' });
-  REFERENCE.filters.forEach((filters, block) => {
+  widths.forEach((filters, block) => {
     // The product's layers (same classes and weights as tfjs-layers', faster to train).
     model.add(
       conv2d({
@@ -48,7 +53,7 @@ export function buildReferenceCnn({ seed = 1, batchNorm = true }: ReferenceOptio
       model.add(batchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
       model.add(tfl.layers.reLU());
     }
-    if (block < REFERENCE.filters.length - 1) model.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
+    if (block < widths.length - 1) model.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
   });
   model.add(tfl.layers.globalAveragePooling2d({}));
   model.add(tfl.layers.dense({ units: REFERENCE.classes, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 10 }) }));

@@ -43,12 +43,12 @@ function main(): void {
   const script = path.resolve(here, '../../bench/pytorch_reference.py');
   if (hasTorch(python)) {
     const torch: unknown[] = [];
-    for (const variant of ['plain', 'bn']) {
+    for (const variant of ['plain', 'bn', 'app']) {
       for (const threads of [1, cores]) torch.push(runJson(python, [script, '--variant', variant, '--threads', String(threads)], 5 * 60_000));
     }
     report.pytorch = torch;
     const training = report.training as { results?: Single[]; parallel?: Parallel[] };
-    report.ratios = ['plain', 'bn'].map((variant) => {
+    report.ratios = ['plain', 'bn', 'app'].map((variant) => {
       const single = training.results?.find((r) => r.variant === variant && r.backend !== 'cpu')?.train?.imagesPerSecond ?? null;
       const parallel = training.parallel?.find((r) => r.variant === variant)?.aggregateImagesPerSecond ?? null;
       const torchOne = (torch as Torch[]).find((t) => t.variant === variant && t.threads === 1)?.trainImagesPerSecond ?? null;

@@ -2,17 +2,19 @@ import * as os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { listBackends, selectBackend, type BackendRequest } from '../main/engine/backends/select-backend';
-import { buildReferenceCnn, makeTrainStep, predictBatch, REFERENCE, syntheticBatch } from './reference-cnn';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { APP_DEFAULT_FILTERS, buildReferenceCnn, makeTrainStep, predictBatch, REFERENCE, syntheticBatch } from './reference-cnn';
 
 /**
  * Training and inference throughput of the reference CNN (bench/reference-cnn.ts) on each
  * available TensorFlow.js backend, printed as JSON. It reports numbers and asserts nothing.
  *
- *   node dist/bench/train-throughput.js [--backends wasm,cpu] [--variants plain,bn]
+ *   node dist/bench/train-throughput.js [--backends wasm,cpu] [--variants plain,bn,app]
  *        [--steps 10] [--warmup 3] [--workers N] [--profile] [--cpu-train]
  *
- * Variants: 'plain' is the ENVIRONMENT.md reference (conv+bias+ReLU blocks), 'bn' the
- * product's block (conv, batch norm, ReLU). Both run by default.
+ * Variants: 'plain' is the ENVIRONMENT.md reference (conv+bias+ReLU blocks), 'bn' the same
+ * widths with the product's block (conv, batch norm, ReLU), 'app' LossLab's default network
+ * (those blocks at widths 16/32/64). All three run by default.
  * --workers N  also trains N copies at once, one per worker thread (wasm has no threads in
  *              Node, so several trainings in parallel are how a machine's cores get used).
  * --profile    breaks one training step down by kernel, with tf.profile (wall time) and with
@@ -34,12 +36,18 @@ interface Options {
   cpuTrain: boolean;
 }
 
-type Variant = 'plain' | 'bn';
+type Variant = 'plain' | 'bn' | 'app';
 
 const VARIANT_LAYERS: Record<Variant, string> = {
   plain: 'conv32-ReLU-pool-conv64-ReLU-pool-conv128-ReLU-GAP-dense10',
   bn: 'conv32-BN-ReLU-pool-conv64-BN-ReLU-pool-conv128-BN-ReLU-GAP-dense10',
+  app: 'conv16-BN-ReLU-pool-conv32-BN-ReLU-pool-conv64-BN-ReLU-GAP-dense10 (LossLab default network)',
 };
+
+function buildVariant(variant: Variant): tfl.Sequential {
+  if (variant === 'app') return buildReferenceCnn({ batchNorm: true, filters: APP_DEFAULT_FILTERS });
+  return buildReferenceCnn({ batchNorm: variant === 'bn' });
+}
 
 interface Rate {
   images: number;
@@ -51,7 +59,7 @@ interface Rate {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { backends: null, steps: 10, warmup: 3, inferenceBatches: 10, workers: 0, profile: false, variants: ['plain', 'bn'], cpuTrain: false };
+  const options: Options = { backends: null, steps: 10, warmup: 3, inferenceBatches: 10, workers: 0, profile: false, variants: ['plain', 'bn', 'app'], cpuTrain: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const next = (): string => {
@@ -73,8 +81,8 @@ function parseOptions(argv: string[]): Options {
 }
 
 function parseVariant(name: string): Variant {
-  if (name === 'plain' || name === 'bn') return name;
-  throw new Error(`unknown variant ${name}: use plain or bn`);
+  if (name === 'plain' || name === 'bn' || name === 'app') return name;
+  throw new Error(`unknown variant ${name}: use plain, bn or app`);
 }
 
 function cpuSecondsNow(): number {
@@ -100,7 +108,7 @@ function round(x: number, digits: number): number {
 
 async function benchBackend(name: string, variant: Variant, options: Options): Promise<Record<string, unknown>> {
   const info = await selectBackend(name as BackendRequest);
-  const model = buildReferenceCnn({ batchNorm: variant === 'bn' });
+  const model = buildVariant(variant);
   const result: Record<string, unknown> = { variant, backend: info.name, package: info.package, version: info.version, notes: info.notes };
   try {
     const train = syntheticBatch(REFERENCE.trainBatch);
@@ -143,7 +151,7 @@ interface KernelRow {
 }
 
 /** One training step, by kernel: tf.profile's wall times and, separately, CPU times. */
-async function profileStep(model: ReturnType<typeof buildReferenceCnn>, options: Options): Promise<Record<string, unknown>> {
+async function profileStep(model: tfl.Sequential, options: Options): Promise<Record<string, unknown>> {
   const { images, labels } = syntheticBatch(REFERENCE.trainBatch);
   const step = makeTrainStep(model);
   for (let i = 0; i < Math.max(2, options.warmup); i++) step(images, labels);
@@ -252,7 +260,7 @@ async function workerMain(job: WorkerJob): Promise<void> {
   if (!port) return;
   try {
     const info = await selectBackend(job.backend as BackendRequest);
-    const model = buildReferenceCnn({ batchNorm: job.variant === 'bn' });
+    const model = buildVariant(job.variant);
     const { images, labels } = syntheticBatch(REFERENCE.trainBatch);
     const step = makeTrainStep(model);
     for (let i = 0; i < job.warmup; i++) step(images, labels);
