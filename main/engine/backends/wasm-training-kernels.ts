@@ -7,6 +7,7 @@ import { maxPoolGradWasm } from './max-pool-grad';
 import { makeBlockReduction } from './reduce-over-block';
 import { makeSharingCast, makeSharingIdentity } from './share-data';
 import { makeTile } from './tile';
+import { makeWinogradConv2d, makeWinogradConv2dBackpropInput, makeWinogradFusedConv2d } from './winograd-conv';
 
 /**
  * Makes the tfjs wasm backend (4.22) able to train CNNs:
@@ -17,11 +18,13 @@ import { makeTile } from './tile';
  * - Tile, and Sum/Mean over non-trailing axes: correct but pathologically slow, and batch
  *   norm's gradient is made of them (together about half of a training step before this).
  * - Identity, and Cast to the same dtype: share the data instead of copying it.
+ * - Conv2D, FusedConv2D (linear/ReLU) and the input gradient, 3x3 stride 1: Winograd
+ *   F(4x4, 3x3) where it beats XNNPACK's direct convolution (winograd-conv.ts).
  * They are rebuilt from the backend's own fast kernels (XNNPACK convolution and matrix
  * product) and direct loops over the wasm heap; configurations they do not cover go to the
  * stock kernel (or, for the filter gradient, which has none, to a plain loop).
  */
-export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast'] as const;
+export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'Conv2D', 'FusedConv2D'] as const;
 
 // Tags our kernel functions so that a second copy of this module (e.g. loaded from another
 // path) still recognises them and registration stays idempotent across copies.
@@ -52,13 +55,15 @@ function install(kernelName: string, make: (stock: tf.KernelConfig | undefined) 
  */
 export function registerWasmTrainingKernels(): void {
   install('Conv2DBackpropFilter', () => conv2dBackpropFilterWasm as unknown as tf.KernelFunc);
-  install('Conv2DBackpropInput', (stock) => makeConv2dBackpropInputWasm(stock));
+  install('Conv2DBackpropInput', (stock) => makeWinogradConv2dBackpropInput(makeConv2dBackpropInputWasm(stock)));
   install('MaxPoolGrad', () => maxPoolGradWasm as unknown as tf.KernelFunc);
   install('Tile', (stock) => makeTile(stock));
   install('Sum', (stock) => makeBlockReduction('Sum', stock));
   install('Mean', (stock) => makeBlockReduction('Mean', stock));
   install('Identity', (stock) => makeSharingIdentity(stock));
   install('Cast', (stock) => makeSharingCast(stock));
+  install('Conv2D', (stock) => makeWinogradConv2d(stock));
+  install('FusedConv2D', (stock) => makeWinogradFusedConv2d(stock));
 }
 
 /** True when every training kernel of this module is the one registered for 'wasm'. */

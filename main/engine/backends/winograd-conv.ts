@@ -1,0 +1,464 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { asWasmBackend, WasmKernelCalls } from './wasm-kernel-calls';
+
+/**
+ * 3x3 stride-1 convolutions on the wasm backend by Winograd's F(4x4, 3x3) algorithm.
+ *
+ * XNNPACK's direct convolution peaks at ~15-18 GFLOP/s here (one thread, SIMD). Winograd
+ * cuts the multiplications 4x: each 6x6 input tile is transformed (V = Bᵀ d B), the filter
+ * likewise (U = G g Gᵀ), and for each of the 36 "frequencies" the products summed over
+ * input channels form one GEMM [tiles, ci] x [ci, co], run by wasm's BatchMatMul (XNNPACK's
+ * fully-connected GEMM, ~20 GFLOP/s). The output transform (Y = Aᵀ M A) turns each 6x6
+ * product tile into a 4x4 output tile. The transforms are plain loops over the wasm heap.
+ * Measured on the reference CNN (batch 64): 32->64 at 16x16 and 64->128 at 8x8 take
+ * ~18-23 ms instead of ~30 ms, forward and as input gradient.
+ *
+ * F(4x4) rather than F(2x2): half the GEMM work for the same transform cost per output.
+ * Its rounding error (interpolation points 0, ±1, ±2) stays around 1e-5 of the largest
+ * output, far below what training notices.
+ *
+ * Caveat inherent to Winograd: a non-finite input value spreads NaN over its whole
+ * 4x4 output tile (Inf - Inf), where a direct convolution confines it to its 3x3 window.
+ */
+
+/** Input tile side: output tile (4) + filter side (3) - 1. */
+const SPAN = 6;
+const FREQS = SPAN * SPAN;
+
+/**
+ * Tiles transformed and multiplied at once: bounds the transformed buffers (36 x tiles x
+ * (ci + co) floats) for large images. The reference CNN's layers fit in one chunk.
+ */
+let chunkBudget = 4 * 1024 * 1024;
+
+type Policy = 'auto' | 'always' | 'never';
+let policy: Policy = 'auto';
+
+/** 'always'/'never' override the cost model below for every applicable conv; returns the previous policy. For tests and benchmarks. */
+export function setWinogradPolicy(next: Policy): Policy {
+  const previous = policy;
+  policy = next;
+  return previous;
+}
+
+/** Changes the chunk budget (in float32 values); returns the previous one. For tests. */
+export function setWinogradChunkBudget(values: number): number {
+  const previous = chunkBudget;
+  chunkBudget = Math.max(1, Math.floor(values));
+  return previous;
+}
+
+export interface WinogradProblem {
+  /** [n, h, w, ci] NHWC input. */
+  x: tf.TensorInfo;
+  /**
+   * [3, 3, ci, co]; or, with `flipped`, the forward filter [3, 3, co, ci] of the convolution
+   * whose input gradient this is, used rotated by 180 degrees with in/out swapped.
+   */
+  filter: tf.TensorInfo;
+  flipped: boolean;
+  /** Output pixel (r, c) reads input rows r - padTop .. r - padTop + 2 (zeros outside). */
+  padTop: number;
+  padLeft: number;
+  outHeight: number;
+  outWidth: number;
+  /** [co], added to every output pixel. */
+  bias?: tf.TensorInfo;
+  relu?: boolean;
+}
+
+/**
+ * Whether Winograd is expected to beat XNNPACK's direct convolution, by a cost model fitted
+ * to measurements here (nanoseconds; one tile = 4x4 output pixels):
+ * - direct: ~1 ns per output pixel per (ci, co) pair (~16 GFLOP/s);
+ * - Winograd: per tile ~5.4 ns per pair (the GEMMs) plus ~135 ns per channel in or out
+ *   (the JS transforms), plus ~400 ns per pair once (filter transform, and XNNPACK
+ *   re-packing the 36 transformed filters), with 20% margin since the model flatters it.
+ * So it pays with many channels (3->32 at 32x32: 26 ms vs 8 ms; 32->32: a tie) and
+ * enough tiles to amortise the filter (batch 1: 4 ms vs 0.6 ms for 64->128 at 8x8).
+ */
+export function winogradPays(n: number, ci: number, co: number, outHeight: number, outWidth: number): boolean {
+  if (policy !== 'auto') return policy === 'always';
+  const tiles = n * Math.ceil(outHeight / 4) * Math.ceil(outWidth / 4);
+  const pairs = ci * co;
+  const direct = n * outHeight * outWidth * pairs;
+  const winograd = 1.2 * (tiles * (5.4 * pairs + 135 * (ci + co)) + 400 * pairs);
+  return winograd < direct;
+}
+
+/** The 3x3 stride-1 convolution described by `p`, as a new float32 tensor [n, outHeight, outWidth, co]. */
+export function winogradConv2d(backend: BackendWasm, p: WinogradProblem): tf.TensorInfo {
+  const [n, h, w, ci] = p.x.shape;
+  const co = p.flipped ? p.filter.shape[2] : p.filter.shape[3];
+  const { outHeight: oh, outWidth: ow } = p;
+  const th = Math.ceil(oh / 4);
+  const tw = Math.ceil(ow / 4);
+  const tiles = n * th * tw;
+  const chunk = Math.min(tiles, Math.max(1, Math.floor(chunkBudget / (FREQS * (ci + co)))));
+
+  const k = new WasmKernelCalls(backend);
+  try {
+    const out = k.own(backend.makeOutput([n, oh, ow, co], 'float32'));
+    if (n * oh * ow * co === 0) return k.keep(out);
+    const zeros = k.own(backend.makeOutput([ci], 'float32')); // what padding positions read
+    const u: tf.TensorInfo[] = [];
+    const v: tf.TensorInfo[] = [];
+    for (let f = 0; f < FREQS; f++) {
+      u.push(k.own(backend.makeOutput([1, ci, co], 'float32')));
+      // XNNPACK caches its packed copy of u[f] by tensor id, so every chunk reuses it.
+      v.push(k.own(backend.makeOutput([1, chunk, ci], 'float32')));
+    }
+    (backend.typedArrayFromHeap(zeros) as Float32Array).fill(0);
+    const filter = backend.typedArrayFromHeap(p.filter) as Float32Array;
+    const uf = transformFilter(filter, ci, co, p.flipped);
+    for (let f = 0; f < FREQS; f++) (backend.typedArrayFromHeap(u[f]) as Float32Array).set(uf.u.subarray(f * uf.stride, f * uf.stride + ci * co));
+    const bias = new Float32Array(co);
+    if (p.bias !== undefined) bias.set(backend.typedArrayFromHeap(p.bias) as Float32Array);
+
+    const geometry: Geometry = { n, h, w, ci, co, oh, ow, th, tw, padTop: p.padTop, padLeft: p.padLeft };
+    const vAt = Int32Array.from(v, (t) => offsetOf(backend, t));
+    for (let t0 = 0; t0 < tiles; t0 += chunk) {
+      const t1 = Math.min(tiles, t0 + chunk);
+      transformInput(heapOf(backend, out), offsetOf(backend, p.x), offsetOf(backend, zeros), vAt, geometry, t0, t1);
+      const m: tf.TensorInfo[] = [];
+      for (let f = 0; f < FREQS; f++) m.push(k.run('BatchMatMul', { a: v[f], b: u[f] }, { transposeA: false, transposeB: false }));
+      // Views are taken after the allocations above: a heap growth would detach older ones.
+      transformOutput(heapOf(backend, out), Int32Array.from(m, (t) => offsetOf(backend, t)), offsetOf(backend, out), geometry, t0, t1, bias, p.relu === true);
+      // Freed per chunk to bound memory; k.dispose() skips them later (already gone).
+      for (const t of m) backend.disposeData(t.dataId);
+    }
+    return k.keep(out);
+  } finally {
+    k.dispose();
+  }
+}
+
+interface Geometry {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
+  oh: number;
+  ow: number;
+  th: number;
+  tw: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** The whole wasm heap as floats (via any tensor on it); tensors are addressed by their offset into it. */
+function heapOf(backend: BackendWasm, any: tf.TensorInfo): Float32Array {
+  return new Float32Array(backend.typedArrayFromHeap(any).buffer);
+}
+
+function offsetOf(backend: BackendWasm, t: tf.TensorInfo): number {
+  const data = backend.dataIdMap.get(t.dataId);
+  if (data === undefined) throw new Error('winograd: tensor is not on the wasm backend');
+  return data.memoryOffset / 4;
+}
+
+/**
+ * U[f][c][o] = (G g Gᵀ)[f] for every 3x3 filter g = filter[:, :, c, o] (or the rotated and
+ * swapped one), with G's rows for the points 0, 1, -1, 2, -2 and infinity:
+ *   [1/4, 0, 0], [-1/6, -1/6, -1/6], [-1/6, 1/6, -1/6], [1/24, 1/12, 1/6], [1/24, -1/12, 1/6], [0, 0, 1].
+ * Frequency f's plane starts at f * stride in the result: a stride of exactly ci*co (often
+ * a power of two) would make the 36 interleaved write streams collide in the L1 cache.
+ */
+function transformFilter(src: Float32Array, ci: number, co: number, flipped: boolean): { u: Float32Array; stride: number } {
+  const plane = ci * co;
+  const stride = plane + 16;
+  const u = new Float32Array(FREQS * stride);
+  // Element (i, j, c, o) of the filter used is src[origin + i * di + j * dj + c * sc + o * so].
+  const origin = flipped ? 8 * plane : 0;
+  const di = flipped ? -3 * plane : 3 * plane;
+  const dj = flipped ? -plane : plane;
+  const sc = flipped ? 1 : co;
+  const so = flipped ? ci : 1;
+  const g = new Float64Array(SPAN * 3); // G·g, 6 rows x 3 columns
+  const sixth = 1 / 6, twelfth = 1 / 12, quarter = 1 / 4, l24 = 1 / 24;
+  for (let c = 0; c < ci; c++) {
+    for (let o = 0; o < co; o++) {
+      const at = origin + c * sc + o * so;
+      for (let j = 0; j < 3; j++) {
+        const top = at + j * dj;
+        const g0 = src[top], g1 = src[top + di], g2 = src[top + 2 * di];
+        const even = (g0 + g2) * sixth, odd = g1 * sixth;
+        g[j] = g0 * quarter;
+        g[3 + j] = -even - odd;
+        g[6 + j] = odd - even;
+        g[9 + j] = g0 * l24 + g1 * twelfth + g2 * sixth;
+        g[12 + j] = g0 * l24 - g1 * twelfth + g2 * sixth;
+        g[15 + j] = g2;
+      }
+      let base = c * co + o;
+      for (let r = 0; r < SPAN; r++, base += SPAN * stride) {
+        const g0 = g[r * 3], g1 = g[r * 3 + 1], g2 = g[r * 3 + 2];
+        const even = (g0 + g2) * sixth, odd = g1 * sixth;
+        u[base] = g0 * quarter;
+        u[base + stride] = -even - odd;
+        u[base + 2 * stride] = odd - even;
+        u[base + 3 * stride] = g0 * l24 + g1 * twelfth + g2 * sixth;
+        u[base + 4 * stride] = g0 * l24 - g1 * twelfth + g2 * sixth;
+        u[base + 5 * stride] = g2;
+      }
+    }
+  }
+  return { u, stride };
+}
+
+/**
+ * V[f][t - t0][c] = (Bᵀ d B)[f] for tiles t0..t1-1, d the 6x6 input window of tile t in
+ * channel c. Bᵀ runs down the columns of a whole row of tiles at once into a strip (so the
+ * two columns adjacent tiles share are transformed once), then B along each tile's rows.
+ * Each loop runs along the channels, contiguous in NHWC, with few enough pointers for V8
+ * to keep them in registers.
+ */
+function transformInput(heap: Float32Array, x: number, zeros: number, v: Int32Array, geo: Geometry, t0: number, t1: number): void {
+  const { h, w, ci, th, tw, padTop, padLeft } = geo;
+  const cols = tw * 4 + 2; // strip width, in input columns
+  const line = cols * ci; // one of the strip's six rows
+  const strip = new Float32Array(SPAN * line);
+  const rowAt = new Int32Array(SPAN); // heap offset of each window row's first pixel, or -1
+  let tc = t0 % tw;
+  let tr = Math.floor(t0 / tw) % th;
+  let b = Math.floor(t0 / (tw * th));
+  for (let t = t0; t < t1; t++) {
+    if (tc === 0 || t === t0) {
+      for (let i = 0; i < SPAN; i++) {
+        const r = tr * 4 + i - padTop;
+        rowAt[i] = r >= 0 && r < h ? x + (b * h + r) * w * ci : -1;
+      }
+      for (let k = 0; k < cols; k++) {
+        const col = k - padLeft;
+        const inside = col >= 0 && col < w;
+        const shift = col * ci;
+        const q0 = inside && rowAt[0] >= 0 ? rowAt[0] + shift : zeros;
+        const q1 = inside && rowAt[1] >= 0 ? rowAt[1] + shift : zeros;
+        const q2 = inside && rowAt[2] >= 0 ? rowAt[2] + shift : zeros;
+        const q3 = inside && rowAt[3] >= 0 ? rowAt[3] + shift : zeros;
+        const q4 = inside && rowAt[4] >= 0 ? rowAt[4] + shift : zeros;
+        const q5 = inside && rowAt[5] >= 0 ? rowAt[5] + shift : zeros;
+        const o = k * ci;
+        for (let c = 0; c < ci; c++) {
+          const x0 = heap[q0 + c], x1 = heap[q1 + c], x2 = heap[q2 + c], x3 = heap[q3 + c], x4 = heap[q4 + c], x5 = heap[q5 + c];
+          const p = x4 - 4 * x2, q = x3 - 4 * x1, d = x4 - x2, e = 2 * (x3 - x1);
+          strip[o + c] = 4 * x0 - 5 * x2 + x4;
+          strip[o + line + c] = p + q;
+          strip[o + 2 * line + c] = p - q;
+          strip[o + 3 * line + c] = d + e;
+          strip[o + 4 * line + c] = d - e;
+          strip[o + 5 * line + c] = 4 * x1 - 5 * x3 + x5;
+        }
+      }
+    }
+    const tb = (t - t0) * ci;
+    for (let i = 0; i < SPAN; i++) {
+      const r = i * line + tc * 4 * ci; // the tile's first column in strip row i
+      const f = i * SPAN;
+      const w0 = v[f] + tb, w1 = v[f + 1] + tb, w2 = v[f + 2] + tb, w3 = v[f + 3] + tb, w4 = v[f + 4] + tb, w5 = v[f + 5] + tb;
+      for (let c = 0; c < ci; c++) {
+        const x0 = strip[r + c], x1 = strip[r + ci + c], x2 = strip[r + 2 * ci + c], x3 = strip[r + 3 * ci + c], x4 = strip[r + 4 * ci + c], x5 = strip[r + 5 * ci + c];
+        const p = x4 - 4 * x2, q = x3 - 4 * x1, d = x4 - x2, e = 2 * (x3 - x1);
+        heap[w0 + c] = 4 * x0 - 5 * x2 + x4;
+        heap[w1 + c] = p + q;
+        heap[w2 + c] = p - q;
+        heap[w3 + c] = d + e;
+        heap[w4 + c] = d - e;
+        heap[w5 + c] = 4 * x1 - 5 * x3 + x5;
+      }
+    }
+    if (++tc === tw) {
+      tc = 0;
+      if (++tr === th) {
+        tr = 0;
+        b++;
+      }
+    }
+  }
+}
+
+/**
+ * y[tile t] = Aᵀ M B A (+ bias, ReLU) from the GEMM products M[f][t - t0][o]; output pixels
+ * of tiles that overhang the image's bottom or right edge are not written.
+ */
+function transformOutput(heap: Float32Array, m: Int32Array, y: number, geo: Geometry, t0: number, t1: number, bias: Float32Array, relu: boolean): void {
+  const { co, oh, ow, th, tw } = geo;
+  const s = new Float32Array(4 * SPAN * co);
+  const row = SPAN * co;
+  let tc = t0 % tw;
+  let tr = Math.floor(t0 / tw) % th;
+  let b = Math.floor(t0 / (tw * th));
+  for (let t = t0; t < t1; t++) {
+    const tb = (t - t0) * co;
+    for (let j = 0; j < SPAN; j++) {
+      const q0 = m[j] + tb, q1 = m[6 + j] + tb, q2 = m[12 + j] + tb, q3 = m[18 + j] + tb, q4 = m[24 + j] + tb, q5 = m[30 + j] + tb;
+      const o = j * co;
+      for (let c = 0; c < co; c++) {
+        const x0 = heap[q0 + c], x1 = heap[q1 + c], x2 = heap[q2 + c], x3 = heap[q3 + c], x4 = heap[q4 + c], x5 = heap[q5 + c];
+        const p = x1 + x2, q = x1 - x2, d = x3 + x4, e = x3 - x4;
+        s[o + c] = x0 + p + d;
+        s[o + row + c] = q + 2 * e;
+        s[o + 2 * row + c] = p + 4 * d;
+        s[o + 3 * row + c] = q + 8 * e + x5;
+      }
+    }
+    const r0 = tr * 4;
+    const c0 = tc * 4;
+    const rows = Math.min(4, oh - r0);
+    const cols = Math.min(4, ow - c0);
+    for (let i = 0; i < rows; i++) {
+      const r = i * row;
+      const dst = y + ((b * oh + r0 + i) * ow + c0) * co;
+      for (let c = 0; c < co; c++) {
+        const x0 = s[r + c], x1 = s[r + co + c], x2 = s[r + 2 * co + c], x3 = s[r + 3 * co + c], x4 = s[r + 4 * co + c], x5 = s[r + 5 * co + c];
+        const p = x1 + x2, q = x1 - x2, d = x3 + x4, e = x3 - x4;
+        const bc = bias[c];
+        let y0 = x0 + p + d + bc, y1 = q + 2 * e + bc, y2 = p + 4 * d + bc, y3 = q + 8 * e + x5 + bc;
+        if (relu) {
+          y0 = y0 < 0 ? 0 : y0;
+          y1 = y1 < 0 ? 0 : y1;
+          y2 = y2 < 0 ? 0 : y2;
+          y3 = y3 < 0 ? 0 : y3;
+        }
+        const at = dst + c;
+        heap[at] = y0;
+        if (cols > 1) heap[at + co] = y1;
+        if (cols > 2) heap[at + 2 * co] = y2;
+        if (cols > 3) heap[at + 3 * co] = y3;
+      }
+    }
+    if (++tc === tw) {
+      tc = 0;
+      if (++tr === th) {
+        tr = 0;
+        b++;
+      }
+    }
+  }
+}
+
+// ---- kernels ----
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+/**
+ * Calls a stock wasm kernel from ours. The stock kernel binds its wasm function in
+ * setupFunc, which the engine only runs for kernels registered when the backend starts;
+ * ours replaced it by then.
+ */
+function stockCaller(name: string, stock: tf.KernelConfig | undefined): (args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[] {
+  const setUp = new WeakSet<object>();
+  return (args) => {
+    if (stock === undefined) throw new Error(`${name}: no wasm kernel for this configuration`);
+    const backend = args.backend as object;
+    if (stock.setupFunc && !setUp.has(backend)) {
+      stock.setupFunc(args.backend as tf.KernelBackend);
+      setUp.add(backend);
+    }
+    return stock.kernelFunc(args as Parameters<tf.KernelFunc>[0]);
+  };
+}
+
+/** Forward-conv geometry when Winograd applies to it, else null. */
+function forwardProblem(x: tf.TensorInfo, filter: tf.TensorInfo, attrs: tf.Conv2DAttrs): WinogradProblem | null {
+  if (x.dtype !== 'float32' || filter.dtype !== 'float32' || x.shape.length !== 4 || filter.shape.length !== 4) return null;
+  if (filter.shape[0] !== 3 || filter.shape[1] !== 3 || (attrs.dataFormat ?? 'NHWC') !== 'NHWC') return null;
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape as [number, number, number, number],
+    filter.shape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const { top, left } = info.padInfo;
+  const fits =
+    info.strideHeight === 1 && info.strideWidth === 1 && info.dilationHeight === 1 && info.dilationWidth === 1 && top >= 0 && left >= 0 &&
+    info.inChannels === filter.shape[2] && info.inChannels > 0 && info.outChannels > 0 && winogradPays(info.batchSize, info.inChannels, info.outChannels, info.outHeight, info.outWidth);
+  if (!fits) return null;
+  return { x, filter, flipped: false, padTop: top, padLeft: left, outHeight: info.outHeight, outWidth: info.outWidth };
+}
+
+/** 'Conv2D' for wasm: Winograd where it applies and pays, the stock XNNPACK kernel elsewhere. */
+export function makeWinogradConv2d(stock: tf.KernelConfig | undefined): tf.KernelFunc {
+  const fallback = stockCaller('Conv2D', stock);
+  return (args) => {
+    const { x, filter } = args.inputs as unknown as { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const problem = forwardProblem(x, filter, args.attrs as unknown as tf.Conv2DAttrs);
+    return problem ? winogradConv2d(asWasmBackend(args.backend), problem) : fallback(args);
+  };
+}
+
+/**
+ * 'FusedConv2D' for wasm: Winograd for the linear and ReLU activations with an optional
+ * per-channel bias (the conv+bias+ReLU block), the stock kernel for everything else.
+ */
+export function makeWinogradFusedConv2d(stock: tf.KernelConfig | undefined): tf.KernelFunc {
+  const fallback = stockCaller('FusedConv2D', stock);
+  return (args) => {
+    const { x, filter, bias, preluActivationWeights } = args.inputs as unknown as tf.FusedConv2DInputs & { x: tf.TensorInfo; filter: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.FusedConv2DAttrs;
+    const activation = attrs.activation ?? 'linear';
+    const plainBias =
+      bias == null || (bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === filter.shape[3]);
+    if ((activation === 'linear' || activation === 'relu') && preluActivationWeights == null && plainBias) {
+      const problem = forwardProblem(x, filter, attrs);
+      if (problem) {
+        return winogradConv2d(asWasmBackend(args.backend), { ...problem, bias: bias ?? undefined, relu: activation === 'relu' });
+      }
+    }
+    return fallback(args);
+  };
+}
+
+/**
+ * 'Conv2DBackpropInput' for wasm: the input gradient of a 3x3 stride-1 conv is itself a
+ * 3x3 stride-1 conv of dy with the rotated, in/out-swapped filter, padded by 2 - pad on
+ * each side; Winograd runs it with the flip folded into the filter transform. `inner`
+ * (the existing kernel) gets every other configuration.
+ */
+export function makeWinogradConv2dBackpropInput(inner: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { dy, filter } = args.inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
+    const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs;
+    const usable =
+      dy.dtype === 'float32' && filter.dtype === 'float32' && dy.shape.length === 4 && filter.shape.length === 4 &&
+      filter.shape[0] === 3 && filter.shape[1] === 3 && (attrs.dataFormat ?? 'NHWC') === 'NHWC';
+    if (usable) {
+      const info = tf.backend_util.computeConv2DInfo(
+        attrs.inputShape,
+        filter.shape as [number, number, number, number],
+        attrs.strides,
+        1,
+        attrs.pad,
+        attrs.dimRoundingMode,
+        false,
+        'channelsLast',
+      );
+      const padTop = 2 - info.padInfo.top;
+      const padLeft = 2 - info.padInfo.left;
+      const [, dh, dw, dc] = dy.shape;
+      const fits =
+        info.strideHeight === 1 && info.strideWidth === 1 && padTop >= 0 && padLeft >= 0 && info.inChannels === filter.shape[2] &&
+        info.inChannels > 0 && info.outChannels > 0 &&
+        dh === info.outHeight && dw === info.outWidth && dc === info.outChannels && dy.shape[0] === info.batchSize &&
+        winogradPays(info.batchSize, info.outChannels, info.inChannels, info.inHeight, info.inWidth);
+      if (fits) {
+        return winogradConv2d(asWasmBackend(args.backend), {
+          x: dy,
+          filter,
+          flipped: true,
+          padTop,
+          padLeft,
+          outHeight: info.inHeight,
+          outWidth: info.inWidth,
+        });
+      }
+    }
+    return inner(args);
+  };
+}
