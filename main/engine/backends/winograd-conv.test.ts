@@ -8,19 +8,24 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import { makeConv2dBackpropInputWasm } from './conv2d-backprop-input';
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
+import { backendMemory } from './simd/instantiate';
+import { winogradSimdFor } from './simd/winograd-simd';
 import {
   makeWinogradConv2d,
   makeWinogradConv2dBackpropInput,
   makeWinogradFusedConv2d,
   setWinogradChunkBudget,
   setWinogradPolicy,
+  setWinogradSimd,
   winogradPays,
 } from './winograd-conv';
 
 /**
  * The Winograd kernels against tfjs-backend-cpu on the same inputs: relative error (max abs
  * difference / max abs value) at most 1e-4. The cost model is overridden ('always') so
- * that the small, awkward shapes below really take the Winograd path.
+ * that the small, awkward shapes below really take the Winograd path. Each transform runs as
+ * SIMD when its channel count is a multiple of 4 and as JavaScript otherwise; the shapes mix
+ * both, and the conv tests run once more with SIMD turned off.
  */
 
 const TOLERANCE = 1e-4;
@@ -119,69 +124,103 @@ const cases: Case[] = [];
 for (const s of shapes) for (const pad of ['same', 'valid'] as const) cases.push({ ...s, pad });
 cases.push({ n: 2, h: 9, w: 7, ci: 4, co: 6, pad: [[0, 0], [2, 0], [0, 2], [0, 0]] }); // asymmetric explicit padding
 cases.push({ n: 1, h: 6, w: 5, ci: 5, co: 4, pad: [[0, 0], [3, 1], [1, 4], [0, 0]] }); // padding beyond the filter
+// Channels in fours (SIMD transforms), alone or mixed with the JS ones.
+for (const pad of ['same', 'valid'] as const) {
+  cases.push({ n: 2, h: 13, w: 10, ci: 8, co: 12, pad }); // both SIMD, partial tiles at both edges
+  cases.push({ n: 1, h: 7, w: 9, ci: 4, co: 4, pad }); // one channel group each way
+  cases.push({ n: 2, h: 6, w: 11, ci: 12, co: 5, pad }); // SIMD input, JS output
+  cases.push({ n: 2, h: 9, w: 5, ci: 3, co: 8, pad }); // JS input, SIMD output
+}
+cases.push({ n: 2, h: 9, w: 7, ci: 8, co: 16, pad: [[0, 0], [2, 0], [0, 2], [0, 0]] }); // SIMD, asymmetric padding
+cases.push({ n: 1, h: 6, w: 5, ci: 4, co: 8, pad: [[0, 0], [3, 1], [1, 4], [0, 0]] }); // SIMD, padding beyond the filter
+
+/** Runs `body` with the SIMD transforms on, then with them off (JavaScript everywhere). */
+async function withAndWithoutSimd(body: (simd: boolean) => Promise<void>): Promise<void> {
+  for (const simd of [true, false]) {
+    const previous = setWinogradSimd(simd);
+    try {
+      await body(simd);
+    } finally {
+      setWinogradSimd(previous);
+    }
+  }
+}
 
 function label(c: Case): string {
   return `x[${c.n},${c.h},${c.w},${c.ci}] co${c.co} pad ${JSON.stringify(c.pad)}`;
 }
 
+test('the SIMD transforms instantiate on the wasm backend heap', async () => {
+  assert.ok(await tf.setBackend('wasm'));
+  const memory = backendMemory(tf.backend() as unknown as { wasm: unknown });
+  assert.ok(memory, 'the wasm backend exposes its memory');
+  assert.ok(winogradSimdFor(memory), 'winograd.wat instantiates');
+});
+
 test('Winograd Conv2D matches cpu', async () => {
   assert.ok(await tf.setBackend('wasm'));
-  for (const c of cases) {
-    const xv = values([c.n, c.h, c.w, c.ci]);
-    const fv = values([3, 3, c.ci, c.co]);
-    const expected = await onCpu(() => tf.conv2d(tf.tensor4d(xv, [c.n, c.h, c.w, c.ci]), tf.tensor4d(fv, [3, 3, c.ci, c.co]), 1, c.pad));
-    const actual = tf.tidy(() => {
-      const x = tf.tensor4d(xv, [c.n, c.h, c.w, c.ci]);
-      const filter = tf.tensor4d(fv, [3, 3, c.ci, c.co]);
-      return runOurs('Conv2D', { x, filter }, { strides: 1, pad: c.pad, dataFormat: 'NHWC', dilations: 1 });
-    });
-    assertClose(actual, expected, `conv ${label(c)}`);
-  }
+  await withAndWithoutSimd(async (simd) => {
+    for (const c of cases) {
+      const xv = values([c.n, c.h, c.w, c.ci]);
+      const fv = values([3, 3, c.ci, c.co]);
+      const expected = await onCpu(() => tf.conv2d(tf.tensor4d(xv, [c.n, c.h, c.w, c.ci]), tf.tensor4d(fv, [3, 3, c.ci, c.co]), 1, c.pad));
+      const actual = tf.tidy(() => {
+        const x = tf.tensor4d(xv, [c.n, c.h, c.w, c.ci]);
+        const filter = tf.tensor4d(fv, [3, 3, c.ci, c.co]);
+        return runOurs('Conv2D', { x, filter }, { strides: 1, pad: c.pad, dataFormat: 'NHWC', dilations: 1 });
+      });
+      assertClose(actual, expected, `conv ${label(c)}${simd ? '' : ' (no SIMD)'}`);
+    }
+  });
 });
 
 test('Winograd Conv2DBackpropInput matches cpu', async () => {
   assert.ok(await tf.setBackend('wasm'));
-  for (const c of cases) {
-    const inputShape: [number, number, number, number] = [c.n, c.h, c.w, c.ci];
-    const filterShape: [number, number, number, number] = [3, 3, c.ci, c.co];
-    const outShape = tf.backend_util.computeConv2DInfo(inputShape, filterShape, 1, 1, c.pad).outShape as [number, number, number, number];
-    const dyv = values(outShape);
-    const fv = values(filterShape);
-    const attrs = { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape };
-    const expected = await onCpu(
-      () => tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor4d(dyv, outShape), filter: tf.tensor4d(fv, filterShape) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
-    );
-    const actual = tf.tidy(() => runOurs('Conv2DBackpropInput', { dy: tf.tensor4d(dyv, outShape), filter: tf.tensor4d(fv, filterShape) }, attrs));
-    assertClose(actual, expected, `dX ${label(c)}`);
-  }
+  await withAndWithoutSimd(async (simd) => {
+    for (const c of cases) {
+      const inputShape: [number, number, number, number] = [c.n, c.h, c.w, c.ci];
+      const filterShape: [number, number, number, number] = [3, 3, c.ci, c.co];
+      const outShape = tf.backend_util.computeConv2DInfo(inputShape, filterShape, 1, 1, c.pad).outShape as [number, number, number, number];
+      const dyv = values(outShape);
+      const fv = values(filterShape);
+      const attrs = { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape };
+      const expected = await onCpu(
+        () => tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor4d(dyv, outShape), filter: tf.tensor4d(fv, filterShape) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
+      );
+      const actual = tf.tidy(() => runOurs('Conv2DBackpropInput', { dy: tf.tensor4d(dyv, outShape), filter: tf.tensor4d(fv, filterShape) }, attrs));
+      assertClose(actual, expected, `dX ${label(c)}${simd ? '' : ' (no SIMD)'}`);
+    }
+  });
 });
 
 test('Winograd FusedConv2D with bias and ReLU matches cpu; other activations fall back', async () => {
   assert.ok(await tf.setBackend('wasm'));
-  const [n, h, w, ci, co] = [2, 7, 6, 5, 6];
-  const xv = values([n, h, w, ci]);
-  const fv = values([3, 3, ci, co]);
-  const bv = values([co]);
-  for (const activation of ['linear', 'relu', 'elu'] as const) {
-    for (const withBias of [false, true]) {
-      const run = (): tf.Tensor =>
-        tf.fused.conv2d({
-          x: tf.tensor4d(xv, [n, h, w, ci]),
-          filter: tf.tensor4d(fv, [3, 3, ci, co]),
-          strides: 1,
-          pad: 'same',
-          bias: withBias ? tf.tensor1d(bv) : undefined,
-          activation,
-        });
-      const expected = await onCpu(run);
-      const actual = tf.tidy(() =>
-        runOurs(
-          'FusedConv2D',
-          { x: tf.tensor4d(xv, [n, h, w, ci]), filter: tf.tensor4d(fv, [3, 3, ci, co]), ...(withBias ? { bias: tf.tensor1d(bv) } : {}) },
-          { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation },
-        ),
-      );
-      assertClose(actual, expected, `fused ${activation}${withBias ? ' + bias' : ''}`);
+  // 5->6: JS transforms; 8->12: SIMD (bias and ReLU in the SIMD output transform).
+  for (const [n, h, w, ci, co] of [[2, 7, 6, 5, 6], [2, 7, 6, 8, 12]]) {
+    const xv = values([n, h, w, ci]);
+    const fv = values([3, 3, ci, co]);
+    const bv = values([co]);
+    for (const activation of ['linear', 'relu', 'elu'] as const) {
+      for (const withBias of [false, true]) {
+        const run = (): tf.Tensor =>
+          tf.fused.conv2d({
+            x: tf.tensor4d(xv, [n, h, w, ci]),
+            filter: tf.tensor4d(fv, [3, 3, ci, co]),
+            strides: 1,
+            pad: 'same',
+            bias: withBias ? tf.tensor1d(bv) : undefined,
+            activation,
+          });
+        const expected = await onCpu(run);
+        const actual = tf.tidy(() =>
+          runOurs(
+            'FusedConv2D',
+            { x: tf.tensor4d(xv, [n, h, w, ci]), filter: tf.tensor4d(fv, [3, 3, ci, co]), ...(withBias ? { bias: tf.tensor1d(bv) } : {}) },
+            { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1, activation },
+          ),
+        );
+        assertClose(actual, expected, `fused ${ci}->${co} ${activation}${withBias ? ' + bias' : ''}`);
+      }
     }
   }
 });
@@ -190,7 +229,8 @@ test('Winograd matches cpu when its tiles are split into chunks (chunks end mid-
   assert.ok(await tf.setBackend('wasm'));
   const previous = setWinogradChunkBudget(1); // one tile per chunk
   try {
-    for (const c of [cases[0], cases[10], cases[12]]) {
+    // cases[14]: 8->12, SIMD transforms resuming mid-row.
+    for (const c of [cases[0], cases[10], cases[12], cases[14]]) {
       const xv = values([c.n, c.h, c.w, c.ci]);
       const fv = values([3, 3, c.ci, c.co]);
       const expected = await onCpu(() => tf.conv2d(tf.tensor4d(xv, [c.n, c.h, c.w, c.ci]), tf.tensor4d(fv, [3, 3, c.ci, c.co]), 1, c.pad));
@@ -270,10 +310,18 @@ test('the cost model picks Winograd for the reference CNN layers and not for thi
     assert.ok(winogradPays(64, 32, 64, 16, 16), '32->64 at 16x16, batch 64');
     assert.ok(winogradPays(64, 64, 128, 8, 8), '64->128 at 8x8, batch 64');
     assert.ok(winogradPays(64, 64, 32, 16, 16), 'input gradient of 32->64');
-    assert.ok(!winogradPays(64, 3, 32, 32, 32), '3->32 at 32x32');
-    assert.ok(!winogradPays(64, 16, 32, 32, 32), '16->32 at 32x32');
+    assert.ok(winogradPays(64, 128, 64, 8, 8), 'input gradient of 64->128');
+    // LossLab's default network (widths 16/32/64) with the SIMD transforms
+    assert.ok(winogradPays(64, 16, 32, 16, 16), '16->32 at 16x16, batch 64');
+    assert.ok(winogradPays(64, 32, 64, 8, 8), '32->64 at 8x8, batch 64');
+    assert.ok(winogradPays(64, 32, 16, 16, 16), 'input gradient of 16->32');
+    assert.ok(winogradPays(64, 64, 32, 8, 8), 'input gradient of 32->64');
+    assert.ok(winogradPays(64, 16, 32, 32, 32), '16->32 at 32x32');
+    assert.ok(!winogradPays(64, 3, 32, 32, 32), '3->32 at 32x32 (3 channels: JS input transform, thin GEMMs)');
+    assert.ok(!winogradPays(64, 3, 16, 32, 32), '3->16 at 32x32');
     assert.ok(!winogradPays(1, 64, 128, 8, 8), 'batch 1');
-    assert.ok(!winogradPays(64, 64, 64, 4, 4), '4x4 images');
+    assert.ok(!winogradPays(64, 32, 32, 4, 4), '4x4 images');
+    assert.ok(!winogradPays(64, 6, 12, 16, 16), 'few channels, not in fours');
   } finally {
     setWinogradPolicy(previous);
   }
