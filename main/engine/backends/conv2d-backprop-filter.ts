@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { asWasmBackend, WasmKernelCalls } from './wasm-kernel-calls';
+import { winogradFilterGrad, winogradFilterGradPays } from './winograd-filter-grad';
 
 /**
  * Conv2DBackpropFilter for the wasm backend (tfjs-backend-wasm 4.22 has none, so a CNN
@@ -37,6 +38,12 @@ export function conv2dBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; 
   const fast =
     info.dataFormat === 'channelsLast' && x.dtype === 'float32' && dy.dtype === 'float32' && pt >= 0 && pl >= 0 &&
     info.outHeight > 0 && info.outWidth > 0;
+  // 3x3 stride 1: Winograd F(4x4,3x3) where its cost model says it beats im2col.
+  const winograd =
+    fast && info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1 &&
+    info.inChannels > 0 && info.outChannels > 0 &&
+    winogradFilterGradPays(info.batchSize, info.inChannels, info.outChannels, info.outHeight, info.outWidth);
+  if (winograd) return winogradFilterGrad(backend, x, dy, pt, pl);
   return fast ? viaMatMul(backend, x, dy, info) : viaLoops(backend, x, dy, info);
 }
 

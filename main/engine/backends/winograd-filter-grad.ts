@@ -1,0 +1,342 @@
+import type * as tf from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { WasmKernelCalls } from './wasm-kernel-calls';
+
+/**
+ * Filter gradient of a 3x3 stride-1 NHWC convolution by Winograd's algorithm:
+ *
+ *   dW[i,j,c,o] = sum over (b,r,s) of x[b, r+i-padTop, s+j-padLeft, c] * dy[b,r,s,o]
+ *
+ * is a correlation of x with dy giving a 3x3 result. Split the output (r,s) into 4x4
+ * tiles: each tile contributes the correlation of a 6x6 input window d with the 4x4 dy
+ * tile g. F(4x4,3x3) computes y = Aᵀ[(G w Gᵀ) ⊙ (Bᵀ d B)]A; its trilinear form
+ * sum(y' ⊙ y) is symmetric in the roles, so differentiating with respect to the filter w
+ * gives the filter gradient with the same matrices, transposed where needed:
+ *
+ *   dW = Gᵀ [ (A g Aᵀ) ⊙ (Bᵀ d B) ] G      (A: 6x4, G: 6x3, as in winograd-conv.ts)
+ *
+ * Summed over tiles, each of the 36 frequencies f is one GEMM
+ *   M[f] [co, ci] = Wt[f] [co, tiles] x V[f] [tiles, ci],
+ * run by wasm's BatchMatMul (XNNPACK). Then Gᵀ M G per (o, c) gives dW. The GEMMs do 36
+ * multiply-adds per 16 output pixels and (ci, co) pair instead of im2col's 9 per pixel.
+ *
+ * BatchMatMul only reaches XNNPACK without transposes, so one operand must have the tile
+ * index contiguous: dy's transform writes Wt channel by channel in tile order; x's (the
+ * forward Winograd's input transform) writes V in NHWC order, and XNNPACK packs V as its
+ * "weights" afresh for every call. That packing costs ~8 ns per value, so the packed side
+ * should have the fewer channels: x, in every layer of the reference CNN.
+ *
+ * Measured per call (batch 64): 32->64 at 16x16 ~34 ms instead of ~43-48, 64->128 at 8x8
+ * ~24 instead of ~39, 32->64 at 8x8 ~9.6 instead of ~11.5; relative error ~1e-5.
+ */
+
+const SPAN = 6;
+const FREQS = SPAN * SPAN;
+
+/** Tiles handled at once: bounds the transformed buffers (36 x tiles x (ci + co) floats). */
+let chunkBudget = 4 * 1024 * 1024;
+
+type Policy = 'auto' | 'always' | 'never';
+let policy: Policy = 'auto';
+
+/** 'always'/'never' override the cost model for every applicable call; returns the previous policy. For tests and benchmarks. */
+export function setWinogradFilterGradPolicy(next: Policy): Policy {
+  const previous = policy;
+  policy = next;
+  return previous;
+}
+
+/** Changes the chunk budget (in float32 values); returns the previous one. For tests. */
+export function setWinogradFilterGradChunkBudget(values: number): number {
+  const previous = chunkBudget;
+  chunkBudget = Math.max(1, Math.floor(values));
+  return previous;
+}
+
+/**
+ * Whether Winograd is expected to beat the im2col GEMM (conv2d-backprop-filter.ts), by a
+ * cost model fitted to per-call measurements here (batch 64, one thread, nanoseconds):
+ * - im2col: ~1.3 ns per output pixel per (ci, co) pair plus ~5 per pixel and input channel;
+ * - Winograd, per 4x4 tile: ~4.5 ns per pair (36 GEMMs at ~16 GFLOP/s), ~290 per input
+ *   channel (XNNPACK re-packing the 36 fresh [tiles, ci] "weights", ~8 ns a float), ~160 per
+ *   input and ~200 per output channel (JS transforms); plus ~0.3 ms per call (36 XNNPACK
+ *   operators created and freed); with 10% margin.
+ * So it pays for the wide layers (32->64 at 16x16: ~34 vs ~43 ms, 64->128 at 8x8: ~24 vs
+ * ~39 ms) but not with few channels (3->32 at 32x32: ~32 vs ~12 ms; 16->32 at 16x16: ~15
+ * vs ~13 ms), where the per-channel transform and packing costs dominate.
+ */
+export function winogradFilterGradPays(n: number, ci: number, co: number, outHeight: number, outWidth: number): boolean {
+  if (policy !== 'auto') return policy === 'always';
+  return winogradFilterGradCost(n, ci, co, outHeight, outWidth) < im2colCost(n, ci, co, outHeight, outWidth);
+}
+
+/** Estimated ms of the Winograd path (with its margin). */
+export function winogradFilterGradCost(n: number, ci: number, co: number, outHeight: number, outWidth: number): number {
+  const tiles = n * Math.ceil(outHeight / 4) * Math.ceil(outWidth / 4);
+  return 1.1 * (1e-6 * tiles * (4.5 * ci * co + 450 * ci + 200 * co) + 0.3);
+}
+
+/** Estimated ms of the im2col path. */
+export function im2colCost(n: number, ci: number, co: number, outHeight: number, outWidth: number): number {
+  return 1e-6 * n * outHeight * outWidth * (1.3 * ci * co + 5 * ci);
+}
+
+/**
+ * [3, 3, ci, co] filter gradient (new float32 tensor) of the 3x3 stride-1 convolution of x
+ * [n, h, w, ci] whose output gradient is dy [n, oh, ow, co]: output pixel (r, s) reads
+ * input rows r - padTop .. r - padTop + 2 (zeros outside), likewise for columns.
+ */
+export function winogradFilterGrad(backend: BackendWasm, x: tf.TensorInfo, dy: tf.TensorInfo, padTop: number, padLeft: number): tf.TensorInfo {
+  const [n, h, w, ci] = x.shape;
+  const [, oh, ow, co] = dy.shape;
+  const th = Math.ceil(oh / 4);
+  const tw = Math.ceil(ow / 4);
+  const tiles = n * th * tw;
+  // Whole rows of tiles per chunk (the dy transform works on rows of tiles).
+  const chunk = Math.min(tiles, tw * Math.max(1, Math.floor(chunkBudget / (FREQS * (ci + co) * tw))));
+  const geo: Geometry = { n, h, w, ci, co, oh, ow, th, tw, padTop, padLeft };
+
+  const k = new WasmKernelCalls(backend);
+  try {
+    const out = k.own(backend.makeOutput([3, 3, ci, co], 'float32'));
+    if (tiles * ci * co === 0) {
+      (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
+      return k.keep(out);
+    }
+    // What padding positions of x and dy read.
+    const zeros = k.own(backend.makeOutput([Math.max(ci, co)], 'float32'));
+    (backend.typedArrayFromHeap(zeros) as Float32Array).fill(0);
+    const scratch = new Float32Array(SPAN * (co * (chunk * 4 + 16) + 128));
+    const sum = new Float64Array(FREQS * co * ci); // M[f][o][c], summed over chunks
+
+    for (let t0 = 0; t0 < tiles; t0 += chunk) {
+      const t1 = Math.min(tiles, t0 + chunk);
+      const len = t1 - t0;
+      // Fresh tensors per chunk: XNNPACK caches its packed copy of a "weights" operand by
+      // tensor id, so refilling the same tensor would silently reuse stale weights.
+      const part = new WasmKernelCalls(backend);
+      try {
+        const wt: tf.TensorInfo[] = [];
+        const v: tf.TensorInfo[] = [];
+        for (let f = 0; f < FREQS; f++) {
+          wt.push(part.own(backend.makeOutput([1, co, len], 'float32')));
+          v.push(part.own(backend.makeOutput([1, len, ci], 'float32')));
+        }
+        // Views are taken after the allocations: a heap growth would detach older ones.
+        const heap = heapOf(backend, out);
+        transformInput(heap, offsetOf(backend, x), offsetOf(backend, zeros), Int32Array.from(v, (t) => offsetOf(backend, t)), geo, t0, t1);
+        transformGradient(heap, offsetOf(backend, dy), offsetOf(backend, zeros), Int32Array.from(wt, (t) => offsetOf(backend, t)), geo, t0, t1, scratch);
+        const m: tf.TensorInfo[] = [];
+        for (let f = 0; f < FREQS; f++) m.push(part.run('BatchMatMul', { a: wt[f], b: v[f] }, { transposeA: false, transposeB: false }));
+        const heap2 = heapOf(backend, out);
+        for (let f = 0; f < FREQS; f++) {
+          const at = offsetOf(backend, m[f]);
+          const base = f * co * ci;
+          if (t0 === 0) sum.set(heap2.subarray(at, at + co * ci), base);
+          else for (let i = 0; i < co * ci; i++) sum[base + i] += heap2[at + i];
+        }
+      } finally {
+        part.dispose();
+      }
+    }
+    transformOutput(backend.typedArrayFromHeap(out) as Float32Array, sum, ci, co);
+    return k.keep(out);
+  } finally {
+    k.dispose();
+  }
+}
+
+interface Geometry {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
+  oh: number;
+  ow: number;
+  th: number;
+  tw: number;
+  padTop: number;
+  padLeft: number;
+}
+
+function heapOf(backend: BackendWasm, any: tf.TensorInfo): Float32Array {
+  return new Float32Array(backend.typedArrayFromHeap(any).buffer);
+}
+
+function offsetOf(backend: BackendWasm, t: tf.TensorInfo): number {
+  const data = backend.dataIdMap.get(t.dataId);
+  if (data === undefined) throw new Error('winograd filter gradient: tensor is not on the wasm backend');
+  return data.memoryOffset / 4;
+}
+
+/**
+ * Wt[f][o][t - t0] = (A g Aᵀ)[f] for the tiles t0..t1-1 (whole rows of tiles), g the tile's
+ * 4x4 dy values in channel o (zero beyond the output). A's rows (points 0, 1, -1, 2, -2,
+ * infinity) map (g0..g3) to
+ *   g0, g0+g1+g2+g3, g0-g1+g2-g3, g0+2g1+4g2+8g3, g0-2g1+4g2-8g3, g3.
+ * Two passes of long, simple loops (what V8 runs fastest): A down the columns, reading dy
+ * along its contiguous channels, into channel planes of 6 rows per tile row; then A along
+ * each tile's 4 columns, which are contiguous there, into the 36 outputs in tile order.
+ */
+function transformGradient(heap: Float32Array, dy: number, zeros: number, wt: Int32Array, geo: Geometry, t0: number, t1: number, scratch: Float32Array): void {
+  const { co, oh, ow, th, tw } = geo;
+  const pw = tw * 4;
+  const r0 = t0 / tw; // first tile row (over all images); chunks hold whole tile rows
+  const rows = (t1 - t0) / tw;
+  const len = t1 - t0;
+  // scratch is [6][co][rows * pw], padded: the first pass writes 6*co streams at once, and
+  // power-of-two distances between them would make them evict each other from L1.
+  const cplane = rows * pw + 16;
+  const fstride = co * cplane + 128;
+  for (let rr = 0; rr < rows; rr++) {
+    const tr = (r0 + rr) % th;
+    const b = (r0 + rr - tr) / th;
+    const at = new Int32Array(4);
+    for (let i = 0; i < 4; i++) {
+      const r = tr * 4 + i;
+      at[i] = r < oh ? dy + (b * oh + r) * ow * co : -1;
+    }
+    for (let s = 0; s < pw; s++) {
+      const inside = s < ow;
+      const a0 = inside && at[0] >= 0 ? at[0] + s * co : zeros;
+      const a1 = inside && at[1] >= 0 ? at[1] + s * co : zeros;
+      const a2 = inside && at[2] >= 0 ? at[2] + s * co : zeros;
+      const a3 = inside && at[3] >= 0 ? at[3] + s * co : zeros;
+      let d = rr * pw + s;
+      for (let o = 0; o < co; o++, d += cplane) {
+        const g0 = heap[a0 + o], g1 = heap[a1 + o], g2 = heap[a2 + o], g3 = heap[a3 + o];
+        const e = g0 + g2, q = g1 + g3, e4 = g0 + 4 * g2, q8 = 2 * g1 + 8 * g3;
+        scratch[d] = g0;
+        scratch[d + fstride] = e + q;
+        scratch[d + 2 * fstride] = e - q;
+        scratch[d + 3 * fstride] = e4 + q8;
+        scratch[d + 4 * fstride] = e4 - q8;
+        scratch[d + 5 * fstride] = g3;
+      }
+    }
+  }
+  for (let p = 0; p < SPAN; p++) {
+    for (let o = 0; o < co; o++) {
+      const src = p * fstride + o * cplane; // tile u's 4 columns start at src + 4u
+      const off = o * len;
+      const w0 = wt[p * SPAN] + off, w1 = wt[p * SPAN + 1] + off, w2 = wt[p * SPAN + 2] + off;
+      const w3 = wt[p * SPAN + 3] + off, w4 = wt[p * SPAN + 4] + off, w5 = wt[p * SPAN + 5] + off;
+      for (let u = 0, a = src; u < len; u++, a += 4) {
+        const g0 = scratch[a], g1 = scratch[a + 1], g2 = scratch[a + 2], g3 = scratch[a + 3];
+        const e = g0 + g2, q = g1 + g3, e4 = g0 + 4 * g2, q8 = 2 * g1 + 8 * g3;
+        heap[w0 + u] = g0;
+        heap[w1 + u] = e + q;
+        heap[w2 + u] = e - q;
+        heap[w3 + u] = e4 + q8;
+        heap[w4 + u] = e4 - q8;
+        heap[w5 + u] = g3;
+      }
+    }
+  }
+}
+
+/**
+ * V[f][t - t0][c] = (Bᵀ d B)[f] for tiles t0..t1-1, d the 6x6 input window of tile t in
+ * channel c (the same input transform as the forward Winograd convolution). Bᵀ runs down
+ * the columns of a whole row of tiles at once into a strip (adjacent tiles share two
+ * columns), then B along each tile's rows; loops run along the contiguous channels.
+ */
+function transformInput(heap: Float32Array, x: number, zeros: number, v: Int32Array, geo: Geometry, t0: number, t1: number): void {
+  const { h, w, ci, th, tw, padTop, padLeft } = geo;
+  const cols = tw * 4 + 2;
+  const line = cols * ci;
+  const strip = new Float32Array(SPAN * line);
+  const rowAt = new Int32Array(SPAN);
+  let tc = t0 % tw;
+  let tr = Math.floor(t0 / tw) % th;
+  let b = Math.floor(t0 / (tw * th));
+  for (let t = t0; t < t1; t++) {
+    if (tc === 0 || t === t0) {
+      for (let i = 0; i < SPAN; i++) {
+        const r = tr * 4 + i - padTop;
+        rowAt[i] = r >= 0 && r < h ? x + (b * h + r) * w * ci : -1;
+      }
+      for (let k = 0; k < cols; k++) {
+        const col = k - padLeft;
+        const inside = col >= 0 && col < w;
+        const shift = col * ci;
+        const q0 = inside && rowAt[0] >= 0 ? rowAt[0] + shift : zeros;
+        const q1 = inside && rowAt[1] >= 0 ? rowAt[1] + shift : zeros;
+        const q2 = inside && rowAt[2] >= 0 ? rowAt[2] + shift : zeros;
+        const q3 = inside && rowAt[3] >= 0 ? rowAt[3] + shift : zeros;
+        const q4 = inside && rowAt[4] >= 0 ? rowAt[4] + shift : zeros;
+        const q5 = inside && rowAt[5] >= 0 ? rowAt[5] + shift : zeros;
+        const o = k * ci;
+        for (let c = 0; c < ci; c++) {
+          const x0 = heap[q0 + c], x1 = heap[q1 + c], x2 = heap[q2 + c], x3 = heap[q3 + c], x4 = heap[q4 + c], x5 = heap[q5 + c];
+          const p = x4 - 4 * x2, q = x3 - 4 * x1, d = x4 - x2, e = 2 * (x3 - x1);
+          strip[o + c] = 4 * x0 - 5 * x2 + x4;
+          strip[o + line + c] = p + q;
+          strip[o + 2 * line + c] = p - q;
+          strip[o + 3 * line + c] = d + e;
+          strip[o + 4 * line + c] = d - e;
+          strip[o + 5 * line + c] = 4 * x1 - 5 * x3 + x5;
+        }
+      }
+    }
+    const tb = (t - t0) * ci;
+    for (let i = 0; i < SPAN; i++) {
+      const r = i * line + tc * 4 * ci;
+      const f = i * SPAN;
+      const w0 = v[f] + tb, w1 = v[f + 1] + tb, w2 = v[f + 2] + tb, w3 = v[f + 3] + tb, w4 = v[f + 4] + tb, w5 = v[f + 5] + tb;
+      for (let c = 0; c < ci; c++) {
+        const x0 = strip[r + c], x1 = strip[r + ci + c], x2 = strip[r + 2 * ci + c], x3 = strip[r + 3 * ci + c], x4 = strip[r + 4 * ci + c], x5 = strip[r + 5 * ci + c];
+        const p = x4 - 4 * x2, q = x3 - 4 * x1, d = x4 - x2, e = 2 * (x3 - x1);
+        heap[w0 + c] = 4 * x0 - 5 * x2 + x4;
+        heap[w1 + c] = p + q;
+        heap[w2 + c] = p - q;
+        heap[w3 + c] = d + e;
+        heap[w4 + c] = d - e;
+        heap[w5 + c] = 4 * x1 - 5 * x3 + x5;
+      }
+    }
+    if (++tc === tw) {
+      tc = 0;
+      if (++tr === th) {
+        tr = 0;
+        b++;
+      }
+    }
+  }
+}
+
+/**
+ * dW[i][j][c][o] = (Gᵀ M G)[i][j] from M[f][o][c], with Gᵀ's rows
+ *   [1/4, -1/6, -1/6, 1/24, 1/24, 0], [0, -1/6, 1/6, 1/12, -1/12, 0], [0, -1/6, -1/6, 1/6, 1/6, 1].
+ * Gᵀ is applied down the frequency columns of all pairs at once (contiguous loops), then
+ * along the rows.
+ */
+function transformOutput(dw: Float32Array, m: Float64Array, ci: number, co: number): void {
+  const plane = ci * co;
+  const s = new Float64Array(3 * SPAN * plane); // s[i][q][pair]
+  for (let q = 0; q < SPAN; q++) {
+    const b0 = q * plane, b1 = (SPAN + q) * plane, b2 = (2 * SPAN + q) * plane, b3 = (3 * SPAN + q) * plane, b4 = (4 * SPAN + q) * plane, b5 = (5 * SPAN + q) * plane;
+    const d0 = q * plane, d1 = (SPAN + q) * plane, d2 = (2 * SPAN + q) * plane;
+    for (let a = 0; a < plane; a++) {
+      const x0 = m[b0 + a], x1 = m[b1 + a], x2 = m[b2 + a], x3 = m[b3 + a], x4 = m[b4 + a], x5 = m[b5 + a];
+      s[d0 + a] = x0 / 4 - (x1 + x2) / 6 + (x3 + x4) / 24;
+      s[d1 + a] = (x2 - x1) / 6 + (x3 - x4) / 12;
+      s[d2 + a] = (x3 + x4 - x1 - x2) / 6 + x5;
+    }
+  }
+  for (let i = 0; i < 3; i++) {
+    const b = i * SPAN * plane;
+    const out = i * 3 * plane;
+    for (let o = 0; o < co; o++) {
+      for (let c = 0; c < ci; c++) {
+        const a = b + o * ci + c;
+        const x0 = s[a], x1 = s[a + plane], x2 = s[a + 2 * plane], x3 = s[a + 3 * plane], x4 = s[a + 4 * plane], x5 = s[a + 5 * plane];
+        const at = out + c * co + o;
+        dw[at] = x0 / 4 - (x1 + x2) / 6 + (x3 + x4) / 24;
+        dw[at + plane] = (x2 - x1) / 6 + (x3 - x4) / 12;
+        dw[at + 2 * plane] = (x3 + x4 - x1 - x2) / 6 + x5;
+      }
+    }
+  }
+}
