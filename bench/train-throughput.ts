@@ -56,6 +56,8 @@ interface Rate {
   imagesPerSecond: number;
   /** images / CPU seconds of this process (all its threads). */
   imagesPerCpuSecond: number;
+  /** Highest resident memory of the whole process seen between calls. */
+  peakRssMB: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -94,11 +96,32 @@ function cpuSecondsNow(): number {
 function measure(count: number, imagesPerCall: number, fn: () => void): Rate {
   const cpu0 = cpuSecondsNow();
   const t0 = performance.now();
-  for (let i = 0; i < count; i++) fn();
+  let peakRss = process.memoryUsage.rss();
+  for (let i = 0; i < count; i++) {
+    fn();
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }
   const wallSeconds = (performance.now() - t0) / 1000;
   const cpuSeconds = cpuSecondsNow() - cpu0;
   const images = count * imagesPerCall;
-  return { images, wallSeconds: round(wallSeconds, 3), cpuSeconds: round(cpuSeconds, 3), imagesPerSecond: round(images / wallSeconds, 1), imagesPerCpuSecond: round(images / cpuSeconds, 1) };
+  return {
+    images,
+    wallSeconds: round(wallSeconds, 3),
+    cpuSeconds: round(cpuSeconds, 3),
+    imagesPerSecond: round(images / wallSeconds, 1),
+    imagesPerCpuSecond: round(images / cpuSeconds, 1),
+    peakRssMB: round(peakRss / 2 ** 20, 1),
+  };
+}
+
+/** Samples the process's resident memory every 50 ms until stopped; returns the peak in MB. */
+function rssSampler(): () => number {
+  let peak = process.memoryUsage.rss();
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50);
+  return () => {
+    clearInterval(timer);
+    return round(Math.max(peak, process.memoryUsage.rss()) / 2 ** 20, 1);
+  };
 }
 
 function round(x: number, digits: number): number {
@@ -296,8 +319,10 @@ async function benchParallel(backend: string, variant: Variant, workers: number,
     for (const m of readyMessages) if (m.type === 'error') throw new Error(`worker failed: ${m.message}`);
     const cpuAtGo = cpuSecondsNow();
     const done = threads.map((w) => nextMessage(w));
+    const stopSampling = rssSampler();
     for (const w of threads) w.postMessage('go');
     const results = await Promise.all(done);
+    const peakRssMB = stopSampling();
     const cpuSeconds = cpuSecondsNow() - cpuAtGo;
     const finished = results.map((m) => {
       if (m.type !== 'done') throw new Error(`worker failed: ${m.type === 'error' ? m.message : m.type}`);
@@ -317,6 +342,7 @@ async function benchParallel(backend: string, variant: Variant, workers: number,
       aggregateImagesPerCpuSecond: round(images / cpuSeconds, 1),
       perWorkerImagesPerSecond: finished.map((m) => round(m.images / ((m.endMs - m.startMs) / 1000), 1)),
       setupCpuSeconds: round(cpuAtGo - cpu0, 2),
+      peakRssMB,
     };
   } finally {
     await Promise.all(threads.map((w) => w.terminate()));
