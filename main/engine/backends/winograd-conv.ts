@@ -55,8 +55,8 @@ export function setWinogradSimd(enabled: boolean): boolean {
   return previous;
 }
 
-/** The SIMD transforms on this backend's heap, if enabled and supported. */
-function simdOn(backend: BackendWasm): WinogradSimd | null {
+/** The SIMD transforms on this backend's heap, if enabled and supported (also used by winograd-filter-grad.ts). */
+export function simdOn(backend: BackendWasm): WinogradSimd | null {
   if (!simdEnabled) return null;
   const memory = backendMemory(backend);
   return memory === null ? null : winogradSimdFor(memory);
@@ -195,7 +195,7 @@ export function winogradConv2d(backend: BackendWasm, p: WinogradProblem): tf.Ten
   }
 }
 
-interface Geometry {
+export interface Geometry {
   n: number;
   h: number;
   w: number;
@@ -274,9 +274,10 @@ function transformFilter(src: Float32Array, ci: number, co: number, flipped: boo
  * channel c. Bᵀ runs down the columns of a whole row of tiles at once into a strip (so the
  * two columns adjacent tiles share are transformed once), then B along each tile's rows.
  * Each loop runs along the channels, contiguous in NHWC, with few enough pointers for V8
- * to keep them in registers.
+ * to keep them in registers. Shared with winograd-filter-grad.ts, whose GEMMs take V in
+ * the same layout.
  */
-function transformInput(heap: Float32Array, x: number, zeros: number, v: Int32Array, geo: Geometry, t0: number, t1: number): void {
+export function transformInput(heap: Float32Array, x: number, zeros: number, v: Int32Array, geo: Geometry, t0: number, t1: number): void {
   const { h, w, ci, th, tw, padTop, padLeft } = geo;
   const cols = tw * 4 + 2; // strip width, in input columns
   const line = cols * ci; // one of the strip's six rows

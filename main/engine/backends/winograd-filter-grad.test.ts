@@ -6,11 +6,14 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter';
 import { setWinogradFilterGradChunkBudget, setWinogradFilterGradPolicy, winogradFilterGradPays } from './winograd-filter-grad';
+import { setWinogradSimd } from './winograd-conv';
 
 /**
  * The Winograd filter gradient against tfjs-backend-cpu's Conv2DBackpropFilter on the same
  * inputs: relative error (max abs difference / max abs value) at most 1e-4. The cost model
- * is overridden ('always') so that every shape below takes the Winograd path.
+ * is overridden ('always') so that every shape below takes the Winograd path. Transforms
+ * whose channels come in fours run as SIMD (simd/winograd.wat) unless setWinogradSimd(false)
+ * forces the JS loops, so each shape is checked both ways.
  */
 
 const TOLERANCE = 1e-4;
@@ -99,6 +102,8 @@ const shapes: Array<Omit<Case, 'pad'>> = [
   { n: 2, h: 4, w: 4, ci: 16, co: 32 }, // a single tile per image ('same')
   { n: 2, h: 3, w: 3, ci: 6, co: 2 }, // 'valid' output of a single pixel
   { n: 2, h: 13, w: 10, ci: 9, co: 17 }, // several tiles per row and column, partial last ones
+  { n: 2, h: 13, w: 10, ci: 8, co: 12 }, // the same with both transforms in SIMD
+  { n: 3, h: 8, w: 8, ci: 3, co: 4 }, // SIMD dy transform only, one vector of channels
 ];
 const cases: Case[] = [];
 for (const s of shapes) for (const pad of ['same', 'valid'] as const) cases.push({ ...s, pad });
@@ -107,6 +112,16 @@ cases.push({ n: 1, h: 6, w: 5, ci: 5, co: 4, pad: [[0, 0], [3, 1], [1, 4], [0, 0
 
 test('Winograd Conv2DBackpropFilter matches cpu', async () => {
   for (const c of cases) await check(c);
+});
+
+test('Winograd Conv2DBackpropFilter matches cpu with the JS transforms only', async () => {
+  const previous = setWinogradSimd(false);
+  try {
+    for (const c of cases) await check(c);
+    await check({ n: 2, h: 16, w: 16, ci: 32, co: 64, pad: 'same' });
+  } finally {
+    setWinogradSimd(previous);
+  }
 });
 
 test('Winograd Conv2DBackpropFilter matches cpu with one row of tiles per chunk', async () => {
@@ -145,14 +160,15 @@ test('Winograd Conv2DBackpropFilter matches the im2col path at batch 64 (sums ov
   assert.ok(err <= TOLERANCE, `batch 64: relative error ${err.toExponential(2)} > ${TOLERANCE}`);
 });
 
-test('the cost model picks Winograd for the wide layers only', () => {
+test('the cost model picks Winograd for 16+ channels each way, im2col for 3-channel images', () => {
   const previous = setWinogradFilterGradPolicy('auto');
   try {
     assert.ok(winogradFilterGradPays(64, 32, 64, 16, 16));
     assert.ok(winogradFilterGradPays(64, 64, 128, 8, 8));
     assert.ok(!winogradFilterGradPays(64, 3, 32, 32, 32));
     assert.ok(!winogradFilterGradPays(64, 3, 16, 32, 32));
-    assert.ok(!winogradFilterGradPays(64, 16, 32, 16, 16));
+    assert.ok(winogradFilterGradPays(64, 16, 32, 16, 16));
+    assert.ok(winogradFilterGradPays(64, 32, 64, 8, 8));
     assert.ok(!winogradFilterGradPays(1, 3, 5, 7, 9));
   } finally {
     setWinogradFilterGradPolicy(previous);

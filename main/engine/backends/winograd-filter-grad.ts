@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WasmKernelCalls } from './wasm-kernel-calls';
+import { simdOn, transformInput, type Geometry } from './winograd-conv';
 
 /**
  * Filter gradient of a 3x3 stride-1 NHWC convolution by Winograd's algorithm:
@@ -26,8 +27,11 @@ import { WasmKernelCalls } from './wasm-kernel-calls';
  * "weights" afresh for every call. That packing costs ~8 ns per value, so the packed side
  * should have the fewer channels: x, in every layer of the reference CNN.
  *
- * Measured per call (batch 64): 32->64 at 16x16 ~34 ms instead of ~43-48, 64->128 at 8x8
- * ~24 instead of ~39, 32->64 at 8x8 ~9.6 instead of ~11.5; relative error ~1e-5.
+ * Both transforms run as WebAssembly SIMD (simd/winograd.wat; the input one shared with
+ * winograd-conv.ts) when their channel counts are multiples of 4, as JS loops otherwise.
+ * Measured per call (batch 64): 32->64 at 16x16 ~25 ms instead of ~42 (im2col), 64->128 at
+ * 8x8 ~19 instead of ~38, 16->32 at 16x16 ~9 instead of ~11, 32->64 at 8x8 ~6 instead of
+ * ~10; relative error ~1e-5.
  */
 
 const SPAN = 6;
@@ -57,13 +61,14 @@ export function setWinogradFilterGradChunkBudget(values: number): number {
  * Whether Winograd is expected to beat the im2col GEMM (conv2d-backprop-filter.ts), by a
  * cost model fitted to per-call measurements here (batch 64, one thread, nanoseconds):
  * - im2col: ~1.3 ns per output pixel per (ci, co) pair plus ~5 per pixel and input channel;
- * - Winograd, per 4x4 tile: ~4.5 ns per pair (36 GEMMs at ~16 GFLOP/s), ~290 per input
- *   channel (XNNPACK re-packing the 36 fresh [tiles, ci] "weights", ~8 ns a float), ~160 per
- *   input and ~200 per output channel (JS transforms); plus ~0.3 ms per call (36 XNNPACK
- *   operators created and freed); with 10% margin.
- * So it pays for the wide layers (32->64 at 16x16: ~34 vs ~43 ms, 64->128 at 8x8: ~24 vs
- * ~39 ms) but not with few channels (3->32 at 32x32: ~32 vs ~12 ms; 16->32 at 16x16: ~15
- * vs ~13 ms), where the per-channel transform and packing costs dominate.
+ * - Winograd, per 4x4 tile: ~4.3 ns per pair (36 GEMMs at ~16 GFLOP/s), ~290 per input
+ *   channel (XNNPACK re-packing the 36 fresh [tiles, ci] "weights", ~8 ns a float) plus the
+ *   transforms: ~30 per input and ~90 per output channel as SIMD (channels in fours), ~160
+ *   and ~200 as JS loops; plus ~0.3 ms per call (36 XNNPACK operators created and freed);
+ *   with 10% margin.
+ * So it pays for 16 or more channels each way (32->64 at 16x16: ~25 vs ~42 ms, 64->128 at
+ * 8x8: ~19 vs ~38 ms, 16->32 at 16x16: ~9 vs ~11 ms) but not for 3-channel images (3->32
+ * at 32x32: ~20 vs ~11 ms), where packing and transforming x's tiles dominate.
  */
 export function winogradFilterGradPays(n: number, ci: number, co: number, outHeight: number, outWidth: number): boolean {
   if (policy !== 'auto') return policy === 'always';
@@ -73,7 +78,9 @@ export function winogradFilterGradPays(n: number, ci: number, co: number, outHei
 /** Estimated ms of the Winograd path (with its margin). */
 export function winogradFilterGradCost(n: number, ci: number, co: number, outHeight: number, outWidth: number): number {
   const tiles = n * Math.ceil(outHeight / 4) * Math.ceil(outWidth / 4);
-  return 1.1 * (1e-6 * tiles * (4.5 * ci * co + 450 * ci + 200 * co) + 0.3);
+  const perIn = 290 + (ci % 4 === 0 ? 30 : 160);
+  const perOut = co % 4 === 0 ? 90 : 200;
+  return 1.1 * (1e-6 * tiles * (4.3 * ci * co + perIn * ci + perOut * co) + 0.3);
 }
 
 /** Estimated ms of the im2col path. */
@@ -106,7 +113,17 @@ export function winogradFilterGrad(backend: BackendWasm, x: tf.TensorInfo, dy: t
     // What padding positions of x and dy read.
     const zeros = k.own(backend.makeOutput([Math.max(ci, co)], 'float32'));
     (backend.typedArrayFromHeap(zeros) as Float32Array).fill(0);
-    const scratch = new Float32Array(SPAN * (co * (chunk * 4 + 16) + 128));
+    // The input transform is winograd-conv.ts's (same V layout); both transforms run as
+    // SIMD when their channels come in fours, as JS loops otherwise.
+    const simd = ci % 4 === 0 || co % 4 === 0 ? simdOn(backend) : null;
+    const simdIn = ci % 4 === 0 ? simd : null;
+    const simdOut = co % 4 === 0 ? simd : null;
+    const bytes = (t: tf.TensorInfo): number => offsetOf(backend, t) * 4;
+    const vTable = simdIn === null ? null : k.own(backend.makeOutput([FREQS], 'int32'));
+    const strip = simdIn === null ? null : k.own(backend.makeOutput([SPAN * (tw * 4 + 2) * ci], 'float32'));
+    const wtTable = simdOut === null ? null : k.own(backend.makeOutput([FREQS], 'int32'));
+    const block = simdOut === null ? null : k.own(backend.makeOutput([FREQS * 64], 'float32'));
+    const scratch = simdOut === null ? new Float32Array(SPAN * (co * (chunk * 4 + 16) + 128)) : null;
     const sum = new Float64Array(FREQS * co * ci); // M[f][o][c], summed over chunks
 
     for (let t0 = 0; t0 < tiles; t0 += chunk) {
@@ -124,8 +141,20 @@ export function winogradFilterGrad(backend: BackendWasm, x: tf.TensorInfo, dy: t
         }
         // Views are taken after the allocations: a heap growth would detach older ones.
         const heap = heapOf(backend, out);
-        transformInput(heap, offsetOf(backend, x), offsetOf(backend, zeros), Int32Array.from(v, (t) => offsetOf(backend, t)), geo, t0, t1);
-        transformGradient(heap, offsetOf(backend, dy), offsetOf(backend, zeros), Int32Array.from(wt, (t) => offsetOf(backend, t)), geo, t0, t1, scratch);
+        const vAt = Int32Array.from(v, (t) => offsetOf(backend, t));
+        const wtAt = Int32Array.from(wt, (t) => offsetOf(backend, t));
+        if (simdIn !== null && vTable !== null && strip !== null) {
+          new Int32Array(heap.buffer, bytes(vTable), FREQS).set(vAt.map((at) => at * 4));
+          simdIn.inputTransform(bytes(x), bytes(zeros), bytes(vTable), bytes(strip), h, w, ci, th, tw, padTop, padLeft, t0, t1);
+        } else {
+          transformInput(heap, offsetOf(backend, x), offsetOf(backend, zeros), vAt, geo, t0, t1);
+        }
+        if (simdOut !== null && wtTable !== null && block !== null) {
+          new Int32Array(heap.buffer, bytes(wtTable), FREQS).set(wtAt.map((at) => at * 4));
+          simdOut.gradientTransform(bytes(dy), bytes(zeros), bytes(wtTable), bytes(block), co, oh, ow, th, tw, t0, t1);
+        } else if (scratch !== null) {
+          transformGradient(heap, offsetOf(backend, dy), offsetOf(backend, zeros), wtAt, geo, t0, t1, scratch);
+        }
         const m: tf.TensorInfo[] = [];
         for (let f = 0; f < FREQS; f++) m.push(part.run('BatchMatMul', { a: wt[f], b: v[f] }, { transposeA: false, transposeB: false }));
         const heap2 = heapOf(backend, out);
@@ -146,20 +175,6 @@ export function winogradFilterGrad(backend: BackendWasm, x: tf.TensorInfo, dy: t
   }
 }
 
-interface Geometry {
-  n: number;
-  h: number;
-  w: number;
-  ci: number;
-  co: number;
-  oh: number;
-  ow: number;
-  th: number;
-  tw: number;
-  padTop: number;
-  padLeft: number;
-}
-
 function heapOf(backend: BackendWasm, any: tf.TensorInfo): Float32Array {
   return new Float32Array(backend.typedArrayFromHeap(any).buffer);
 }
@@ -171,6 +186,7 @@ function offsetOf(backend: BackendWasm, t: tf.TensorInfo): number {
 }
 
 /**
+ * The JS fallback of winograd.wat's gradientTransform (channel counts not in fours):
  * Wt[f][o][t - t0] = (A g Aᵀ)[f] for the tiles t0..t1-1 (whole rows of tiles), g the tile's
  * 4x4 dy values in channel o (zero beyond the output). A's rows (points 0, 1, -1, 2, -2,
  * infinity) map (g0..g3) to
@@ -231,76 +247,6 @@ function transformGradient(heap: Float32Array, dy: number, zeros: number, wt: In
         heap[w3 + u] = e4 + q8;
         heap[w4 + u] = e4 - q8;
         heap[w5 + u] = g3;
-      }
-    }
-  }
-}
-
-/**
- * V[f][t - t0][c] = (Bᵀ d B)[f] for tiles t0..t1-1, d the 6x6 input window of tile t in
- * channel c (the same input transform as the forward Winograd convolution). Bᵀ runs down
- * the columns of a whole row of tiles at once into a strip (adjacent tiles share two
- * columns), then B along each tile's rows; loops run along the contiguous channels.
- */
-function transformInput(heap: Float32Array, x: number, zeros: number, v: Int32Array, geo: Geometry, t0: number, t1: number): void {
-  const { h, w, ci, th, tw, padTop, padLeft } = geo;
-  const cols = tw * 4 + 2;
-  const line = cols * ci;
-  const strip = new Float32Array(SPAN * line);
-  const rowAt = new Int32Array(SPAN);
-  let tc = t0 % tw;
-  let tr = Math.floor(t0 / tw) % th;
-  let b = Math.floor(t0 / (tw * th));
-  for (let t = t0; t < t1; t++) {
-    if (tc === 0 || t === t0) {
-      for (let i = 0; i < SPAN; i++) {
-        const r = tr * 4 + i - padTop;
-        rowAt[i] = r >= 0 && r < h ? x + (b * h + r) * w * ci : -1;
-      }
-      for (let k = 0; k < cols; k++) {
-        const col = k - padLeft;
-        const inside = col >= 0 && col < w;
-        const shift = col * ci;
-        const q0 = inside && rowAt[0] >= 0 ? rowAt[0] + shift : zeros;
-        const q1 = inside && rowAt[1] >= 0 ? rowAt[1] + shift : zeros;
-        const q2 = inside && rowAt[2] >= 0 ? rowAt[2] + shift : zeros;
-        const q3 = inside && rowAt[3] >= 0 ? rowAt[3] + shift : zeros;
-        const q4 = inside && rowAt[4] >= 0 ? rowAt[4] + shift : zeros;
-        const q5 = inside && rowAt[5] >= 0 ? rowAt[5] + shift : zeros;
-        const o = k * ci;
-        for (let c = 0; c < ci; c++) {
-          const x0 = heap[q0 + c], x1 = heap[q1 + c], x2 = heap[q2 + c], x3 = heap[q3 + c], x4 = heap[q4 + c], x5 = heap[q5 + c];
-          const p = x4 - 4 * x2, q = x3 - 4 * x1, d = x4 - x2, e = 2 * (x3 - x1);
-          strip[o + c] = 4 * x0 - 5 * x2 + x4;
-          strip[o + line + c] = p + q;
-          strip[o + 2 * line + c] = p - q;
-          strip[o + 3 * line + c] = d + e;
-          strip[o + 4 * line + c] = d - e;
-          strip[o + 5 * line + c] = 4 * x1 - 5 * x3 + x5;
-        }
-      }
-    }
-    const tb = (t - t0) * ci;
-    for (let i = 0; i < SPAN; i++) {
-      const r = i * line + tc * 4 * ci;
-      const f = i * SPAN;
-      const w0 = v[f] + tb, w1 = v[f + 1] + tb, w2 = v[f + 2] + tb, w3 = v[f + 3] + tb, w4 = v[f + 4] + tb, w5 = v[f + 5] + tb;
-      for (let c = 0; c < ci; c++) {
-        const x0 = strip[r + c], x1 = strip[r + ci + c], x2 = strip[r + 2 * ci + c], x3 = strip[r + 3 * ci + c], x4 = strip[r + 4 * ci + c], x5 = strip[r + 5 * ci + c];
-        const p = x4 - 4 * x2, q = x3 - 4 * x1, d = x4 - x2, e = 2 * (x3 - x1);
-        heap[w0 + c] = 4 * x0 - 5 * x2 + x4;
-        heap[w1 + c] = p + q;
-        heap[w2 + c] = p - q;
-        heap[w3 + c] = d + e;
-        heap[w4 + c] = d - e;
-        heap[w5 + c] = 4 * x1 - 5 * x3 + x5;
-      }
-    }
-    if (++tc === tw) {
-      tc = 0;
-      if (++tr === th) {
-        tr = 0;
-        b++;
       }
     }
   }

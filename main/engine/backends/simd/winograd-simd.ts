@@ -25,6 +25,16 @@ export interface WinogradSimd {
     co: number, oh: number, ow: number, th: number, tw: number,
     t0: number, t1: number, relu: number,
   ): void;
+  /**
+   * Wt[f][o][t - t0] = (A g Aᵀ)[f] for the 4x4 dy tiles g (zero beyond the output), the
+   * filter gradient's dy transform. wt: 36 int32 byte offsets of the [co, t1 - t0] planes
+   * (tile index contiguous); zeros: co zero floats; s: 36 * 64 floats of scratch.
+   */
+  gradientTransform(
+    dy: number, zeros: number, wt: number, s: number,
+    co: number, oh: number, ow: number, th: number, tw: number,
+    t0: number, t1: number,
+  ): void;
 }
 
 /** The transforms on `memory` (the backend heap), or null where this engine lacks SIMD. */
