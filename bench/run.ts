@@ -4,7 +4,7 @@ import path from 'node:path';
 
 /**
  * `npm run bench`: every benchmark in one JSON report — training and inference throughput of
- * the reference CNN per backend (one run, and all cores in parallel), sharp decode throughput
+ * the reference CNN per backend (one run, and all cores in parallel; WebGPU separately), sharp decode throughput
  * (cold and cached), memory (50,000 images held; growth over a 20-epoch run), and, where /usr/bin/python3 has torch, the same network trained by
  * PyTorch in the same run with the ratio LossLab ÷ PyTorch. Benchmarks report; they assert nothing.
  */
@@ -36,6 +36,8 @@ function main(): void {
     machine: { cpus: cores, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverage: os.loadavg() },
   };
   report.training = runJson(process.execPath, [path.join(here, 'train-throughput.js'), '--workers', String(cores)], 20 * 60_000);
+  // WebGPU in its own script: its steps end with awaited reads (see webgpu-throughput.ts).
+  report.webgpu = runJson(process.execPath, [path.join(here, 'webgpu-throughput.js'), '--backends', 'webgpu', '--variants', 'bn'], 20 * 60_000);
   report.decode = runJson(process.execPath, [path.join(here, 'decode-throughput.js')], 10 * 60_000);
   report.memory = runJson(process.execPath, ['--expose-gc', path.join(here, 'memory.js')], 10 * 60_000);
 
