@@ -6,6 +6,7 @@ import { makeConv2dBackpropInputWasm } from './conv2d-backprop-input';
 import { maxPoolGradWasm } from './max-pool-grad';
 import { makeBlockReduction } from './reduce-over-block';
 import { makeSharingCast, makeSharingIdentity } from './share-data';
+import { registerBatchNormKernels } from './batch-norm-kernels';
 import { makeTile } from './tile';
 import { makeWinogradConv2d, makeWinogradConv2dBackpropInput, makeWinogradFusedConv2d } from './winograd-conv';
 
@@ -18,11 +19,15 @@ import { makeWinogradConv2d, makeWinogradConv2dBackpropInput, makeWinogradFusedC
  * - Tile, and Sum/Mean over non-trailing axes: correct but pathologically slow, and batch
  *   norm's gradient is made of them (together about half of a training step before this).
  * - Identity, and Cast to the same dtype: share the data instead of copying it.
- * - Conv2D, FusedConv2D (linear/ReLU) and the input gradient, 3x3 stride 1: Winograd
- *   F(4x4, 3x3) where it beats XNNPACK's direct convolution (winograd-conv.ts).
+ * - Conv2D, FusedConv2D (linear/ReLU), and both gradients, 3x3 stride 1: Winograd
+ *   F(4x4, 3x3) where a cost model says it beats the direct method (winograd-conv.ts,
+ *   winograd-filter-grad.ts).
+ * - Training-mode batch norm: LossLab's own fused kernels (batch-norm-kernels.ts), which the
+ *   model's batch-norm layer calls instead of a dozen composed ops.
  * They are rebuilt from the backend's own fast kernels (XNNPACK convolution and matrix
- * product) and direct loops over the wasm heap; configurations they do not cover go to the
- * stock kernel (or, for the filter gradient, which has none, to a plain loop).
+ * product) and loops over the wasm heap, the hot ones as WebAssembly SIMD (simd/*.wat);
+ * configurations they do not cover go to the stock kernel (or, for the filter gradient,
+ * which has none, to a plain loop).
  */
 export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'Conv2D', 'FusedConv2D'] as const;
 
@@ -64,6 +69,7 @@ export function registerWasmTrainingKernels(): void {
   install('Cast', (stock) => makeSharingCast(stock));
   install('Conv2D', (stock) => makeWinogradConv2d(stock));
   install('FusedConv2D', (stock) => makeWinogradFusedConv2d(stock));
+  registerBatchNormKernels('wasm');
 }
 
 /** True when every training kernel of this module is the one registered for 'wasm'. */
