@@ -167,7 +167,7 @@ async function useCpu(notes: string[]): Promise<Chosen> {
 const WASM_NAME = 'wasm';
 
 /** Absolute paths of the .wasm files, found from the package itself so any install layout works. */
-function wasmBinaryMap(): Record<string, string> {
+export function wasmBinaryMap(): Record<string, string> {
   const dir = wasmDistDir();
   return Object.fromEntries(WASM_BINARIES.map((name) => [name, path.join(dir, name)]));
 }

@@ -1,9 +1,8 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { initWasmAndCpu, relativeError, valuesFor } from './kernel-test-support';
 // tfjs-layers' bundle registers tfjs-core's gradient functions (core's CommonJS build does not).
 import '@tensorflow/tfjs-layers';
 import { setPatchBudget } from './conv2d-backprop-filter';
@@ -18,11 +17,7 @@ import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS, wasmTrainingKernels
 const TOLERANCE = 1e-4;
 
 before(async () => {
-  const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
-  setWasmPaths(Object.fromEntries(['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((f) => [f, path.join(dist, f)])));
-  registerWasmTrainingKernels();
-  assert.ok(await tf.setBackend('wasm'), 'wasm backend initialises');
-  assert.ok(await tf.setBackend('cpu'));
+  await initWasmAndCpu();
 });
 
 type Outputs = tf.TypedArray[];
@@ -47,16 +42,6 @@ async function onBoth(fn: () => tf.Tensor | tf.Tensor[]): Promise<{ wasm: Output
   return { wasm, cpu };
 }
 
-function relativeError(actual: tf.TypedArray, expected: tf.TypedArray): number {
-  assert.equal(actual.length, expected.length, 'same number of elements');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(Number(actual[i]) - Number(expected[i])));
-    scale = Math.max(scale, Math.abs(Number(expected[i])));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 function assertClose(result: { wasm: Outputs; cpu: Outputs }, label: string): void {
   assert.equal(result.wasm.length, result.cpu.length);
@@ -66,21 +51,6 @@ function assertClose(result: { wasm: Outputs; cpu: Outputs }, label: string): vo
   });
 }
 
-/** Seeded values, identical on both backends (generated once, as plain numbers). */
-let seedCounter = 1;
-function values(shape: number[], lo = -1, hi = 1): Float32Array {
-  const seed = seedCounter++;
-  let state = seed * 0x9e3779b1;
-  const out = new Float32Array(tf.util.sizeFromShape(shape));
-  for (let i = 0; i < out.length; i++) {
-    // xorshift32: enough for test inputs, and independent of the tfjs backend.
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    out[i] = lo + ((state >>> 0) / 4294967296) * (hi - lo);
-  }
-  return out;
-}
 
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 interface ConvCase {
@@ -115,10 +85,10 @@ function describe(c: ConvCase): string {
 
 async function checkFilterGradients(label: string): Promise<void> {
   for (const c of cases) {
-    const xv = values([c.n, c.h, c.w, c.ci]);
+    const xv = valuesFor([c.n, c.h, c.w, c.ci]);
     const filterShape: [number, number, number, number] = [c.k, c.k, c.ci, c.co];
     const outShape = tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, c.ci], filterShape, c.stride, 1, c.pad).outShape;
-    const dyv = values(outShape);
+    const dyv = valuesFor(outShape);
     const result = await onBoth(() => {
       const x = tf.tensor4d(xv, [c.n, c.h, c.w, c.ci]);
       const dy = tf.tensor4d(dyv, outShape as [number, number, number, number]);
@@ -146,9 +116,9 @@ test('Conv2DBackpropInput matches cpu', async () => {
   for (const c of cases) {
     const inputShape: [number, number, number, number] = [c.n, c.h, c.w, c.ci];
     const filterShape: [number, number, number, number] = [c.k, c.k, c.ci, c.co];
-    const fv = values(filterShape);
+    const fv = valuesFor(filterShape);
     const outShape = tf.backend_util.computeConv2DInfo(inputShape, filterShape, c.stride, 1, c.pad).outShape;
-    const dyv = values(outShape);
+    const dyv = valuesFor(outShape);
     const result = await onBoth(() => {
       const filter = tf.tensor4d(fv, filterShape);
       const dy = tf.tensor4d(dyv, outShape as [number, number, number, number]);
@@ -160,8 +130,8 @@ test('Conv2DBackpropInput matches cpu', async () => {
 
 test('Conv2DBackpropFilter handles NCHW through its fallback loop', async () => {
   const [n, ci, h, w, co, k] = [2, 3, 7, 6, 4, 3];
-  const xv = values([n, ci, h, w]);
-  const dyv = values([n, co, 4, 3]);
+  const xv = valuesFor([n, ci, h, w]);
+  const dyv = valuesFor([n, co, 4, 3]);
   const result = await onBoth(() => {
     const x = tf.tensor4d(xv, [n, ci, h, w]);
     const dy = tf.tensor4d(dyv, [n, co, 4, 3]);
@@ -172,8 +142,8 @@ test('Conv2DBackpropFilter handles NCHW through its fallback loop', async () => 
 
 test('conv2d gradients through the public API match cpu (stride 2, batch 1 and 3)', async () => {
   for (const n of [1, 3]) {
-    const xv = values([n, 9, 7, 3]);
-    const fv = values([3, 3, 3, 5]);
+    const xv = valuesFor([n, 9, 7, 3]);
+    const fv = valuesFor([3, 3, 3, 5]);
     const result = await onBoth(() => {
       const x = tf.tensor4d(xv, [n, 9, 7, 3]);
       const f = tf.tensor4d(fv, [3, 3, 3, 5]);
@@ -192,7 +162,7 @@ test('MaxPoolGrad matches cpu, including all-negative windows and padding', asyn
     { shape: [3, 6, 6, 5], size: 3, stride: 1, pad: 'valid', lo: -1, hi: 1 },
   ];
   for (const c of configs) {
-    const xv = values(c.shape, c.lo, c.hi);
+    const xv = valuesFor(c.shape, c.lo, c.hi);
     const result = await onBoth(() => {
       const x = tf.tensor4d(xv, c.shape);
       // A non-uniform upstream gradient so that routing mistakes show up.
@@ -230,7 +200,7 @@ test('MaxPoolGrad 2x2 stride 2 fast path matches cpu exactly: ReLU zeros, negati
     { shape: [1, 4, 6, 12], pad: 'same' },
   ];
   for (const c of configs) {
-    const xv = values(c.shape, -1, 0.3);
+    const xv = valuesFor(c.shape, -1, 0.3);
     const half = xv.length / 2;
     for (let i = 0; i < xv.length; i++) {
       // First half as after a ReLU (many tied zeros, a -0 among them); the second keeps its
@@ -271,7 +241,7 @@ test('Tile matches cpu for float32, int32 and bool', async () => {
     { shape: [], reps: [] },
   ];
   for (const c of configs) {
-    const fv = values(c.shape);
+    const fv = valuesFor(c.shape);
     for (const dtype of ['float32', 'int32', 'bool'] as const) {
       const result = await onBoth(() => {
         const base = tf.tensor(fv, c.shape);
@@ -285,7 +255,7 @@ test('Tile matches cpu for float32, int32 and bool', async () => {
 
 test('Sum and Mean match cpu over every kind of axis set', async () => {
   const shape = [3, 4, 5, 6];
-  const xv = values(shape, -3, 3);
+  const xv = valuesFor(shape, -3, 3);
   const axesList: number[][] = [[0], [1, 2], [0, 1, 2], [1], [3], [2, 3], [0, 2], [0, 1, 2, 3]];
   for (const axes of axesList) {
     for (const keepDims of [false, true]) {
@@ -330,10 +300,10 @@ test('Identity and same-dtype Cast share data safely', async () => {
 
 test('gradients of a small conv-BN-ReLU-maxpool-GAP-dense net match cpu', async () => {
   const [n, size, ci] = [3, 11, 3];
-  const xv = values([n, size, size, ci]);
-  const w1v = values([3, 3, ci, 6]);
-  const w2v = values([3, 3, 6, 8]);
-  const wdv = values([8, 4]);
+  const xv = valuesFor([n, size, size, ci]);
+  const w1v = valuesFor([3, 3, ci, 6]);
+  const w2v = valuesFor([3, 3, 6, 8]);
+  const wdv = valuesFor([8, 4]);
   const labels = [0, 3, 1];
   const result = await onBoth(() => {
     const x = tf.tensor4d(xv, [n, size, size, ci]);

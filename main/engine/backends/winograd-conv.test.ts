@@ -1,13 +1,11 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { initWasmAndCpu, relativeError, valuesFor } from './kernel-test-support';
 // tfjs-layers' bundle registers tfjs-core's gradient functions (core's CommonJS build does not).
 import '@tensorflow/tfjs-layers';
 import { makeConv2dBackpropInputWasm } from './conv2d-backprop-input';
-import { registerWasmTrainingKernels } from './wasm-training-kernels';
 import { backendMemory } from './simd/instantiate';
 import { winogradSimdFor } from './simd/winograd-simd';
 import {
@@ -33,11 +31,7 @@ const TOLERANCE = 1e-4;
 let previousPolicy: ReturnType<typeof setWinogradPolicy>;
 
 before(async () => {
-  const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
-  setWasmPaths(Object.fromEntries(['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((f) => [f, path.join(dist, f)])));
-  registerWasmTrainingKernels();
-  assert.ok(await tf.setBackend('wasm'), 'wasm backend initialises');
-  assert.ok(await tf.setBackend('cpu'));
+  await initWasmAndCpu();
   previousPolicy = setWinogradPolicy('always');
 });
 
@@ -65,34 +59,12 @@ function runOurs(name: 'Conv2D' | 'FusedConv2D' | 'Conv2DBackpropInput', inputs:
   return data;
 }
 
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  assert.equal(actual.length, expected.length, 'same number of elements');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string): void {
   const err = relativeError(actual, expected);
   assert.ok(err <= TOLERANCE, `${label}: relative error ${err.toExponential(2)} > ${TOLERANCE}`);
 }
 
-let seedCounter = 1;
-function values(shape: number[], lo = -1, hi = 1): Float32Array {
-  let state = (seedCounter++ * 0x9e3779b1) | 0;
-  const out = new Float32Array(tf.util.sizeFromShape(shape));
-  for (let i = 0; i < out.length; i++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    out[i] = lo + ((state >>> 0) / 4294967296) * (hi - lo);
-  }
-  return out;
-}
 
 /** `fn` on the cpu backend, then back to wasm. */
 async function onCpu(fn: () => tf.Tensor): Promise<Float32Array> {
@@ -161,8 +133,8 @@ test('Winograd Conv2D matches cpu', async () => {
   assert.ok(await tf.setBackend('wasm'));
   await withAndWithoutSimd(async (simd) => {
     for (const c of cases) {
-      const xv = values([c.n, c.h, c.w, c.ci]);
-      const fv = values([3, 3, c.ci, c.co]);
+      const xv = valuesFor([c.n, c.h, c.w, c.ci]);
+      const fv = valuesFor([3, 3, c.ci, c.co]);
       const expected = await onCpu(() => tf.conv2d(tf.tensor4d(xv, [c.n, c.h, c.w, c.ci]), tf.tensor4d(fv, [3, 3, c.ci, c.co]), 1, c.pad));
       const actual = tf.tidy(() => {
         const x = tf.tensor4d(xv, [c.n, c.h, c.w, c.ci]);
@@ -181,8 +153,8 @@ test('Winograd Conv2DBackpropInput matches cpu', async () => {
       const inputShape: [number, number, number, number] = [c.n, c.h, c.w, c.ci];
       const filterShape: [number, number, number, number] = [3, 3, c.ci, c.co];
       const outShape = tf.backend_util.computeConv2DInfo(inputShape, filterShape, 1, 1, c.pad).outShape as [number, number, number, number];
-      const dyv = values(outShape);
-      const fv = values(filterShape);
+      const dyv = valuesFor(outShape);
+      const fv = valuesFor(filterShape);
       const attrs = { strides: 1, pad: c.pad, dataFormat: 'NHWC', inputShape };
       const expected = await onCpu(
         () => tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor4d(dyv, outShape), filter: tf.tensor4d(fv, filterShape) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
@@ -197,9 +169,9 @@ test('Winograd FusedConv2D with bias and ReLU matches cpu; other activations fal
   assert.ok(await tf.setBackend('wasm'));
   // 5->6: JS transforms; 8->12: SIMD (bias and ReLU in the SIMD output transform).
   for (const [n, h, w, ci, co] of [[2, 7, 6, 5, 6], [2, 7, 6, 8, 12]]) {
-    const xv = values([n, h, w, ci]);
-    const fv = values([3, 3, ci, co]);
-    const bv = values([co]);
+    const xv = valuesFor([n, h, w, ci]);
+    const fv = valuesFor([3, 3, ci, co]);
+    const bv = valuesFor([co]);
     for (const activation of ['linear', 'relu', 'elu'] as const) {
       for (const withBias of [false, true]) {
         const run = (): tf.Tensor =>
@@ -231,8 +203,8 @@ test('Winograd matches cpu when its tiles are split into chunks (chunks end mid-
   try {
     // cases[14]: 8->12, SIMD transforms resuming mid-row.
     for (const c of [cases[0], cases[10], cases[12], cases[14]]) {
-      const xv = values([c.n, c.h, c.w, c.ci]);
-      const fv = values([3, 3, c.ci, c.co]);
+      const xv = valuesFor([c.n, c.h, c.w, c.ci]);
+      const fv = valuesFor([3, 3, c.ci, c.co]);
       const expected = await onCpu(() => tf.conv2d(tf.tensor4d(xv, [c.n, c.h, c.w, c.ci]), tf.tensor4d(fv, [3, 3, c.ci, c.co]), 1, c.pad));
       const actual = tf.tidy(() =>
         runOurs('Conv2D', { x: tf.tensor4d(xv, [c.n, c.h, c.w, c.ci]), filter: tf.tensor4d(fv, [3, 3, c.ci, c.co]) }, { strides: 1, pad: c.pad, dataFormat: 'NHWC', dilations: 1 }),
@@ -242,8 +214,8 @@ test('Winograd matches cpu when its tiles are split into chunks (chunks end mid-
     // Five tiles per chunk for 9->17 channels: 24 tiles, so the last chunk is partial.
     setWinogradChunkBudget(36 * 5 * (9 + 17));
     const c = cases[10];
-    const xv = values([c.n, c.h, c.w, c.ci]);
-    const fv = values([3, 3, c.ci, c.co]);
+    const xv = valuesFor([c.n, c.h, c.w, c.ci]);
+    const fv = valuesFor([3, 3, c.ci, c.co]);
     const expected = await onCpu(() => tf.conv2d(tf.tensor4d(xv, [c.n, c.h, c.w, c.ci]), tf.tensor4d(fv, [3, 3, c.ci, c.co]), 1, c.pad));
     const actual = tf.tidy(() =>
       runOurs('Conv2D', { x: tf.tensor4d(xv, [c.n, c.h, c.w, c.ci]), filter: tf.tensor4d(fv, [3, 3, c.ci, c.co]) }, { strides: 1, pad: c.pad, dataFormat: 'NHWC', dilations: 1 }),
@@ -257,9 +229,9 @@ test('Winograd matches cpu when its tiles are split into chunks (chunks end mid-
 test('configurations Winograd does not cover go to the existing kernels and still match cpu', async () => {
   assert.ok(await tf.setBackend('wasm'));
   const [n, h, w, ci, co] = [2, 9, 8, 4, 6];
-  const xv = values([n, h, w, ci]);
+  const xv = valuesFor([n, h, w, ci]);
   for (const [k, stride, dilation] of [[3, 2, 1], [3, 1, 2], [5, 1, 1], [1, 1, 1]] as const) {
-    const fv = values([k, k, ci, co]);
+    const fv = valuesFor([k, k, ci, co]);
     const expected = await onCpu(() => tf.conv2d(tf.tensor4d(xv, [n, h, w, ci]), tf.tensor4d(fv, [k, k, ci, co]), stride, 'same', 'NHWC', dilation));
     const actual = tf.tidy(() =>
       runOurs('Conv2D', { x: tf.tensor4d(xv, [n, h, w, ci]), filter: tf.tensor4d(fv, [k, k, ci, co]) }, { strides: stride, pad: 'same', dataFormat: 'NHWC', dilations: dilation }),
@@ -269,7 +241,7 @@ test('configurations Winograd does not cover go to the existing kernels and stil
     if (dilation !== 1) continue;
     const inputShape: [number, number, number, number] = [n, h, w, ci];
     const outShape = tf.backend_util.computeConv2DInfo(inputShape, [k, k, ci, co], stride, 1, 'same').outShape as [number, number, number, number];
-    const dyv = values(outShape);
+    const dyv = valuesFor(outShape);
     const attrs = { strides: stride, pad: 'same', dataFormat: 'NHWC', inputShape };
     const dxExpected = await onCpu(
       () => tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor4d(dyv, outShape), filter: tf.tensor4d(fv, [k, k, ci, co]) }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor,
@@ -281,9 +253,9 @@ test('configurations Winograd does not cover go to the existing kernels and stil
 
 test('gradients through the public API match cpu with the Winograd kernels registered', async () => {
   const [n, h, w, ci, co] = [3, 10, 7, 6, 9];
-  const xv = values([n, h, w, ci]);
-  const fv = values([3, 3, ci, co]);
-  const bv = values([co]);
+  const xv = valuesFor([n, h, w, ci]);
+  const fv = valuesFor([3, 3, ci, co]);
+  const bv = valuesFor([co]);
   const grads = (): tf.Tensor[] => {
     const x = tf.tensor4d(xv, [n, h, w, ci]);
     const f = tf.tensor4d(fv, [3, 3, ci, co]);

@@ -1,9 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { initWasmAndCpu, relativeError, valuesFor } from './kernel-test-support';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter';
 import { setWinogradFilterGradChunkBudget, setWinogradFilterGradPolicy, winogradFilterGradPays } from './winograd-filter-grad';
 import { setWinogradSimd } from './winograd-conv';
@@ -20,10 +19,7 @@ const TOLERANCE = 1e-4;
 let previousPolicy: ReturnType<typeof setWinogradFilterGradPolicy>;
 
 before(async () => {
-  const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
-  setWasmPaths(Object.fromEntries(['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((f) => [f, path.join(dist, f)])));
-  assert.ok(await tf.setBackend('wasm'), 'wasm backend initialises');
-  assert.ok(await tf.setBackend('cpu'));
+  await initWasmAndCpu({ register: false });
   previousPolicy = setWinogradFilterGradPolicy('always');
 });
 
@@ -31,18 +27,6 @@ after(() => {
   setWinogradFilterGradPolicy(previousPolicy);
 });
 
-let seedCounter = 1;
-function values(shape: number[]): Float32Array {
-  let state = (seedCounter++ * 0x9e3779b1) | 0;
-  const out = new Float32Array(tf.util.sizeFromShape(shape));
-  for (let i = 0; i < out.length; i++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    out[i] = (state >>> 0) / 2147483648 - 1;
-  }
-  return out;
-}
 
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 interface Case {
@@ -54,23 +38,13 @@ interface Case {
   pad: Pad;
 }
 
-function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  assert.equal(actual.length, expected.length, 'same number of elements');
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return scale === 0 ? diff : diff / scale;
-}
 
 async function check(c: Case): Promise<void> {
   const xShape: [number, number, number, number] = [c.n, c.h, c.w, c.ci];
   const filterShape: [number, number, number, number] = [3, 3, c.ci, c.co];
   const outShape = tf.backend_util.computeConv2DInfo(xShape, filterShape, 1, 1, c.pad).outShape as [number, number, number, number];
-  const xv = values(xShape);
-  const dyv = values(outShape);
+  const xv = valuesFor(xShape);
+  const dyv = valuesFor(outShape);
   const attrs = { strides: 1, pad: c.pad, dataFormat: 'NHWC', filterShape };
   const label = `x[${xShape}] co${c.co} pad ${JSON.stringify(c.pad)}`;
 
@@ -141,8 +115,8 @@ test('Winograd Conv2DBackpropFilter matches cpu on the reference CNN layer shape
 test('Winograd Conv2DBackpropFilter matches the im2col path at batch 64 (sums over 1024 tiles)', async () => {
   assert.ok(await tf.setBackend('wasm'));
   const [n, h, ci, co] = [64, 16, 32, 64];
-  const x = tf.tensor4d(values([n, h, h, ci]), [n, h, h, ci]);
-  const dy = tf.tensor4d(values([n, h, h, co]), [n, h, h, co]);
+  const x = tf.tensor4d(valuesFor([n, h, h, ci]), [n, h, h, ci]);
+  const dy = tf.tensor4d(valuesFor([n, h, h, co]), [n, h, h, co]);
   const run = (policy: 'always' | 'never'): Float32Array => {
     const previous = setWinogradFilterGradPolicy(policy);
     try {

@@ -1,11 +1,9 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { registerWasmTrainingKernels } from '../backends/wasm-training-kernels';
+import { initWasmAndCpu, relativeError, seededValues } from '../backends/kernel-test-support';
 import { batchNormTraining, composedBatchNormTraining, fusedBatchNormAvailable } from './batch-norm-training';
 import { batchNormalization } from './fast-layers';
 
@@ -15,38 +13,18 @@ import { batchNormalization } from './fast-layers';
  */
 
 before(async () => {
-  const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
-  setWasmPaths(Object.fromEntries(['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((f) => [f, path.join(dist, f)])));
-  registerWasmTrainingKernels();
-  assert.ok(await tf.setBackend('wasm'), 'wasm backend initialises');
+  await initWasmAndCpu();
+  assert.ok(await tf.setBackend('wasm'));
 });
 
 const BACKENDS = ['wasm', 'cpu'] as const;
 
-/** Seeded values (xorshift32), the same whatever the backend. */
-function values(size: number, seed: number, lo: number, hi: number): Float32Array {
-  let state = seed * 0x9e3779b1;
-  const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    out[i] = lo + ((state >>> 0) / 4294967296) * (hi - lo);
-  }
-  return out;
-}
+/** Floor of the error measure: inputs are O(1), so differences below 1e-3 are rounding noise on either side. */
+const NOISE = 1e-3;
 
 function maxRelativeError(actual: tf.TypedArray, expected: tf.TypedArray): number {
-  assert.equal(actual.length, expected.length);
-  let diff = 0;
-  // Floor: inputs are O(1), so differences below 1e-3 of 1 are rounding noise on either side.
-  let scale = 1e-3;
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(Number.isFinite(actual[i] as number), `value ${i} is finite`);
-    diff = Math.max(diff, Math.abs(Number(actual[i]) - Number(expected[i])));
-    scale = Math.max(scale, Math.abs(Number(expected[i])));
-  }
-  return diff / scale;
+  actual.forEach((v, i) => assert.ok(Number.isFinite(v), `value ${i} is finite`));
+  return relativeError(actual as Float32Array, expected as Float32Array, NOISE);
 }
 
 interface Case {
@@ -73,9 +51,9 @@ function inputs(c: Case, seed: number): { x: tf.Tensor; scale: tf.Tensor1D; offs
   const channels = c.shape[c.shape.length - 1];
   const size = tf.util.sizeFromShape(c.shape);
   return {
-    x: tf.tensor(values(size, seed, c.mean - c.spread, c.mean + c.spread), c.shape),
-    scale: tf.tensor1d(values(channels, seed + 1, 0.5, 2)),
-    offset: tf.tensor1d(values(channels, seed + 2, -1, 1)),
+    x: tf.tensor(seededValues(size, seed, c.mean - c.spread, c.mean + c.spread), c.shape),
+    scale: tf.tensor1d(seededValues(channels, seed + 1, 0.5, 2)),
+    offset: tf.tensor1d(seededValues(channels, seed + 2, -1, 1)),
   };
 }
 
@@ -86,8 +64,8 @@ function outputsAndGradients(impl: Impl, c: Case, seed: number, useStatistics: b
   return tf.tidy(() => {
     const { x, scale, offset } = inputs(c, seed);
     const channels = c.shape[c.shape.length - 1];
-    const weights = tf.tensor(values(x.size, seed + 3, -1, 1), c.shape);
-    const statWeights = tf.tensor1d(values(channels, seed + 4, -1, 1));
+    const weights = tf.tensor(seededValues(x.size, seed + 3, -1, 1), c.shape);
+    const statWeights = tf.tensor1d(seededValues(channels, seed + 4, -1, 1));
     const forward = impl(x, scale, offset, 1e-3);
     const loss = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Scalar => {
       const { y, mean, variance } = impl(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-3);
@@ -154,7 +132,7 @@ test('a batch-norm layer trains identically with the fused kernels and with stoc
     const results = [batchNormalization, tfl.layers.batchNormalization].map((make) => {
       const layer = make({ momentum: 0.9, epsilon: 1e-5, gammaInitializer: 'ones' });
       const out = tf.tidy(() => {
-        const x = tf.tensor4d(values(6 * 5 * 5 * 4, 7, -2, 3), [6, 5, 5, 4]);
+        const x = tf.tensor4d(seededValues(6 * 5 * 5 * 4, 7, -2, 3), [6, 5, 5, 4]);
         const y = layer.apply(x, { training: true }) as tf.Tensor;
         const inference = layer.apply(x, { training: false }) as tf.Tensor;
         return [y, inference, ...layer.getWeights()].map((t) => t.dataSync() as Float32Array);

@@ -1,18 +1,14 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { registerWasmTrainingKernels } from '../backends/wasm-training-kernels';
+import { initWasmAndCpu } from '../backends/kernel-test-support';
 import { batchNormalization, conv2d } from './fast-layers';
 
 before(async () => {
-  const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
-  setWasmPaths(Object.fromEntries(['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((f) => [f, path.join(dist, f)])));
-  registerWasmTrainingKernels();
-  assert.ok(await tf.setBackend('wasm'), 'wasm backend initialises');
+  await initWasmAndCpu();
+  assert.ok(await tf.setBackend('wasm'));
 });
 
 interface Layers {
