@@ -42,7 +42,6 @@ async function onBoth(fn: () => tf.Tensor | tf.Tensor[]): Promise<{ wasm: Output
   return { wasm, cpu };
 }
 
-
 function assertClose(result: { wasm: Outputs; cpu: Outputs }, label: string): void {
   assert.equal(result.wasm.length, result.cpu.length);
   result.cpu.forEach((expected, i) => {
@@ -50,7 +49,6 @@ function assertClose(result: { wasm: Outputs; cpu: Outputs }, label: string): vo
     assert.ok(err <= TOLERANCE, `${label} output ${i}: relative error ${err.toExponential(2)} > ${TOLERANCE}`);
   });
 }
-
 
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 interface ConvCase {

@@ -59,12 +59,10 @@ function runOurs(name: 'Conv2D' | 'FusedConv2D' | 'Conv2DBackpropInput', inputs:
   return data;
 }
 
-
 function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string): void {
   const err = relativeError(actual, expected);
   assert.ok(err <= TOLERANCE, `${label}: relative error ${err.toExponential(2)} > ${TOLERANCE}`);
 }
-
 
 /** `fn` on the cpu backend, then back to wasm. */
 async function onCpu(fn: () => tf.Tensor): Promise<Float32Array> {

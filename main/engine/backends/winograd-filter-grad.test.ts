@@ -27,7 +27,6 @@ after(() => {
   setWinogradFilterGradPolicy(previousPolicy);
 });
 
-
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding;
 interface Case {
   n: number;
@@ -37,7 +36,6 @@ interface Case {
   co: number;
   pad: Pad;
 }
-
 
 async function check(c: Case): Promise<void> {
   const xShape: [number, number, number, number] = [c.n, c.h, c.w, c.ci];
