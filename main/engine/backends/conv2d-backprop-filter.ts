@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { asWasmBackend, WasmKernelCalls } from './wasm-kernel-calls';
 import { winogradFilterGrad, winogradFilterGradPays } from './winograd-filter-grad';
+import { trySmallConvFilterGrad } from './small-conv';
 
 /**
  * Conv2DBackpropFilter for the wasm backend (tfjs-backend-wasm 4.22 has none, so a CNN
@@ -44,6 +45,9 @@ export function conv2dBackpropFilterWasm(args: { inputs: tf.NamedTensorInfoMap; 
     info.inChannels > 0 && info.outChannels > 0 &&
     winogradFilterGradPays(info.batchSize, info.inChannels, info.outChannels, info.outHeight, info.outWidth);
   if (winograd) return winogradFilterGrad(backend, x, dy, pt, pl);
+  // 3x3 stride 1, few input channels: direct SIMD loops (small-conv.ts), faster than im2col.
+  const small = fast ? trySmallConvFilterGrad(backend, x, dy, info) : null;
+  if (small) return small;
   return fast ? viaMatMul(backend, x, dy, info) : viaLoops(backend, x, dy, info);
 }
 

@@ -3,6 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { asWasmBackend, WasmKernelCalls } from './wasm-kernel-calls';
 import { backendMemory } from './simd/instantiate';
 import { winogradSimdFor, type WinogradSimd } from './simd/winograd-simd';
+import { trySmallConv2d } from './small-conv';
 
 /**
  * 3x3 stride-1 convolutions on the wasm backend by Winograd's F(4x4, 3x3) algorithm.
@@ -451,7 +452,9 @@ export function makeWinogradConv2d(stock: tf.KernelConfig | undefined): tf.Kerne
   return (args) => {
     const { x, filter } = args.inputs as unknown as { x: tf.TensorInfo; filter: tf.TensorInfo };
     const problem = forwardProblem(x, filter, args.attrs as unknown as tf.Conv2DAttrs);
-    return problem ? winogradConv2d(asWasmBackend(args.backend), problem) : fallback(args);
+    if (problem) return winogradConv2d(asWasmBackend(args.backend), problem);
+    // Few input channels (RGB first layer): direct SIMD conv (small-conv.ts), faster than XNNPACK.
+    return trySmallConv2d(asWasmBackend(args.backend), x, filter, args.attrs as unknown as tf.Conv2DAttrs) ?? fallback(args);
   };
 }
 
@@ -472,6 +475,8 @@ export function makeWinogradFusedConv2d(stock: tf.KernelConfig | undefined): tf.
       if (problem) {
         return winogradConv2d(asWasmBackend(args.backend), { ...problem, bias: bias ?? undefined, relu: activation === 'relu' });
       }
+      const small = trySmallConv2d(asWasmBackend(args.backend), x, filter, attrs, bias ?? undefined, activation === 'relu');
+      if (small) return small;
     }
     return fallback(args);
   };
