@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { setWasmPaths, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { initWasmAndCpu } from '../kernel-test-support';
 import { packageRoot } from '../../../dataset/sample';
 import { simdFor } from '../batch-norm-kernels';
 import { backendMemory } from './instantiate';
@@ -26,8 +27,7 @@ test('every generated kernel module is its assembled .wat source', async () => {
 });
 
 test('the wasm backend runs batch norm with the SIMD loops for multiples of 4 channels', async () => {
-  const dist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
-  setWasmPaths(Object.fromEntries(['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'].map((f) => [f, path.join(dist, f)])));
+  await initWasmAndCpu();
   assert.ok(await tf.setBackend('wasm'));
   const backend = tf.backend() as BackendWasm;
   assert.ok(simdFor(backend, 32), 'SIMD loops instantiate on the backend heap');
