@@ -35,13 +35,13 @@ export function startStoredExperiment(folder: ExperimentFolder, config: Experime
 
 /** Continues an interrupted experiment: finished runs are kept, unfinished ones go on from their last completed epoch. */
 export function resumeStoredExperiment(folder: ExperimentFolder, options: StoredOptions = {}): RunningStoredExperiment {
-  const status = folder.status();
-  if (status === 'running') throw new Error(`Experiment ${folder.readRecord().id} is still running in process ${folder.readRecord().owner?.pid}; wait for it or stop it first.`);
-  if (status === 'done') throw new Error(`Experiment ${folder.readRecord().id} has finished; there is nothing to resume.`);
-  // Validate the stored configuration (losses may have changed since) before taking ownership,
-  // so a refused resume leaves the experiment as it was.
-  planRuns(folder.readRecord().config);
-  const record = folder.claim();
+  const record = folder.claimExclusively((status) => {
+    if (status === 'running') throw new Error(`Experiment ${folder.readRecord().id} is still running in process ${folder.readRecord().owner?.pid}; wait for it or stop it first.`);
+    if (status === 'done') throw new Error(`Experiment ${folder.readRecord().id} has finished; there is nothing to resume.`);
+    // Validate the stored configuration (losses may have changed since) before taking
+    // ownership, so a refused resume leaves the experiment as it was.
+    planRuns(folder.readRecord().config);
+  });
   const fingerprint = record.datasetFingerprint;
   return launch(folder, record.config, {
     ...options,

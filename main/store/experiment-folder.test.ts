@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { parseExperimentConfig } from '../experiment/config';
 import { ExperimentFolder } from './experiment-folder';
@@ -36,4 +37,58 @@ test('a torn last line of an epoch log is ignored', () => {
   fs.appendFileSync(path.join(folder.runDir(0), 'log.jsonl'), '{"epoch":2,"stage":"tr');
   assert.deepEqual(folder.readEpochLog(0).map((r) => r.epoch), [0, 1]);
   folder.release();
+});
+
+/** A pid that belonged to a process that has exited. */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+  return Number(child.stdout);
+}
+
+test('a resume claim is refused while another live process holds the claim lock, and changes nothing', async () => {
+  const folder = freshFolder();
+  folder.writeRecord(record);
+  folder.release();
+  const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+  try {
+    fs.writeFileSync(folder.claimLockFile, JSON.stringify({ pid: holder.pid, host: os.hostname() }));
+    let checked = false;
+    assert.throws(() => folder.claimExclusively(() => (checked = true)), /being resumed by process \d+ right now/);
+    assert.equal(checked, false, 'the status check never ran');
+    assert.equal(folder.readRecord().owner, null);
+    assert.ok(fs.existsSync(folder.claimLockFile), "the other process's lock stays");
+  } finally {
+    holder.kill();
+  }
+});
+
+test('a claim lock left by a process that died is taken over, and released after the claim', () => {
+  const folder = freshFolder();
+  folder.writeRecord(record);
+  folder.release();
+  fs.writeFileSync(folder.claimLockFile, JSON.stringify({ pid: deadPid(), host: os.hostname() }));
+  const claimed = folder.claimExclusively((status) => assert.equal(status, 'interrupted'));
+  assert.equal(claimed.owner?.pid, process.pid);
+  assert.equal(folder.status(), 'running');
+  assert.ok(!fs.existsSync(folder.claimLockFile));
+  folder.release();
+});
+
+test('a refused check releases the claim lock and leaves the record unowned', () => {
+  const folder = freshFolder();
+  folder.writeRecord(record);
+  folder.release();
+  assert.throws(() => folder.claimExclusively(() => {
+    throw new Error('nothing to resume');
+  }), /nothing to resume/);
+  assert.ok(!fs.existsSync(folder.claimLockFile));
+  assert.equal(folder.readRecord().owner, null);
+});
+
+test('a claim lock from another host is respected, with the way out in the message', () => {
+  const folder = freshFolder();
+  folder.writeRecord(record);
+  folder.release();
+  fs.writeFileSync(folder.claimLockFile, JSON.stringify({ pid: 1, host: `${os.hostname()}-elsewhere` }));
+  assert.throws(() => folder.claimExclusively(() => {}), /by a process on .*-elsewhere\. If nothing there is resuming it, delete .*claim\.lock/);
 });

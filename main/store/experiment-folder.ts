@@ -9,6 +9,7 @@ import { describeWriteError, writeFileAtomic } from '../util/atomic-write';
 /**
  * One experiment on disk. Layout:
  *   experiment.json        configuration, run list, and the process that owns it while running
+ *   claim.lock             exists only while a process is taking the experiment over (resume)
  *   runs/<index>/log.jsonl append-only epoch records
  *   runs/<index>/checkpoint.*  the last completed epoch (see engine/checkpoint.ts)
  *   runs/<index>/outcome.json  the finished run (logits, history, timings)
@@ -71,6 +72,49 @@ export class ExperimentFolder {
   /** Marks this process as the owner (on resume). */
   claim(): ExperimentRecord {
     return this.writeRecord(this.readRecord());
+  }
+
+  /**
+   * Takes the experiment over for a resume: `check` sees its status and throws to refuse,
+   * then this process becomes the owner. A lock file created exclusively guards the check and
+   * the claim together, so two processes resuming at the same moment cannot both pass the
+   * check; the loser is told who is taking it.
+   */
+  claimExclusively(check: (status: ExperimentStatus) => void): ExperimentRecord {
+    this.takeClaimLock();
+    try {
+      check(this.status());
+      return this.claim();
+    } finally {
+      fs.rmSync(this.claimLockFile, { force: true });
+    }
+  }
+
+  get claimLockFile(): string {
+    return path.join(this.dir, 'claim.lock');
+  }
+
+  private takeClaimLock(): void {
+    const me = { pid: process.pid, host: os.hostname() };
+    // Two tries: the second follows the removal of a lock its holder left behind by dying.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        fs.writeFileSync(this.claimLockFile, JSON.stringify(me), { flag: 'wx' });
+        return;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw describeWriteError(this.claimLockFile, error);
+      }
+      const holder = readLockHolder(this.claimLockFile);
+      if (holder && holder.host !== me.host) {
+        throw new Error(`Experiment ${path.basename(this.dir)} is being taken over by a process on ${holder.host}. If nothing there is resuming it, delete ${this.claimLockFile} and try again.`);
+      }
+      if (holder && holder.pid !== me.pid && processAlive(holder.pid)) {
+        throw new Error(`Experiment ${path.basename(this.dir)} is being resumed by process ${holder.pid} right now; wait for it or stop it first.`);
+      }
+      // Left by a process that died while claiming (or torn): take it over.
+      fs.rmSync(this.claimLockFile, { force: true });
+    }
+    throw new Error(`Could not lock ${this.claimLockFile}: another process keeps creating it. Try again.`);
   }
 
   release(): void {
@@ -204,6 +248,15 @@ const ownedHere = new Set<string>();
 function ownerAlive(pid: number, dir: string): boolean {
   if (pid === process.pid) return ownedHere.has(dir);
   return processAlive(pid);
+}
+
+function readLockHolder(file: string): { pid: number; host: string } | null {
+  try {
+    const holder = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: unknown; host?: unknown };
+    return typeof holder.pid === 'number' && typeof holder.host === 'string' ? { pid: holder.pid, host: holder.host } : null;
+  } catch {
+    return null;
+  }
 }
 
 function processAlive(pid: number): boolean {
