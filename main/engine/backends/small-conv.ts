@@ -3,6 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WasmKernelCalls } from './wasm-kernel-calls';
 import { backendMemory } from './simd/instantiate';
 import { smallConvSimdFor, type SmallConvSimd } from './simd/small-conv-simd';
+import { KernelPolicySwitch, type KernelPolicy } from './kernel-policy';
 
 /**
  * Direct 3x3 stride-1 convolutions with few input channels (a CNN's first layer on RGB or
@@ -20,14 +21,11 @@ import { smallConvSimdFor, type SmallConvSimd } from './simd/small-conv-simd';
 const MAX_CI = 4;
 const MAX_CO = 64;
 
-type Policy = 'auto' | 'always' | 'never';
-let policy: Policy = 'auto';
+const policy = new KernelPolicySwitch();
 
 /** 'never' sends every conv to the previous paths, 'always' ignores the size threshold (tests, benchmarks); returns the previous policy. */
-export function setSmallConvPolicy(next: Policy): Policy {
-  const previous = policy;
-  policy = next;
-  return previous;
+export function setSmallConvPolicy(next: KernelPolicy): KernelPolicy {
+  return policy.set(next);
 }
 
 /** Padding of a 3x3 stride-1 conv: output pixel (r, q) reads input rows r - top .. r - top + 2. */
@@ -40,7 +38,7 @@ export interface SmallConvGeometry {
 
 /** The SIMD kernels for this conv, or null where they do not apply (the caller takes its usual path). */
 export function smallConvFor(backend: BackendWasm, x: tf.TensorInfo, ci: number, co: number, g: SmallConvGeometry): SmallConvSimd | null {
-  if (policy === 'never' || x.dtype !== 'float32' || x.shape.length !== 4) return null;
+  if (policy.current === 'never' || x.dtype !== 'float32' || x.shape.length !== 4) return null;
   const [n, h, w] = x.shape;
   const fits =
     ci >= 1 && ci <= MAX_CI && co >= 4 && co <= MAX_CO && co % 4 === 0 && n > 0 && g.outHeight > 0 && g.outWidth > 0 &&
@@ -148,7 +146,7 @@ const MIN_FORWARD_PIXELS = 256;
 export function trySmallConv2d(
   backend: BackendWasm, x: tf.TensorInfo, filter: tf.TensorInfo, attrs: tf.Conv2DAttrs, bias?: tf.TensorInfo, relu = false,
 ): tf.TensorInfo | null {
-  if (policy === 'never' || x.shape.length !== 4 || filter.shape.length !== 4 || filter.dtype !== 'float32') return null;
+  if (policy.current === 'never' || x.shape.length !== 4 || filter.shape.length !== 4 || filter.dtype !== 'float32') return null;
   if (filter.shape[0] !== 3 || filter.shape[1] !== 3 || (attrs.dataFormat ?? 'NHWC') !== 'NHWC') return null;
   if (bias !== undefined && (bias.dtype !== 'float32' || bias.shape.length !== 1 || bias.shape[0] !== filter.shape[3])) return null;
   const info = tf.backend_util.computeConv2DInfo(
@@ -158,7 +156,7 @@ export function trySmallConv2d(
   if (info.strideHeight !== 1 || info.strideWidth !== 1 || info.dilationHeight !== 1 || info.dilationWidth !== 1) return null;
   if (info.inChannels !== filter.shape[2]) return null;
   // Below ~256 output pixels both take a few tens of microseconds, XNNPACK a hair less (measured).
-  if (policy === 'auto' && info.batchSize * info.outHeight * info.outWidth < MIN_FORWARD_PIXELS) return null;
+  if (policy.current === 'auto' && info.batchSize * info.outHeight * info.outWidth < MIN_FORWARD_PIXELS) return null;
   const g = { padTop: info.padInfo.top, padLeft: info.padInfo.left, outHeight: info.outHeight, outWidth: info.outWidth };
   const simd = smallConvFor(backend, x, info.inChannels, info.outChannels, g);
   return simd === null ? null : smallConv2d(backend, simd, x, filter, g, bias, relu);

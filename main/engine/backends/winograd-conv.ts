@@ -4,6 +4,7 @@ import { asWasmBackend, WasmKernelCalls } from './wasm-kernel-calls';
 import { backendMemory } from './simd/instantiate';
 import { winogradSimdFor, type WinogradSimd } from './simd/winograd-simd';
 import { trySmallConv2d } from './small-conv';
+import { KernelPolicySwitch, type KernelPolicy } from './kernel-policy';
 
 /**
  * 3x3 stride-1 convolutions on the wasm backend by Winograd's F(4x4, 3x3) algorithm.
@@ -37,14 +38,11 @@ const FREQS = SPAN * SPAN;
  */
 let chunkBudget = 4 * 1024 * 1024;
 
-type Policy = 'auto' | 'always' | 'never';
-let policy: Policy = 'auto';
+const policy = new KernelPolicySwitch();
 
 /** 'always'/'never' override the cost model below for every applicable conv; returns the previous policy. For tests and benchmarks. */
-export function setWinogradPolicy(next: Policy): Policy {
-  const previous = policy;
-  policy = next;
-  return previous;
+export function setWinogradPolicy(next: KernelPolicy): KernelPolicy {
+  return policy.set(next);
 }
 
 let simdEnabled = true;
@@ -103,7 +101,10 @@ export interface WinogradProblem {
  * filter cannot be amortised (batch 1: 4 ms vs 0.6 ms for 64->128 at 8x8).
  */
 export function winogradPays(n: number, ci: number, co: number, outHeight: number, outWidth: number): boolean {
-  if (policy !== 'auto') return policy === 'always';
+  return policy.decide(() => winogradCostModel(n, ci, co, outHeight, outWidth));
+}
+
+function winogradCostModel(n: number, ci: number, co: number, outHeight: number, outWidth: number): boolean {
   const tiles = n * Math.ceil(outHeight / 4) * Math.ceil(outWidth / 4);
   const pairs = ci * co;
   const perChannelIn = ci % 4 === 0 ? 26 : 130;

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WasmKernelCalls } from './wasm-kernel-calls';
 import { simdOn, transformInput, type Geometry } from './winograd-conv';
+import { KernelPolicySwitch, type KernelPolicy } from './kernel-policy';
 
 /**
  * Filter gradient of a 3x3 stride-1 NHWC convolution by Winograd's algorithm:
@@ -40,14 +41,11 @@ const FREQS = SPAN * SPAN;
 /** Tiles handled at once: bounds the transformed buffers (36 x tiles x (ci + co) floats). */
 let chunkBudget = 4 * 1024 * 1024;
 
-type Policy = 'auto' | 'always' | 'never';
-let policy: Policy = 'auto';
+const policy = new KernelPolicySwitch();
 
 /** 'always'/'never' override the cost model for every applicable call; returns the previous policy. For tests and benchmarks. */
-export function setWinogradFilterGradPolicy(next: Policy): Policy {
-  const previous = policy;
-  policy = next;
-  return previous;
+export function setWinogradFilterGradPolicy(next: KernelPolicy): KernelPolicy {
+  return policy.set(next);
 }
 
 /** Changes the chunk budget (in float32 values); returns the previous one. For tests. */
@@ -71,8 +69,7 @@ export function setWinogradFilterGradChunkBudget(values: number): number {
  * at 32x32: ~20 vs ~11 ms), where packing and transforming x's tiles dominate.
  */
 export function winogradFilterGradPays(n: number, ci: number, co: number, outHeight: number, outWidth: number): boolean {
-  if (policy !== 'auto') return policy === 'always';
-  return winogradFilterGradCost(n, ci, co, outHeight, outWidth) < im2colCost(n, ci, co, outHeight, outWidth);
+  return policy.decide(() => winogradFilterGradCost(n, ci, co, outHeight, outWidth) < im2colCost(n, ci, co, outHeight, outWidth));
 }
 
 /** Estimated ms of the Winograd path (with its margin). */
