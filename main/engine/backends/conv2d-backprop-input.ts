@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { asWasmBackend, WasmKernelCalls } from './wasm-kernel-calls';
+import { asWasmBackend, stockKernelCaller, WasmKernelCalls } from './wasm-kernel-calls';
+import { winogradConv2d, winogradPays } from './winograd-conv';
 
 /**
  * Conv2DBackpropInput for the wasm backend. The stock one is a scalar loop, ~10x slower
@@ -9,12 +10,14 @@ import { asWasmBackend, WasmKernelCalls } from './wasm-kernel-calls';
  * The input gradient is the "transposed convolution" of dy: spread dy out by the stride
  * (stride-1 zeros between neighbours), then convolve with the filter rotated by 180 degrees
  * and with its in/out channels swapped, padded so that every input pixel sees every window
- * it took part in. That is one call to wasm's XNNPACK Conv2D.
+ * it took part in. That is one call to wasm's XNNPACK Conv2D, or, for 3x3 stride 1 where its
+ * cost model says it pays, Winograd (winograd-conv.ts) with the rotation folded into its
+ * filter transform.
  *
- * `fallback` is the stock kernel, used where this formulation does not apply.
+ * `stock` is the stock kernel, used where this formulation does not apply.
  */
-export function makeConv2dBackpropInputWasm(fallback: tf.KernelConfig | undefined): tf.KernelFunc {
-  const setUp = new WeakSet<object>();
+export function makeConv2dBackpropInputWasm(stock: tf.KernelConfig | undefined): tf.KernelFunc {
+  const fallback = stockKernelCaller('Conv2DBackpropInput', stock);
   return (args) => {
     const backend = asWasmBackend(args.backend);
     const { dy, filter } = args.inputs as unknown as { dy: tf.TensorInfo; filter: tf.TensorInfo };
@@ -35,16 +38,15 @@ export function makeConv2dBackpropInputWasm(fallback: tf.KernelConfig | undefine
     const fast =
       info.dataFormat === 'channelsLast' && dy.dtype === 'float32' && filter.dtype === 'float32' && padTop >= 0 && padLeft >= 0 &&
       info.outHeight > 0 && info.outWidth > 0;
-    if (fast) return viaConv(backend, dy, filter, info, padTop, padLeft);
-
-    if (fallback === undefined) throw new Error('Conv2DBackpropInput: no wasm kernel for this configuration');
-    // The stock kernel binds its wasm function in setupFunc, which the engine only runs for
-    // kernels registered when the backend starts; ours replaced it by then.
-    if (fallback.setupFunc && !setUp.has(backend)) {
-      fallback.setupFunc(backend);
-      setUp.add(backend);
+    if (!fast) return fallback(args);
+    const winograd =
+      info.filterHeight === 3 && info.filterWidth === 3 && info.strideHeight === 1 && info.strideWidth === 1 &&
+      info.inChannels === filter.shape[2] && info.inChannels > 0 && info.outChannels > 0 &&
+      winogradPays(info.batchSize, info.outChannels, info.inChannels, info.inHeight, info.inWidth);
+    if (winograd) {
+      return winogradConv2d(backend, { x: dy, filter, flipped: true, padTop, padLeft, outHeight: info.inHeight, outWidth: info.inWidth });
     }
-    return fallback.kernelFunc(args);
+    return viaConv(backend, dy, filter, info, padTop, padLeft);
   };
 }
 

@@ -84,3 +84,21 @@ export function asWasmBackend(backend: unknown): BackendWasm {
   }
   return backend as BackendWasm;
 }
+
+/**
+ * Calls the stock wasm kernel that one of ours replaced, for the configurations ours leaves
+ * to it. The stock kernel binds its wasm function in setupFunc, which the engine runs only
+ * for kernels registered when the backend starts; ours had replaced it by then, so it is run
+ * here, once per backend.
+ */
+export function stockKernelCaller(name: string, stock: tf.KernelConfig | undefined): tf.KernelFunc {
+  const setUp = new WeakSet<object>();
+  return (args) => {
+    if (stock === undefined) throw new Error(`${name}: no wasm kernel for this configuration`);
+    if (stock.setupFunc && !setUp.has(args.backend)) {
+      stock.setupFunc(args.backend);
+      setUp.add(args.backend);
+    }
+    return stock.kernelFunc(args);
+  };
+}

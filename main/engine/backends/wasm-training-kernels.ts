@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 // Loaded first so that wasm's own kernels are in the registry before ours replace some.
 import '@tensorflow/tfjs-backend-wasm';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter';
+import { makeConv2dWasm, makeFusedConv2dWasm } from './conv2d';
 import { makeConv2dBackpropInputWasm } from './conv2d-backprop-input';
 import { maxPoolGradWasm } from './max-pool-grad';
 import { makeBlockReduction } from './reduce-over-block';
 import { makeSharingCast, makeSharingIdentity } from './share-data';
 import { registerBatchNormKernels } from './batch-norm-kernels';
 import { makeTile } from './tile';
-import { makeWinogradConv2d, makeWinogradConv2dBackpropInput, makeWinogradFusedConv2d } from './winograd-conv';
 
 /**
  * Makes the tfjs wasm backend (4.22) able to train CNNs:
@@ -21,7 +21,8 @@ import { makeWinogradConv2d, makeWinogradConv2dBackpropInput, makeWinogradFusedC
  * - Identity, and Cast to the same dtype: share the data instead of copying it.
  * - Conv2D, FusedConv2D (linear/ReLU), and both gradients, 3x3 stride 1: Winograd
  *   F(4x4, 3x3) where a cost model says it beats the direct method (winograd-conv.ts,
- *   winograd-filter-grad.ts).
+ *   winograd-filter-grad.ts), and a direct SIMD conv for few input channels (small-conv.ts);
+ *   conv2d.ts, conv2d-backprop-input.ts and conv2d-backprop-filter.ts choose per call.
  * - Training-mode batch norm: LossLab's own fused kernels (batch-norm-kernels.ts), which the
  *   model's batch-norm layer calls instead of a dozen composed ops.
  * They are rebuilt from the backend's own fast kernels (XNNPACK convolution and matrix
@@ -60,15 +61,15 @@ function install(kernelName: string, make: (stock: tf.KernelConfig | undefined) 
  */
 export function registerWasmTrainingKernels(): void {
   install('Conv2DBackpropFilter', () => conv2dBackpropFilterWasm as unknown as tf.KernelFunc);
-  install('Conv2DBackpropInput', (stock) => makeWinogradConv2dBackpropInput(makeConv2dBackpropInputWasm(stock)));
+  install('Conv2DBackpropInput', (stock) => makeConv2dBackpropInputWasm(stock));
   install('MaxPoolGrad', () => maxPoolGradWasm as unknown as tf.KernelFunc);
   install('Tile', (stock) => makeTile(stock));
   install('Sum', (stock) => makeBlockReduction('Sum', stock));
   install('Mean', (stock) => makeBlockReduction('Mean', stock));
   install('Identity', (stock) => makeSharingIdentity(stock));
   install('Cast', (stock) => makeSharingCast(stock));
-  install('Conv2D', (stock) => makeWinogradConv2d(stock));
-  install('FusedConv2D', (stock) => makeWinogradFusedConv2d(stock));
+  install('Conv2D', (stock) => makeConv2dWasm(stock));
+  install('FusedConv2D', (stock) => makeFusedConv2dWasm(stock));
   registerBatchNormKernels('wasm');
 }
 

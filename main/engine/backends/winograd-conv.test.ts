@@ -8,10 +8,8 @@ import '@tensorflow/tfjs-layers';
 import { makeConv2dBackpropInputWasm } from './conv2d-backprop-input';
 import { backendMemory } from './simd/instantiate';
 import { winogradSimdFor } from './simd/winograd-simd';
+import { makeConv2dWasm, makeFusedConv2dWasm } from './conv2d';
 import {
-  makeWinogradConv2d,
-  makeWinogradConv2dBackpropInput,
-  makeWinogradFusedConv2d,
   setWinogradChunkBudget,
   setWinogradPolicy,
   setWinogradSimd,
@@ -42,9 +40,9 @@ after(() => {
 /** Our kernels, built here on top of whatever is registered, so they are tested with or without registration. */
 function ourKernel(name: 'Conv2D' | 'FusedConv2D' | 'Conv2DBackpropInput'): tf.KernelFunc {
   const registered = tf.getKernel(name, 'wasm');
-  if (name === 'Conv2D') return makeWinogradConv2d(registered);
-  if (name === 'FusedConv2D') return makeWinogradFusedConv2d(registered);
-  return makeWinogradConv2dBackpropInput(makeConv2dBackpropInputWasm(registered));
+  if (name === 'Conv2D') return makeConv2dWasm(registered);
+  if (name === 'FusedConv2D') return makeFusedConv2dWasm(registered);
+  return makeConv2dBackpropInputWasm(registered);
 }
 
 /** Runs one of our kernels on the wasm backend, as a tensor, checking that no buffer leaks. */

@@ -26,7 +26,7 @@ test('every generated kernel module is its assembled .wat source', async () => {
   }
 });
 
-test('the wasm backend runs batch norm with the SIMD loops for multiples of 4 channels', async () => {
+test('the SIMD batch-norm loops instantiate on the wasm heap for channels in fours, and only for those', async () => {
   await initWasmAndCpu();
   assert.ok(await tf.setBackend('wasm'));
   const backend = tf.backend() as BackendWasm;
