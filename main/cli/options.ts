@@ -107,3 +107,14 @@ export function parseNumber(name: string, min: number, max: number) {
     return value;
   };
 }
+
+/** `--model`: cnn, or resnet-DEPTH for the CIFAR ResNets (depth 6n+2: 20, 32, 44, 56, 110). */
+export function parseModel(text: string): { family: 'cnn' } | { family: 'resnet'; depth: number } {
+  if (text === 'cnn') return { family: 'cnn' };
+  const match = /^resnet-(\d+)$/.exec(text);
+  const depth = match ? Number(match[1]) : NaN;
+  if (!match || depth < 8 || depth > 110 || (depth - 2) % 6 !== 0) {
+    throw new UsageError(`--model "${text}" is not one of cnn, resnet-20, resnet-32, resnet-44, resnet-56, resnet-110`);
+  }
+  return { family: 'resnet', depth };
+}

@@ -2,7 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { ModelSpec } from '../experiment/config';
 import { deriveSeed } from '../util/random';
-import { batchNormalization, conv2d } from './layers/fast-layers';
+import { buildCnnFeatures } from './cnn';
+import type { FeatureExtractor, NetworkInput } from './network-family';
+import { buildResnetFeatures } from './resnet';
 
 /**
  * The network every loss trains. It is split into a feature extractor and a linear head so
@@ -10,61 +12,39 @@ import { batchNormalization, conv2d } from './layers/fast-layers';
  * head on frozen features, while every other loss trains both end to end.
  */
 export interface Network {
-  features: tfl.Sequential;
+  features: tfl.LayersModel;
   head: tfl.Sequential;
   featureSize: number;
 }
 
-/**
- * Conv-BN-ReLU blocks with a 2×2 max-pool after every block but the last, then global average
- * pooling and one dense layer. Conv and batch norm are tfjs-layers' own, with faster
- * training-mode calls (layers/fast-layers.ts); saved models are plain tfjs layers models. All initialisers are seeded from `seed`, so every loss trained
- * with the same seed starts from exactly the same weights.
- */
-export function buildNetwork(
-  spec: ModelSpec,
-  input: { imageSize: number; channels: number },
-  numClasses: number,
-  seed: number,
-): Network {
-  const features = tfl.sequential({ name: 'features' });
-  let filters = spec.width;
-  let size = input.imageSize;
-  for (let block = 0; block < spec.depth; block++) {
-    features.add(
-      conv2d({
-        ...(block === 0 ? { inputShape: [input.imageSize, input.imageSize, input.channels] } : {}),
-        filters,
-        kernelSize: 3,
-        padding: 'same',
-        // The bias is redundant before batch norm (its beta does the same job).
-        useBias: false,
-        kernelInitializer: tfl.initializers.heNormal({ seed: deriveSeed(seed, `conv${block}`) }),
-        name: `conv${block}`,
-      }),
-    );
-    features.add(batchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `bn${block}` }));
-    features.add(tfl.layers.reLU({ name: `relu${block}` }));
-    const last = block === spec.depth - 1;
-    if (!last && size >= 2) {
-      features.add(tfl.layers.maxPooling2d({ poolSize: 2, strides: 2, name: `pool${block}` }));
-      size = Math.floor(size / 2);
-    }
-    if (!last) filters *= 2;
+function buildFeatures(spec: ModelSpec, input: NetworkInput, seed: number): FeatureExtractor {
+  switch (spec.family) {
+    case 'cnn':
+      return buildCnnFeatures(spec, input, seed);
+    case 'resnet':
+      return buildResnetFeatures(spec, input, seed);
   }
-  features.add(tfl.layers.globalAveragePooling2d({ name: 'gap' }));
+}
 
+/**
+ * The chosen family's feature extractor (cnn.ts, resnet.ts) with LossLab's linear head on top.
+ * Conv and batch norm are tfjs-layers' own, with faster training-mode calls
+ * (layers/fast-layers.ts); saved models are plain tfjs layers models. All initialisers are
+ * seeded from `seed`, so every loss trained with the same seed starts from exactly the same weights.
+ */
+export function buildNetwork(spec: ModelSpec, input: NetworkInput, numClasses: number, seed: number): Network {
+  const { model: features, featureSize } = buildFeatures(spec, input, seed);
   const head = tfl.sequential({ name: 'head' });
   head.add(
     tfl.layers.dense({
-      inputShape: [filters],
+      inputShape: [featureSize],
       units: numClasses,
       kernelInitializer: tfl.initializers.glorotUniform({ seed: deriveSeed(seed, 'head') }),
       biasInitializer: 'zeros',
       name: 'logits',
     }),
   );
-  return { features, head, featureSize: filters };
+  return { features, head, featureSize };
 }
 
 /** Forward pass to logits; `training` switches batch norm between batch and moving statistics. */
@@ -79,7 +59,7 @@ export function forwardFeatures(network: Network, images: tf.Tensor4D, training:
 
 /** One model holding both parts, for saving in TensorFlow.js's layers format. */
 export function exportableModel(network: Network): tfl.Sequential {
-  return tfl.sequential({ layers: [network.features, network.head], name: 'losslab_cnn' });
+  return tfl.sequential({ layers: [network.features, network.head], name: 'losslab_network' });
 }
 
 export function disposeNetwork(network: Network): void {

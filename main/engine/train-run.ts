@@ -18,6 +18,7 @@ import {
   snapshotWeights,
   type Network,
 } from './model';
+import { networkStats } from './network-stats';
 import { learningRateAt } from './schedule';
 import {
   RunCancelledError,
@@ -261,6 +262,7 @@ export async function trainRun(job: RunJob, data: TrainingData, callbacks: RunCa
       trainSeconds: meter.seconds,
       imagesPerSecond: meter.imagesPerSecond,
       protocol,
+      network: networkStats(network),
       ...(weights ? { weights } : {}),
     };
   } finally {

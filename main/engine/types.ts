@@ -1,5 +1,6 @@
 import type { LossParams } from '../losses/types';
 import type { ModelSpec, TrainingSpec } from '../experiment/config';
+import type { NetworkStats } from './network-stats';
 
 /**
  * What a training worker needs to know about the data. Pixel memory is a SharedArrayBuffer,
@@ -74,6 +75,8 @@ export interface RunOutcome {
   imagesPerSecond: number;
   /** Whether the two-stage (embedding + linear probe) protocol was used. */
   protocol: 'end-to-end' | 'linear-probe';
+  /** Size and cost of the network trained. */
+  network?: NetworkStats;
   /** Weights of the selected model in TensorFlow.js's format, when asked for. */
   weights?: SavedWeights;
 }

@@ -20,12 +20,34 @@ export const lossChoiceSchema = z.object({
   params: z.record(z.string(), lossParamValue).default({}),
 });
 
-export const modelSchema = z.object({
+/** Today's from-scratch network: conv-BN-ReLU blocks with max-pooling between them. */
+export const cnnModelSchema = z.object({
+  family: z.literal('cnn'),
   /** Filters in the first block; each later block doubles it. */
   width: z.number().int().min(4).max(256).default(16),
   /** Number of conv-BN-ReLU blocks (a 2×2 max-pool follows every block but the last). */
   depth: z.number().int().min(1).max(6).default(3),
 });
+
+/** The CIFAR ResNets of He et al. (2016, section 4.2): depth 6n+2, three stages of n basic blocks. */
+export const resnetModelSchema = z.object({
+  family: z.literal('resnet'),
+  depth: z
+    .number()
+    .int()
+    .refine((d) => d >= 8 && d <= 110 && (d - 2) % 6 === 0, 'a CIFAR ResNet has depth 6n+2: 20, 32, 44, 56 or 110')
+    .default(32),
+  /** Filters of the first stage (16 in the paper); the later stages have 2× and 4× as many. */
+  width: z.number().int().min(4).max(256).default(16),
+});
+
+/** The network family and its settings; configurations written before families existed mean the CNN. */
+export const modelSchema = z.preprocess(
+  (value) => (value !== null && typeof value === 'object' && !('family' in value) ? { family: 'cnn', ...value } : value),
+  z.discriminatedUnion('family', [cnnModelSchema, resnetModelSchema]),
+);
+
+export const MODEL_FAMILIES = ['cnn', 'resnet'] as const;
 
 export const trainingSchema = z.object({
   epochs: z.number().int().min(1).max(1000).default(15),
@@ -64,7 +86,7 @@ export const experimentConfigSchema = z.object({
     .max(100)
     .refine((seeds) => new Set(seeds).size === seeds.length, 'repeats a seed; list each seed once')
     .default([1]),
-  model: modelSchema.default({ width: 16, depth: 3 }),
+  model: modelSchema.default({ family: 'cnn', width: 16, depth: 3 }),
   training: trainingSchema.default(() => trainingSchema.parse({})),
   backend: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'),
   /** Parallel training workers; 0 means one per core. */
@@ -75,6 +97,8 @@ export type ExperimentConfigInput = z.input<typeof experimentConfigSchema>;
 export type ExperimentConfig = z.output<typeof experimentConfigSchema>;
 export type LossChoice = z.output<typeof lossChoiceSchema>;
 export type ModelSpec = z.output<typeof modelSchema>;
+export type CnnModelSpec = z.output<typeof cnnModelSchema>;
+export type ResnetModelSpec = z.output<typeof resnetModelSchema>;
 export type TrainingSpec = z.output<typeof trainingSchema>;
 
 /** Raised when a configuration does not parse; the message lists every problem with its path. */

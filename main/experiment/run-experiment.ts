@@ -9,10 +9,11 @@ import { resolveLossParams } from '../losses/registry';
 import { computeMetrics } from '../metrics/classification';
 import { softmaxRows } from '../util/softmax';
 import { summarizeRuns } from '../results/summarize';
-import type { ExperimentResults, RunResult } from '../results/types';
+import type { ExperimentResults, NetworkSummary, RunResult } from '../results/types';
 import { RESULTS_FORMAT_VERSION } from '../results/types';
 import { softwareVersions } from '../util/versions';
 import type { ExperimentConfig } from './config';
+import { modelLabel } from './model-label';
 
 export interface ExperimentEvents extends PoolEvents {
   onDatasetProgress?: (progress: LoadProgress) => void;
@@ -216,6 +217,7 @@ function assemble(input: {
       history: outcome.history,
       trainSeconds: outcome.trainSeconds,
       imagesPerSecond: outcome.imagesPerSecond,
+      ...(outcome.network ? { trainableParams: outcome.network.trainableParams, flopsPerImage: outcome.network.flopsPerImage } : {}),
     };
   });
   const trainCounts = plan.counts.train;
@@ -243,6 +245,7 @@ function assemble(input: {
       skipped: dataset.skipped,
     },
     config: input.config,
+    network: networkSummary(input.config, settlements),
     backend: input.backend,
     versions: softwareVersions(),
     runs,
@@ -251,4 +254,12 @@ function assemble(input: {
   };
   const valItems = Array.from(data.val, (i) => ({ file: dataset.items[i]!.file, classIndex: dataset.items[i]!.classIndex }));
   return { results, logits, valItems };
+}
+
+/** Every run trains the same architecture, so the first finished run's figures describe them all. */
+function networkSummary(config: ExperimentConfig, settlements: RunSettlement[]): NetworkSummary | null {
+  for (const settlement of settlements) {
+    if (settlement.status === 'done' && settlement.outcome.network) return { label: modelLabel(config.model), ...settlement.outcome.network };
+  }
+  return null;
 }

@@ -1,3 +1,6 @@
+import type { ModelSpec } from '../experiment/config';
+import { modelLabel } from '../experiment/model-label';
+import type { NetworkSummary } from '../results/types';
 import type { Summary } from '../stats/summary';
 
 /** Number and text formatting shared by the HTML and Markdown writers. */
@@ -52,4 +55,12 @@ export function describeImbalance(profile: { kind: string; ratio?: number; count
     default:
       return profile.kind;
   }
+}
+
+/** The trained network in one line: family and settings, then size and cost when they were recorded. */
+export function describeNetwork(results: { config: { model: ModelSpec }; network?: NetworkSummary | null }): string {
+  const n = results.network;
+  const label = n?.label ?? modelLabel(results.config.model);
+  if (!n) return label;
+  return `${label}; ${n.trainableParams.toLocaleString('en-US')} trainable parameters, ${(n.flopsPerImage / 1e6).toFixed(1)} MFLOPs per image`;
 }

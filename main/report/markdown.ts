@@ -1,6 +1,6 @@
 import { METRIC_LABELS } from './labels';
 import type { ReportContext } from './context';
-import { describeImbalance, fixed, plural, pValue, signed, summaryParts } from './format';
+import { describeImbalance, describeNetwork, fixed, plural, pValue, signed, summaryParts } from './format';
 import type { AnalysisMetric } from '../analysis/types';
 
 /** Markdown table cells must not contain pipes or line breaks. */
@@ -29,10 +29,11 @@ export function renderMarkdown(ctx: ReportContext): string {
   out.push(`LossLab report · experiment \`${results.id}\` · generated ${ctx.generatedAt}`, '');
   out.push('## The question asked', '');
   out.push(
-    `Which loss trains the CNN best on \`${d.root}\` (${results.classes.length} classes) when the training set is imbalanced — ${describeImbalance(d.imbalance)}, ratio ${d.imbalanceRatio.toFixed(1)}? ` +
+    `Which loss trains the network best on \`${d.root}\` (${results.classes.length} classes) when the training set is imbalanced — ${describeImbalance(d.imbalance)}, ratio ${d.imbalanceRatio.toFixed(1)}? ` +
       `${plural(a.variants.filter((v) => v.kind === 'trained').length, 'loss', 'losses')} × ${plural(results.config.seeds.length, 'seed')} (${results.config.seeds.join(', ')}), evaluated on the same ${plural(results.testItems.length, 'test image')}.`,
     '',
   );
+  out.push(`Network: ${describeNetwork(results)}.`, '');
   const order = d.headToTail.length === results.classes.length ? d.headToTail : results.classes.map((_, i) => i);
   out.push(mdTable(['class (head → tail)', 'pool before imbalance', 'train', 'val', 'test'], order.map((c) => [results.classes[c]!, String(d.counts.poolBeforeImbalance[c]), String(d.counts.train[c]), String(d.counts.val[c]), String(d.counts.test[c])])), '');
   for (const w of [...a.incompleteRuns.map((r) => `Run ${r.runId} ${r.status}${r.error ? `: ${r.error}` : ''}.`), ...a.warnings]) out.push(`> **Note:** ${w}`, '');

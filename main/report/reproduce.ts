@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { trainingSchema, type ExperimentConfig } from '../experiment/config';
+import { modelFlags } from '../experiment/model-label';
 import type { ExperimentResults } from '../results/types';
 
 /** How to re-run an experiment: the configuration file (always exact) and, where it can be, the same as flags. */
@@ -79,8 +80,7 @@ function flagsFor(config: ExperimentConfig): { command: string | null; note: str
     '--test-fraction', String(config.testFraction),
     '--val-fraction', String(config.valFraction),
     '--split-seed', String(config.splitSeed),
-    '--width', String(config.model.width),
-    '--depth', String(config.model.depth),
+    ...modelFlags(config.model),
     '--epochs', String(t.epochs),
     '--batch-size', String(t.batchSize),
     '--optimizer', t.optimizer,

@@ -50,6 +50,17 @@ export interface RunResult {
   history?: EpochRecord[];
   trainSeconds?: number;
   imagesPerSecond?: number;
+  /** Trainable parameters of the network this run trained. */
+  trainableParams?: number;
+  /** Forward-pass FLOPs per image (2 per multiply-accumulate of conv and dense layers). */
+  flopsPerImage?: number;
+}
+
+export interface NetworkSummary {
+  label: string;
+  trainableParams: number;
+  totalParams: number;
+  flopsPerImage: number;
 }
 
 export interface MetricSummary {
@@ -81,6 +92,8 @@ export interface ExperimentResults {
   classes: string[];
   dataset: DatasetSummary;
   config: ExperimentConfig;
+  /** The network every run trained: the configuration's family in words, its size and cost. */
+  network?: NetworkSummary | null;
   backend: BackendReport | null;
   versions: Record<string, string>;
   runs: RunResult[];

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { parseExperimentConfig, type ExperimentConfigInput } from '../../experiment/config';
 import { executeExperiment } from '../execute';
-import { parseImbalance, parseInteger, parseList, parseLossParams, parseNumber, parseSeeds, UsageError } from '../options';
+import { parseImbalance, parseInteger, parseList, parseLossParams, parseModel, parseNumber, parseSeeds, UsageError } from '../options';
 
 interface RunFlags {
   config?: string;
@@ -22,6 +22,7 @@ interface RunFlags {
   schedule?: string;
   weightDecay?: number;
   augment?: string;
+  model?: string;
   width?: number;
   depth?: number;
   workers?: number;
@@ -89,13 +90,30 @@ export function configFromFlags(flags: RunFlags): ExperimentConfigInput {
     if (unknown.length > 0) throw new UsageError(`--augment accepts flip, crop or none, not "${unknown.join(',')}"`);
     training.augment = { flip: kinds.includes('flip'), crop: kinds.includes('crop') };
   }
-  if (flags.width !== undefined) model.width = flags.width;
-  if (flags.depth !== undefined) model.depth = flags.depth;
+  applyModelFlags(model, flags);
   config.training = training;
   config.model = model;
   if (!config.data) throw new UsageError('--data DIR is required (a folder with one subfolder per class)');
   if (!config.losses) throw new UsageError('--losses is required, e.g. --losses ce,focal,balanced-softmax (see `losslab losses`)');
   return config as unknown as ExperimentConfigInput;
+}
+
+/**
+ * --model picks the family (a different family from the configuration file's starts from that
+ * family's defaults); --width and --depth then refine it. --depth is the CNN's number of blocks;
+ * a ResNet's depth is part of its name.
+ */
+function applyModelFlags(model: Record<string, unknown>, flags: Pick<RunFlags, 'model' | 'width' | 'depth'>): void {
+  if (flags.model) {
+    const chosen = parseModel(flags.model);
+    if ((model.family ?? 'cnn') !== chosen.family) for (const key of Object.keys(model)) delete model[key];
+    Object.assign(model, chosen);
+  }
+  if (flags.width !== undefined) model.width = flags.width;
+  if (flags.depth !== undefined) {
+    if ((model.family ?? 'cnn') !== 'cnn') throw new UsageError('--depth sets the CNN\'s number of blocks; a ResNet\'s depth is in its name (--model resnet-32)');
+    model.depth = flags.depth;
+  }
 }
 
 /** Options shared by `run` and `demo`. */
@@ -126,8 +144,9 @@ export function registerRunCommand(program: Command): void {
     .addOption(new Option('--schedule <name>', 'learning-rate schedule').choices(['constant', 'cosine', 'step']))
     .option('--weight-decay <value>', 'L2 weight decay', parseNumber('--weight-decay', 0, 1))
     .option('--augment <list>', 'flip,crop or none')
-    .option('--width <n>', 'filters in the first conv block', parseInteger('--width', 4, 256))
-    .option('--depth <n>', 'conv blocks', parseInteger('--depth', 1, 6))
+    .option('--model <name>', 'network: cnn, resnet-20, resnet-32, resnet-56 (default cnn)')
+    .option('--width <n>', 'filters in the first block or stage (default 16)', parseInteger('--width', 4, 256))
+    .option('--depth <n>', 'CNN conv blocks (default 3)', parseInteger('--depth', 1, 6))
     .option('--val-fraction <f>', 'validation share of the training pool', parseNumber('--val-fraction', 0, 0.9))
     .option('--test-fraction <f>', 'held-out test share', parseNumber('--test-fraction', 0.01, 0.9))
     .option('--split-seed <n>', 'seed of the data split and tail choice', parseInteger('--split-seed', 0, 2 ** 31 - 1))

@@ -1,7 +1,7 @@
 import { shotGroupOf } from '../../metrics/shot-groups';
 import { countsChart } from '../charts/counts-chart';
 import type { ReportContext } from '../context';
-import { describeImbalance, escapeHtml, plural } from '../format';
+import { describeImbalance, describeNetwork, escapeHtml, plural } from '../format';
 import { PALETTE } from '../svg';
 import { definitionList, figure, legend, section, table } from './elements';
 
@@ -13,7 +13,7 @@ export function questionSection(ctx: ReportContext): string {
   const names = order.map((c) => results.classes[c]!);
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const c = d.counts;
-  const lead = `<p class="lead">Which loss function trains this CNN best when the training set of <strong>${escapeHtml(d.root)}</strong> is made imbalanced (${escapeHtml(describeImbalance(d.imbalance))})? Each loss was trained ${plural(results.config.seeds.length, 'time')} (one per seed) on the same split and judged on the same ${plural(results.testItems.length, 'test image')}; the headline score is balanced accuracy (mean recall over classes), which a model cannot raise by ignoring rare classes.</p>`;
+  const lead = `<p class="lead">Which loss function trains this network (${escapeHtml(describeNetwork(results))}) best when the training set of <strong>${escapeHtml(d.root)}</strong> is made imbalanced (${escapeHtml(describeImbalance(d.imbalance))})? Each loss was trained ${plural(results.config.seeds.length, 'time')} (one per seed) on the same split and judged on the same ${plural(results.testItems.length, 'test image')}; the headline score is balanced accuracy (mean recall over classes), which a model cannot raise by ignoring rare classes.</p>`;
   const facts = definitionList([
     ['Dataset', `<code>${escapeHtml(d.root)}</code>${results.config.testData ? ` (test images from <code>${escapeHtml(results.config.testData)}</code>)` : ''}`],
     ['Classes', `${results.classes.length}: ${names.map(escapeHtml).join(', ')} (head → tail)`],

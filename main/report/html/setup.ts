@@ -1,5 +1,5 @@
 import type { ReportContext } from '../context';
-import { escapeHtml, plural } from '../format';
+import { describeNetwork, escapeHtml, plural } from '../format';
 import { texToMathml } from '../math';
 import { definitionList, section, table } from './elements';
 
@@ -21,7 +21,7 @@ export function configurationSection(ctx: ReportContext): string {
     ['Seeds', `${config.seeds.join(', ')} — each seed fixes a run's initial weights, batch order and augmentation; runs of different losses with the same seed are paired`],
     ['Split', `test ${config.testFraction}, validation ${config.valFraction} of the training pool, split seed ${config.splitSeed} (one split for every run)`],
     ['Images', `${config.imageSize} px, resize ${escapeHtml(config.resize)}, colour ${escapeHtml(config.colorMode)}`],
-    ['Model', `CNN, ${config.model.depth} conv blocks, width ${config.model.width}`],
+    ['Model', escapeHtml(describeNetwork(ctx.experiment.results))],
     ['Training', `${t.epochs} epochs, batch ${t.batchSize}, ${escapeHtml(t.optimizer)} (lr ${t.learningRate}${t.optimizer === 'sgd' ? `, momentum ${t.momentum}` : ''}), weight decay ${t.weightDecay}, ${escapeHtml(t.schedule)} schedule, augmentation ${[t.augment.flip ? 'flip' : '', t.augment.crop ? 'crop' : ''].filter(Boolean).join(' + ') || 'none'}`],
     ['Model selection', 'the epoch with the best validation balanced accuracy; test metrics are of those weights'],
     ['Backend requested', `${escapeHtml(config.backend)}, ${config.workers === 0 ? 'one worker per core' : plural(config.workers, 'worker')}`],
