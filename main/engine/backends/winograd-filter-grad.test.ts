@@ -132,7 +132,7 @@ test('Winograd Conv2DBackpropFilter matches the im2col path at batch 64 (sums ov
   assert.ok(err <= TOLERANCE, `batch 64: relative error ${err.toExponential(2)} > ${TOLERANCE}`);
 });
 
-test('the cost model picks Winograd for 16+ channels each way, im2col for 3-channel images', () => {
+test('the cost model picks Winograd for 16+ channels each way, im2col for 3- and 8-channel layers', () => {
   const previous = setWinogradFilterGradPolicy('auto');
   try {
     assert.ok(winogradFilterGradPays(64, 32, 64, 16, 16));
@@ -142,6 +142,11 @@ test('the cost model picks Winograd for 16+ channels each way, im2col for 3-chan
     assert.ok(winogradFilterGradPays(64, 16, 32, 16, 16));
     assert.ok(winogradFilterGradPays(64, 32, 64, 8, 8));
     assert.ok(!winogradFilterGradPays(1, 3, 5, 7, 9));
+    // The CIFAR ResNets' equal-width layers.
+    assert.ok(winogradFilterGradPays(64, 16, 16, 32, 32));
+    assert.ok(winogradFilterGradPays(64, 32, 32, 16, 16));
+    assert.ok(winogradFilterGradPays(64, 64, 64, 8, 8));
+    assert.ok(!winogradFilterGradPays(64, 8, 8, 32, 32));
   } finally {
     setWinogradFilterGradPolicy(previous);
   }

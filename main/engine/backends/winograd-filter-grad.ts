@@ -57,16 +57,18 @@ export function setWinogradFilterGradChunkBudget(values: number): number {
 
 /**
  * Whether Winograd is expected to beat the im2col GEMM (conv2d-backprop-filter.ts), by a
- * cost model fitted to per-call measurements here (batch 64, one thread, nanoseconds):
+ * cost model fitted to per-call measurements here (one thread, nanoseconds):
  * - im2col: ~1.3 ns per output pixel per (ci, co) pair plus ~5 per pixel and input channel;
- * - Winograd, per 4x4 tile: ~4.3 ns per pair (36 GEMMs at ~16 GFLOP/s), ~290 per input
- *   channel (XNNPACK re-packing the 36 fresh [tiles, ci] "weights", ~8 ns a float) plus the
- *   transforms: ~30 per input and ~90 per output channel as SIMD (channels in fours), ~160
- *   and ~200 as JS loops; plus ~0.3 ms per call (36 XNNPACK operators created and freed);
- *   with 10% margin.
- * So it pays for 16 or more channels each way (32->64 at 16x16: ~25 vs ~42 ms, 64->128 at
- * 8x8: ~19 vs ~38 ms, 16->32 at 16x16: ~9 vs ~11 ms) but not for 3-channel images (3->32
- * at 32x32: ~20 vs ~11 ms), where packing and transforming x's tiles dominate.
+ * - Winograd, per 4x4 tile: ~2 ns per pair (the 36 GEMMs), ~80 per input channel (XNNPACK
+ *   re-packing the 36 fresh [tiles, ci] "weights") plus the transforms: ~30 per input and
+ *   ~90 per output channel as SIMD (channels in fours), ~160 and ~200 as JS loops; plus
+ *   ~0.3 ms per call (36 XNNPACK operators created and freed); with 10% margin.
+ * First fitted on the reference CNN's layers (ci ≠ co), the model overcharged Winograd's GEMMs
+ * and packing by 2-3x, which kept the CIFAR ResNets' equal-width layers on im2col; refitted
+ * with them (batch 64, Winograd vs im2col, ms): 16->16 at 32x32 ~19-23 vs ~27-38, 32->32 at
+ * 16x16 ~7-9 vs ~13, 64->64 at 8x8 ~5 vs ~7, 32->64 at 16x16 ~12 vs ~19, 16->32 at 16x16
+ * ~4.3 vs ~5.4. It does not pay for few input channels: 3->16 at 32x32 ~6.2 vs ~1.6 (the
+ * direct SIMD path), 8->8 at 32x32 ~5.4 vs ~4.0.
  */
 export function winogradFilterGradPays(n: number, ci: number, co: number, outHeight: number, outWidth: number): boolean {
   return policy.decide(() => winogradFilterGradCost(n, ci, co, outHeight, outWidth) < im2colCost(n, ci, co, outHeight, outWidth));
@@ -75,9 +77,9 @@ export function winogradFilterGradPays(n: number, ci: number, co: number, outHei
 /** Estimated ms of the Winograd path (with its margin). */
 export function winogradFilterGradCost(n: number, ci: number, co: number, outHeight: number, outWidth: number): number {
   const tiles = n * Math.ceil(outHeight / 4) * Math.ceil(outWidth / 4);
-  const perIn = 290 + (ci % 4 === 0 ? 30 : 160);
+  const perIn = 80 + (ci % 4 === 0 ? 30 : 160);
   const perOut = co % 4 === 0 ? 90 : 200;
-  return 1.1 * (1e-6 * tiles * (4.3 * ci * co + perIn * ci + perOut * co) + 0.3);
+  return 1.1 * (1e-6 * tiles * (2 * ci * co + perIn * ci + perOut * co) + 0.3);
 }
 
 /** Estimated ms of the im2col path. */
