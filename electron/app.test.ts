@@ -102,8 +102,8 @@ test('the save dialog decides where an export may be written', async () => {
   const viaDialog = await invoke(`${IPC_PREFIX}dialog.saveExport`, { id: 'abc', format: 'csv' });
   assert.match(viaDialog.error.message, /no experiment "abc"/, 'allowed to write; fails only because the experiment does not exist');
   const [, options] = fake.dialog.asked.at(-1) as [unknown, { defaultPath: string; filters: { extensions: string[] }[] }];
-  assert.equal(options.defaultPath, 'losslab-abc.csv');
-  assert.deepEqual(options.filters[0]!.extensions, ['csv']);
+  assert.equal(options.defaultPath, 'losslab-abc-csv.zip', 'CSV tables are saved as one archive');
+  assert.deepEqual(options.filters[0]!.extensions, ['zip']);
 });
 
 test('dropped paths become readable; anything else sent on the drop channel is refused', async () => {

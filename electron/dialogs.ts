@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import { IPC_DROP_CHANNEL, type ApiHandlers, type ExportFormat } from '../main/api/contract';
 import type { Services } from '../main/services/create-services';
+import { exportFileName } from '../main/services/export-service';
 import { isAppUrl } from './app-protocol';
 import type { ElectronApi, Log } from './electron-api';
 
@@ -8,7 +9,7 @@ const EXPORT_FILTERS: Record<ExportFormat, { name: string; extensions: string[] 
   html: { name: 'Web page report', extensions: ['html'] },
   pdf: { name: 'PDF report', extensions: ['pdf'] },
   md: { name: 'Markdown report', extensions: ['md'] },
-  csv: { name: 'Metrics table (CSV)', extensions: ['csv'] },
+  csv: { name: 'CSV tables (ZIP archive)', extensions: ['zip'] },
   json: { name: 'Results (JSON)', extensions: ['json'] },
 };
 
@@ -31,12 +32,14 @@ export function enableDialogs(electron: ElectronApi, services: Pick<Services, 'h
   };
 
   handlers['dialog.saveExport'] = async ({ id, format }) => {
-    const options = { title: 'Export the experiment', defaultPath: `losslab-${id}.${format}`, filters: [EXPORT_FILTERS[format]] };
+    const options = { title: 'Export the experiment', defaultPath: exportFileName(id, format), filters: [EXPORT_FILTERS[format]] };
     const window = parent();
     const answer = window ? await electron.dialog.showSaveDialog(window, options) : await electron.dialog.showSaveDialog(options);
     if (answer.canceled || !answer.filePath) return { path: null, files: [] };
     services.access.allowSave(answer.filePath);
-    return services.exportTo(id, format, answer.filePath);
+    // The OS dialog already asked about replacing this exact file; a path LossLab changed (an
+    // extension added) is still refused if it exists.
+    return services.exportTo(id, format, answer.filePath, { overwrite: 'exact' });
   };
 }
 

@@ -59,11 +59,17 @@ export const requestSchemas = {
     predictedClass: z.number().int().min(0),
     limit: z.number().int().min(1).max(500).default(60),
   }),
-  /** Writes a report of an experiment to a path the user chose (desktop: a save dialog; served: below --root). */
+  /**
+   * Writes a report of an experiment to a path the user chose (desktop: a save dialog; served: below
+   * --root; a relative path is relative to --root). The format's extension is added when missing;
+   * CSV is one .zip of the tables. An existing file is refused with an error named
+   * ExportTargetExistsError unless `overwrite` is true; so is any path inside the experiment's dataset.
+   */
   'experiments.export': z.object({
     id: experimentId,
     format: exportFormat,
     path: pathString,
+    overwrite: z.boolean().default(false),
   }),
   /** Experiments started in this session that have not finished, for a renderer that reloads mid-training. */
   'experiments.running': z.object({}),
@@ -232,7 +238,7 @@ export interface Responses {
   'experiments.get': ExperimentResults;
   'experiments.delete': { deleted: boolean };
   'experiments.cellImages': { total: number; images: CellImage[] };
-  /** `files`: everything written (a CSV export writes one file per table beside the chosen name). */
+  /** `path`: the file written (with its extension; CSV: a .zip of the tables); `files`: every file written. */
   'experiments.export': { path: string; files: string[] };
   'experiments.running': RunningExperimentInfo[];
   'app.info': AppInfo;

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { strToU8, zipSync } from 'fflate';
 import { ANALYSIS_METRICS } from '../analysis/types';
 import { writeFileAtomic } from '../util/atomic-write';
 import { csvRow } from '../util/csv';
@@ -76,7 +77,31 @@ export function csvPaths(outPath: string): Record<CsvTable, string> {
   return out;
 }
 
+/** The tables as CSV text, keyed by file name (runs.csv, summary.csv, …). */
+export function csvFiles(ctx: ReportContext): Record<string, string> {
+  const tables = csvTables(ctx);
+  const files: Record<string, string> = {};
+  for (const t of CSV_TABLES) files[`${t}.csv`] = tables[t].map((row) => csvRow(row)).join('\n') + '\n';
+  return files;
+}
+
+/** One .zip archive holding every table (runs.csv, summary.csv, …): one file to save or download. */
+export function csvZip(ctx: ReportContext): Uint8Array {
+  const entries: Record<string, Uint8Array> = {};
+  for (const [name, text] of Object.entries(csvFiles(ctx))) entries[name] = strToU8(text);
+  // A fixed timestamp keeps the archive reproducible for the same results.
+  return zipSync(entries, { level: 6, mtime: new Date('2000-01-01T00:00:00Z') });
+}
+
+/**
+ * Writes the tables: into one archive when `outPath` ends in .zip, otherwise as separate files
+ * (see csvPaths). Returns every file written.
+ */
 export function writeCsvReport(ctx: ReportContext, outPath: string): string[] {
+  if (outPath.toLowerCase().endsWith('.zip')) {
+    writeFileAtomic(outPath, csvZip(ctx));
+    return [outPath];
+  }
   const tables = csvTables(ctx);
   const paths = csvPaths(outPath);
   return CSV_TABLES.map((t) => {

@@ -248,7 +248,38 @@ describe('report command', () => {
     assert.match(md, /## Against the baseline \(focal\(gamma=1\)\)/);
     assert.doesNotMatch(md, /post-hoc LA \(τ=1\) \|/);
     await assert.rejects(program.parseAsync(['node', 'losslab', 'report', path.join(root, 'missing', 'x'), '--format', 'md']), /No such folder/);
-    await assert.rejects(program.parseAsync(['node', 'losslab', 'report', dir, '--format', 'md', '--out', out, '--baseline', 'hinge']), /not among the trained losses/);
+    await assert.rejects(program.parseAsync(['node', 'losslab', 'report', dir, '--format', 'md', '--out', out, '--baseline', 'hinge', '--force']), /not among the trained losses/);
+  });
+
+  it('refuses to replace a file without --force, adds the extension, and keeps out of the dataset', async () => {
+    const quiet = async (args: string[]) => {
+      // A fresh program each time: commander keeps option values between parses.
+      const program = new Command('losslab').exitOverride();
+      registerReportCommand(program);
+      const original = process.stdout.write.bind(process.stdout);
+      const written: string[] = [];
+      process.stdout.write = ((chunk: string) => (written.push(String(chunk)), true)) as typeof process.stdout.write;
+      try {
+        await program.parseAsync(['node', 'losslab', 'report', dir, '--format', 'md', '--resamples', '200', ...args]);
+      } finally {
+        process.stdout.write = original;
+      }
+      return written;
+    };
+    const existing = path.join(root, 'existing.md');
+    fs.writeFileSync(existing, 'mine');
+    await assert.rejects(quiet(['--out', existing]), /existing\.md already exists\. Choose another --out, or add --force/);
+    assert.equal(fs.readFileSync(existing, 'utf8'), 'mine');
+    assert.deepEqual(await quiet(['--out', existing, '--force']), [`${existing}\n`]);
+    assert.match(fs.readFileSync(existing, 'utf8'), /## Comparison/);
+    const bare = path.join(root, 'bare-name');
+    assert.deepEqual(await quiet(['--out', bare]), [`${bare}.md\n`]);
+    assert.equal(fs.existsSync(bare), false);
+    await assert.rejects(quiet(['--out', path.join(results.config.data, 'report.md')]), /inside the dataset folder/);
+    await assert.rejects(quiet(['--out', path.join(root, 'no-such-folder', 'r.md')]), /does not exist\. Create it first/);
+    const zip = path.join(root, 'tables.zip');
+    assert.deepEqual(await quiet(['--format', 'csv', '--out', zip]), [`${zip}\n`]);
+    assert.ok(fs.statSync(zip).size > 100);
   });
 });
 

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { strFromU8, unzipSync } from 'fflate';
 import { WebSocket } from 'ws';
+import { CSV_TABLES } from '../report';
 import type { ApiEvent, ApiEvents, Request, Responses } from '../api/contract';
 import { temporaryDir, writeMnistFolder } from '../../tests/fixtures/mnist-folder';
 import { startServer } from './server';
@@ -79,6 +81,49 @@ test('an experiment started over HTTP streams its events over the WebSocket to c
       body: JSON.stringify({ id, format: 'md', path: path.join(temporaryDir('http-outside'), 'report.md') }),
     });
     assert.equal(refused.status, 422, 'exports go below --root only');
+
+    // Saving on the server: an existing file is refused with a name the UI recognises, until overwrite is said.
+    const post = (body: unknown) =>
+      fetch(`${server.origin}/api/experiments.export`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${server.token}` }, body: JSON.stringify(body) });
+    const again = await post({ id, format: 'md', path: exportTarget });
+    assert.equal(again.status, 422);
+    const againError = ((await again.json()) as { error: { name: string; message: string } }).error;
+    assert.equal(againError.name, 'ExportTargetExistsError');
+    assert.match(againError.message, /already exists/);
+    fs.writeFileSync(exportTarget, 'keep');
+    assert.equal((await post({ id, format: 'md', path: exportTarget })).status, 422);
+    assert.equal(fs.readFileSync(exportTarget, 'utf8'), 'keep');
+    assert.equal((await post({ id, format: 'md', path: exportTarget, overwrite: true })).status, 200);
+    assert.match(fs.readFileSync(exportTarget, 'utf8'), /## Comparison/);
+    // A relative path is relative to --root, never to the server's working folder; the extension is added.
+    assert.deepEqual(await call('experiments.export', { id, format: 'json', path: 'relative-report' }), { path: path.join(root, 'relative-report.json'), files: [path.join(root, 'relative-report.json')] });
+    // Never into the dataset, even below --root.
+    const intoData = await post({ id, format: 'html', path: path.join(data, 'digit-2', 'x.html'), overwrite: true });
+    assert.equal(intoData.status, 422);
+    assert.match(((await intoData.json()) as { error: { message: string } }).error.message, /inside the dataset folder/);
+
+    // Downloading: the browser gets the file; nothing is left on the server.
+    const download = (query: string, headers: Record<string, string> = { Authorization: `Bearer ${server.token}` }) => fetch(`${server.origin}/download?${query}`, { headers });
+    const before = new Set(fs.readdirSync(root));
+    const zipResponse = await download(`id=${id}&format=csv`);
+    assert.equal(zipResponse.status, 200);
+    assert.equal(zipResponse.headers.get('content-type'), 'application/zip');
+    assert.equal(zipResponse.headers.get('content-disposition'), `attachment; filename="losslab-${id}-csv.zip"`);
+    const entries = unzipSync(new Uint8Array(await zipResponse.arrayBuffer()));
+    assert.deepEqual(Object.keys(entries).sort(), CSV_TABLES.map((t) => `${t}.csv`).sort());
+    const runsCsv = strFromU8(entries['runs.csv']!);
+    for (const run of results.runs) assert.ok(runsCsv.includes(run.runId), `runs.csv lists ${run.runId}`);
+    assert.match(strFromU8(entries['confusion.csv']!).split('\n')[0]!, /^row,kind,seed,run_id,true_class,predicted_class,count$/);
+    const mdResponse = await download(`id=${id}&format=md`);
+    assert.equal(mdResponse.status, 200);
+    assert.equal(mdResponse.headers.get('content-disposition'), `attachment; filename="losslab-${id}.md"`);
+    assert.match(await mdResponse.text(), /## Comparison/);
+    assert.deepEqual(new Set(fs.readdirSync(root)), before, 'a download writes nothing below --root');
+    assert.equal((await download(`id=${id}&format=csv`, {})).status, 401, 'downloads need the token');
+    assert.equal((await download(`id=${id}&format=exe`)).status, 400);
+    const missing = await download('id=no-such-experiment&format=md');
+    assert.equal(missing.status, 422);
+    assert.match(((await missing.json()) as { error: { message: string } }).error.message, /no experiment "no-such-experiment"/);
     socket.close();
   } finally {
     await server.close();

@@ -6,6 +6,7 @@ import { createServices, type Services } from '../services/create-services';
 import { handleApiRequest } from './api-route';
 import { createAccessToken, presentedToken, tokenCookie, tokenMatches } from './auth';
 import { EventHub } from './event-hub';
+import { handleDownloadRequest } from './download-route';
 import { handleFileRequest } from './files-route';
 import { sendError, setSecurityHeaders } from './responses';
 import { handleStaticRequest } from './static-route';
@@ -62,7 +63,7 @@ function urlHost(host: string): string {
 
 /**
  * Served mode: the renderer's files, the API over POST /api/<channel>, events over the /events
- * WebSocket and images over /files — all behind one random token. Every request is handled in
+ * WebSocket, images over /files and report downloads over /download — all behind one random token. Every request is handled in
  * isolation: a bad request gets an error response and the server keeps serving.
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
@@ -90,7 +91,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (!tokenMatches(token, presented)) {
       request.resume();
       log(`401 ${request.method} ${url.pathname}`);
-      if (url.pathname.startsWith('/api/') || url.pathname === '/files') {
+      if (url.pathname.startsWith('/api/') || url.pathname === '/files' || url.pathname === '/download') {
         return sendError(response, 401, 'Unauthorized', 'A valid access token is required. Open the URL that `losslab serve` printed (it ends in ?token=…).');
       }
       response.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -102,6 +103,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       request.resume();
       if (request.method !== 'GET' && request.method !== 'HEAD') return sendError(response, 405, 'MethodNotAllowed', 'Images are fetched with GET.');
       return handleFileRequest(response, url, services.access);
+    }
+    if (url.pathname === '/download') {
+      request.resume();
+      if (request.method !== 'GET' && request.method !== 'HEAD') return sendError(response, 405, 'MethodNotAllowed', 'Downloads are fetched with GET.');
+      return handleDownloadRequest(response, url, services, request.method === 'HEAD');
     }
     if (url.pathname === '/events') {
       return sendError(response, 426, 'UpgradeRequired', 'Connect to /events with a WebSocket.');

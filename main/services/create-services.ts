@@ -5,7 +5,7 @@ import { createBrowseService } from './browse-service';
 import { createCatalogueService } from './catalogue-service';
 import { createDatasetService } from './dataset-service';
 import { createExperimentService } from './experiment-service';
-import { createExportService } from './export-service';
+import { createExportService, type ExportService } from './export-service';
 import type { PdfPrinter } from '../report';
 import { FolderAccess } from './folder-access';
 import { createHistoryService } from './history-service';
@@ -32,7 +32,9 @@ export interface Services {
   /** What the renderer may read and write on disk in this session. */
   access: FolderAccess;
   /** Writes an export after a native save dialog approved the target (the desktop's dialog.saveExport). */
-  exportTo: (id: string, format: Parameters<ApiHandlers['experiments.export']>[0]['format'], target: string) => ReturnType<ApiHandlers['experiments.export']>;
+  exportTo: ExportService['exportTo'];
+  /** Renders a report into a temporary file for served mode's download route. */
+  renderForDownload: ExportService['renderForDownload'];
   /** Resolves once an experiment's results are written (or it failed). */
   settled: (id: string) => Promise<void>;
   /** Cancels running experiments and waits for them to stop. */
@@ -46,7 +48,7 @@ export function servedImageUrl(absolutePath: string): string {
 
 function desktopOnly(what: string): () => Promise<never> {
   return async () => {
-    throw new Error(`${what} is only available in the desktop app. In served mode, pick folders with the folder browser and export to a path below the server's --root.`);
+    throw new Error(`${what} is only available in the desktop app. In served mode, pick folders with the folder browser; download exports, or save them to a path below the server's --root.`);
   };
 }
 
@@ -91,5 +93,5 @@ export function createServices(options: ServicesOptions): Services {
     'dialog.openFolder': desktopOnly('The "Open folder" dialog'),
     'dialog.saveExport': desktopOnly('The save dialog'),
   };
-  return { handlers, access, exportTo: exports.exportTo, settled: experiments.settled, shutdown: experiments.shutdown };
+  return { handlers, access, exportTo: exports.exportTo, renderForDownload: exports.renderForDownload, settled: experiments.settled, shutdown: experiments.shutdown };
 }

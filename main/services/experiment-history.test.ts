@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
+import { strFromU8, unzipSync } from 'fflate';
 import type { ApiEvent, ApiEvents } from '../api/contract';
+import { CSV_TABLES } from '../report';
 import { parseExperimentConfig } from '../experiment/config';
 import { servicesForTest, temporaryDir, tmpFile, writeMnistFolder } from './service-fixtures';
 
@@ -111,21 +113,65 @@ test('experiments.cellImages returns the test images of a confusion cell, readab
 test('experiments.export writes reports only where allowed', async () => {
   const { handlers, access } = services;
   const target = tmpFile('report.md');
-  await assert.rejects(handlers['experiments.export']({ id, format: 'md', path: target }), /may not write/);
+  await assert.rejects(handlers['experiments.export']({ id, format: 'md', path: target, overwrite: false }), /may not write/);
   access.allowSave(target);
-  const written = await handlers['experiments.export']({ id, format: 'md', path: target });
+  const written = await handlers['experiments.export']({ id, format: 'md', path: target, overwrite: false });
   assert.deepEqual(written, { path: target, files: [target] });
   assert.ok(fs.readFileSync(target, 'utf8').length > 100);
-  const csv = tmpFile('report.csv');
-  access.allowSave(csv);
-  const tables = await handlers['experiments.export']({ id, format: 'csv', path: csv });
-  assert.ok(tables.files.length > 1, 'one CSV per table');
-  assert.ok(tables.files.every((file) => fs.existsSync(file) && path.dirname(file) === path.dirname(csv)));
   const json = tmpFile('results.json');
   access.allowSave(json);
-  await handlers['experiments.export']({ id, format: 'json', path: json });
+  await handlers['experiments.export']({ id, format: 'json', path: json, overwrite: false });
   assert.ok(JSON.parse(fs.readFileSync(json, 'utf8')));
-  await assert.rejects(handlers['experiments.export']({ id: 'missing', format: 'json', path: json }), /no experiment "missing"/);
+  await assert.rejects(handlers['experiments.export']({ id: 'missing', format: 'json', path: json, overwrite: false }), /no experiment "missing"/);
+});
+
+test('experiments.export never replaces a file unless asked to', async () => {
+  const { handlers, access } = services;
+  const target = tmpFile('existing.html');
+  fs.writeFileSync(target, 'precious');
+  access.allowSave(target);
+  await assert.rejects(handlers['experiments.export']({ id, format: 'html', path: target, overwrite: false }), (error: Error) => {
+    assert.equal(error.name, 'ExportTargetExistsError');
+    assert.match(error.message, /already exists/);
+    return true;
+  });
+  assert.equal(fs.readFileSync(target, 'utf8'), 'precious', 'nothing was written');
+  const replaced = await handlers['experiments.export']({ id, format: 'html', path: target, overwrite: true });
+  assert.deepEqual(replaced.files, [target]);
+  assert.match(fs.readFileSync(target, 'utf8'), /^<!DOCTYPE html>/i);
+});
+
+test('a CSV export is one .zip of the tables, named as written', async () => {
+  const { handlers, access } = services;
+  const asked = tmpFile('tables.csv');
+  access.allowSave(asked);
+  const answer = await handlers['experiments.export']({ id, format: 'csv', path: asked, overwrite: false });
+  const zip = asked.replace(/\.csv$/, '.zip');
+  assert.deepEqual(answer, { path: zip, files: [zip] });
+  for (const file of answer.files) assert.ok(fs.statSync(file).isFile(), `${file} exists`);
+  assert.equal(fs.existsSync(asked), false);
+  const entries = unzipSync(fs.readFileSync(zip));
+  assert.deepEqual(Object.keys(entries).sort(), CSV_TABLES.map((t) => `${t}.csv`).sort());
+  const runs = strFromU8(entries['runs.csv']!);
+  assert.match(runs.split('\n')[0]!, /^row,kind,loss,source,seed,run_id,status,/);
+  assert.ok(runs.includes('ce#seed1') && runs.includes('focal'), 'the runs of the experiment are in it');
+});
+
+test('experiments.export refuses the dataset being studied, even through a link', async () => {
+  const { handlers, access } = services;
+  const classDir = path.join(data, 'digit-0');
+  const inside = path.join(classDir, 'report.html');
+  access.allowSave(inside);
+  const before = fs.readdirSync(classDir).sort();
+  assert.ok(before.length > 0);
+  await assert.rejects(handlers['experiments.export']({ id, format: 'html', path: inside, overwrite: true }), /inside the dataset folder/);
+  const link = path.join(temporaryDir('link-to-data'), 'data');
+  fs.symlinkSync(data, link);
+  const viaLink = path.join(link, 'report.html');
+  access.allowSave(viaLink);
+  await assert.rejects(handlers['experiments.export']({ id, format: 'html', path: viaLink, overwrite: true }), /inside the dataset folder/);
+  assert.deepEqual(fs.readdirSync(classDir).sort(), before, 'nothing was written into the dataset');
+  assert.deepEqual(fs.readdirSync(data).filter((f) => f.endsWith('.html')), []);
 });
 
 test('bad experiments are refused before anything trains', async () => {

@@ -1,6 +1,9 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ExportFormat, ParsedRequest, Responses } from '../api/contract';
 import { exportReport, type PdfPrinter } from '../report';
+import { absoluteExportPath, ExportTargetExistsError, resolveExportTarget } from '../report/export-target';
 import type { ExperimentStore } from '../store/experiment-store';
 import { readStoredResults } from './history-service';
 import type { FolderAccess } from './folder-access';
@@ -12,24 +15,91 @@ export interface ExportServiceOptions {
   printPdf?: PdfPrinter;
 }
 
+export interface ExportToOptions {
+  /**
+   * Replace a file that exists: true when the user confirmed; 'exact' when a native save dialog
+   * confirmed the path it returned (so only that path, not one with an extension added, may be replaced).
+   */
+  overwrite?: boolean | 'exact';
+}
+
+/** A report rendered for download: a file in a temporary folder, removed by cleanup(). */
+export interface RenderedDownload {
+  file: string;
+  /** The name the browser saves it under. */
+  filename: string;
+  contentType: string;
+  cleanup(): void;
+}
+
+const CONTENT_TYPES: Record<ExportFormat, string> = {
+  html: 'text/html; charset=utf-8',
+  pdf: 'application/pdf',
+  md: 'text/markdown; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+  csv: 'application/zip',
+};
+
+/** The file name of a download or a save dialog's default: losslab-<id>.<ext>; CSV is a zip of the tables. */
+export function exportFileName(id: string, format: ExportFormat): string {
+  return format === 'csv' ? `losslab-${id}-csv.zip` : `losslab-${id}.${format}`;
+}
+
 export function createExportService({ store, access, printPdf }: ExportServiceOptions) {
-  /** Writes the report; returns every file written (CSV writes one file per table next to the chosen name). */
-  async function exportTo(id: string, format: ExportFormat, target: string): Promise<Responses['experiments.export']> {
-    const resolved = path.resolve(target);
-    if (!(await access.writable(resolved))) {
+  const reportOptions = printPdf ? { options: { printPdf } } : {};
+
+  /**
+   * Writes the report after the target rules (report/export-target.ts) allowed it; returns the
+   * path written and every file written (CSV: one .zip archive of the tables).
+   */
+  async function exportTo(id: string, format: ExportFormat, target: string, options: ExportToOptions = {}): Promise<Responses['experiments.export']> {
+    // Relative paths are relative to the browse root in served mode; the desktop has no such base.
+    const absolute = absoluteExportPath(target, access.browseRoot);
+    if (!(await access.writable(absolute))) {
       const where = access.browseRoot !== null ? `a folder below ${access.browseRoot}` : 'the place you pick in the save dialog';
-      throw new Error(`LossLab may not write to ${resolved}. Save the export to ${where}.`);
+      throw new Error(`LossLab may not write to ${absolute}. Save the export to ${where}.`);
     }
-    readStoredResults(store, id); // fails with a clear message when the experiment does not exist or has no results
-    const folder = store.open(id).dir;
-    const files = await exportReport({ folder, format, path: resolved, ...(printPdf ? { options: { printPdf } } : {}) });
-    return { path: resolved, files };
+    const results = readStoredResults(store, id); // fails with a clear message when the experiment does not exist or has no results
+    const rules = {
+      format,
+      base: null,
+      protectedFolders: [results.config.data, results.config.testData],
+      csvLayout: 'zip' as const,
+      overwriteHint: 'Choose another name, or confirm that it should be replaced.',
+    };
+    let resolved;
+    try {
+      resolved = resolveExportTarget(absolute, { ...rules, overwrite: options.overwrite === true });
+    } catch (error) {
+      // The save dialog asked the user about exactly this file.
+      if (!(error instanceof ExportTargetExistsError && options.overwrite === 'exact' && error.target === absolute)) throw error;
+      resolved = resolveExportTarget(absolute, { ...rules, overwrite: true });
+    }
+    const files = await exportReport({ folder: store.open(id).dir, format, path: resolved.writePath, ...reportOptions });
+    return { path: resolved.path, files };
+  }
+
+  /** Renders a report into a temporary folder for served mode's download route. */
+  async function renderForDownload(id: string, format: ExportFormat): Promise<RenderedDownload> {
+    readStoredResults(store, id);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-download-'));
+    const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
+    try {
+      const filename = exportFileName(id, format);
+      const file = path.join(dir, filename);
+      await exportReport({ folder: store.open(id).dir, format, path: file, ...reportOptions });
+      return { file, filename, contentType: CONTENT_TYPES[format], cleanup };
+    } catch (error) {
+      cleanup();
+      throw error;
+    }
   }
 
   return {
     exportTo,
-    async export({ id, format, path: target }: ParsedRequest<'experiments.export'>): Promise<Responses['experiments.export']> {
-      return exportTo(id, format, target);
+    renderForDownload,
+    async export({ id, format, path: target, overwrite }: ParsedRequest<'experiments.export'>): Promise<Responses['experiments.export']> {
+      return exportTo(id, format, target, { overwrite });
     },
   };
 }

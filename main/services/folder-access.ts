@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { realPathOfTarget } from '../report/export-target';
 
 /** True when `inner` is `outer` itself or lies below it (both already resolved). */
 export function isInside(outer: string, inner: string): boolean {
@@ -77,8 +78,8 @@ export class FolderAccess {
     if (this.saveTargets.has(resolved)) return true;
     if (this.browseRoot === null) return false;
     const root = await realPath(this.browseRoot);
-    const parent = await realPath(path.dirname(resolved));
-    return root !== null && parent !== null && isInside(root, parent);
+    // The nearest folder that exists decides, so a missing folder below the root gets its own message later.
+    return root !== null && isInside(root, realPathOfTarget(resolved));
   }
 
   private underChosenFolder(real: string): boolean {

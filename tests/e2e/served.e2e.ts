@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { strFromU8, unzipSync } from 'fflate';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { ARTIFACTS, CHROMIUM, browserTestsSkipReason, startServedApp, type ServedApp } from './served-app';
+import { ARTIFACTS, CHROMIUM, REPO_ROOT, browserTestsSkipReason, startServedApp, type ServedApp } from './served-app';
 
 /**
  * The app in a real browser against the real served mode: open the sample dataset, impose a
@@ -185,6 +186,76 @@ describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: /true .* → predicted/ }).waitFor();
+  });
+
+  it('downloads an export to the browser by default: one file, and a .zip of the CSV tables', async () => {
+    const exportFormat = page.getByLabel('Export', { exact: true });
+    await exportFormat.selectOption('html');
+    const [html] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download', exact: true }).click()]);
+    assert.match(html.suggestedFilename(), /^losslab-.+\.html$/);
+    const htmlText = readFileSync((await html.path())!, 'utf8');
+    assert.match(htmlText, /^<!DOCTYPE html>/i);
+    assert.match(htmlText, /— LossLab report<\/title>/);
+    await exportFormat.selectOption('csv');
+    const [zip] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download', exact: true }).click()]);
+    assert.match(zip.suggestedFilename(), /^losslab-.+-csv\.zip$/);
+    const tables = unzipSync(new Uint8Array(readFileSync((await zip.path())!)));
+    assert.deepEqual(Object.keys(tables).sort(), ['comparisons.csv', 'confusion.csv', 'mcnemar.csv', 'per-class.csv', 'reliability.csv', 'runs.csv', 'summary.csv']);
+    assert.match(strFromU8(tables['runs.csv']!), /^row,kind,loss,/);
+    await page.getByRole('status').filter({ hasText: /^Downloaded losslab-.+-csv\.zip$/ }).waitFor();
+  });
+
+  it('saves on the server only when asked, and asks before replacing a file', async () => {
+    await page.getByLabel('Export', { exact: true }).selectOption('md');
+    await page.getByRole('button', { name: 'Save on the server…' }).click();
+    const where = page.getByLabel('Path on the server');
+    const save = page.getByRole('button', { name: 'Save', exact: true });
+    // A relative path is below --root; the extension is added.
+    await where.fill('e2e-report');
+    await save.click();
+    const saved = page.getByRole('status').filter({ hasText: /^Saved to .*e2e-report\.md$/ });
+    await saved.waitFor();
+    const file = /^Saved to (.*)$/.exec((await saved.textContent()) ?? '')![1]!;
+    assert.match(readFileSync(file, 'utf8'), /## Comparison/);
+    writeFileSync(file, 'the user’s own notes');
+
+    await save.click();
+    const question = page.getByRole('alertdialog');
+    await question.waitFor();
+    assert.match((await question.textContent()) ?? '', /Replace the existing file\?.*e2e-report\.md already exists/s);
+    await shot('13-export-replace-question');
+    await page.getByRole('button', { name: 'Keep the existing file' }).click();
+    await page.getByRole('status').filter({ hasText: 'Not saved: the existing file was kept.' }).waitFor();
+    assert.equal(readFileSync(file, 'utf8'), 'the user’s own notes', 'declining wrote nothing');
+
+    await save.click();
+    await page.getByRole('button', { name: 'Replace', exact: true }).click();
+    await saved.waitFor();
+    assert.match(readFileSync(file, 'utf8'), /## Comparison/, 'replaced after confirmation');
+  });
+
+  it('explains folders, missing folders and places outside --root, and writes nothing there', async () => {
+    const where = page.getByLabel('Path on the server');
+    const save = page.getByRole('button', { name: 'Save', exact: true });
+    const failure = page.getByRole('alert').filter({ hasText: 'Could not save the export on the server' });
+    const attempts: [string, RegExp][] = [
+      ['.', /is a folder\. Give the name of the file to write inside it/],
+      ['no/such/folder/report', /does not exist\. Create it first/],
+      [path.join(REPO_ROOT, 'assets', 'sample', 'digits', '0', '0000.png'), /may not write .*Save the export to a folder below/],
+    ];
+    for (const [asked, expected] of attempts) {
+      await where.fill(asked);
+      await save.click();
+      await failure.waitFor();
+      const text = (await failure.textContent()) ?? '';
+      assert.match(text, expected);
+      assert.match(text, /What to do:/);
+      assert.doesNotMatch(text, /EISDIR|ENOENT|rename/);
+      await failure.getByRole('button', { name: /Dismiss|Close/ }).first().click();
+      await failure.waitFor({ state: 'detached' });
+    }
+    assert.equal(existsSync(path.join(REPO_ROOT, 'assets', 'sample', 'digits', '0', '0000.png.md')), false);
+    await page.getByRole('button', { name: 'Save on the server…' }).click();
   });
 
   it('lists the experiment in History', async () => {

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { defaultReportPath, exportReport, REPORT_FORMATS, type ReportFormat, type ReportOptions } from '../../report';
+import { resolveExportTarget } from '../../report/export-target';
 import { defaultStoreRoot } from '../../store/paths';
 import { locateExperiment } from '../execute';
 import { parseInteger, UsageError } from '../options';
@@ -16,6 +17,20 @@ interface ReportFlags {
   thumbnails: boolean;
   posthoc: boolean;
   store?: string;
+  force: boolean;
+}
+
+/** The experiment's dataset folders (config.data, config.testData), which a report may never be written into. */
+function datasetFolders(dir: string): string[] {
+  for (const name of ['results.json', 'experiment.json']) {
+    try {
+      const config = (JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as { config?: { data?: unknown; testData?: unknown } }).config;
+      return [config?.data, config?.testData].filter((f): f is string => typeof f === 'string' && f.length > 0);
+    } catch {
+      // try the next file
+    }
+  }
+  return [];
 }
 
 /** A results folder given directly (it holds results.json), or an experiment id or folder in the store. */
@@ -34,7 +49,8 @@ export function registerReportCommand(program: Command): void {
     .description('write a report of a finished experiment: statistics, calibration, charts (html, pdf, csv, json or md)')
     .argument('<results>', 'experiment folder (holding results.json), or an experiment id from `losslab list`')
     .addOption(new Option('--format <format>', 'report format').choices([...REPORT_FORMATS]).default('html'))
-    .option('--out <path>', 'output file (default: report.<format> in the experiment folder). For csv: a folder for runs.csv, summary.csv, … or, when it ends in .csv, the stem of sibling files (x.csv → x-runs.csv, …)')
+    .option('--out <path>', 'output file (default: report.<format> in the experiment folder; the extension is added when missing). For csv: a folder for runs.csv, summary.csv, …, a path ending in .zip for one archive of them, or one ending in .csv as the stem of sibling files (x.csv → x-runs.csv, …)')
+    .option('--force', 'replace files that exist already at --out (without it, an existing file is refused)', false)
     .addOption(new Option('--paper <size>', 'paper size for pdf').choices(['a4', 'letter']).default('a4'))
     .option('--baseline <loss>', 'loss to compare every other loss with (default: ce, else the first loss)')
     .option('--resamples <n>', 'paired bootstrap resamples', parseInteger('--resamples', 100, 100000))
@@ -52,7 +68,17 @@ export function registerReportCommand(program: Command): void {
         ...(flags.resamples !== undefined ? { resamples: flags.resamples } : {}),
         ...(flags.bootstrapSeed !== undefined ? { bootstrapSeed: flags.bootstrapSeed } : {}),
       };
-      const files = await exportReport(dir, flags.format, flags.out ?? defaultReportPath(dir, flags.format), options);
+      // The default output, in the experiment's own folder, is LossLab's file and is regenerated freely;
+      // a path the user gave follows the export rules (no silent overwrite, never inside the dataset, …).
+      const target = resolveExportTarget(flags.out ?? defaultReportPath(dir, flags.format), {
+        format: flags.format,
+        base: process.cwd(),
+        overwrite: flags.force || flags.out === undefined,
+        protectedFolders: datasetFolders(dir),
+        csvLayout: 'folder',
+        overwriteHint: 'Choose another --out, or add --force to replace it.',
+      });
+      const files = await exportReport(dir, flags.format, target.writePath, options);
       for (const file of files) process.stdout.write(`${file}\n`);
     });
 }

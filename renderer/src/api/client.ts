@@ -23,5 +23,6 @@ export function createClient(transport: Transport): LossLabClient {
     },
     pathForFile: (file) => transport.pathForFile(file),
     onConnectionChange: (listener) => transport.onConnectionChange(listener),
+    downloadExport: transport.downloadExport ? (id, format) => transport.downloadExport!(id, format) : null,
   };
 }

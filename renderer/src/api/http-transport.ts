@@ -1,5 +1,5 @@
 import { ApiError, ConnectionError, rebuildError } from './errors';
-import type { ApiEvent, Channel, ConnectionState, Request, Responses, Transport, Unsubscribe } from './types';
+import type { ApiEvent, Channel, ConnectionState, DownloadedFile, ExportFormat, Request, Responses, Transport, Unsubscribe } from './types';
 
 export interface HttpTransportOptions {
   /** Where the server lives, e.g. "http://127.0.0.1:5170/" (the page's own origin in practice). */
@@ -75,6 +75,34 @@ export class HttpTransport implements Transport {
       throw error;
     }
     return body as Responses[C];
+  }
+
+  /** GET /download: the server renders the report into a temporary file and sends it as an attachment. */
+  async downloadExport(id: string, format: ExportFormat): Promise<DownloadedFile> {
+    const url = new URL(this.url('download'));
+    url.searchParams.set('id', id);
+    url.searchParams.set('format', format);
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url.toString());
+    } catch {
+      throw new ConnectionError('The LossLab server did not answer: it may have stopped, or the network is down.', 'download');
+    }
+    if (!response.ok) {
+      const text = await response.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // plain text error
+      }
+      const error = rebuildError(body || `HTTP ${response.status} ${response.statusText}`, 'download', response.status);
+      if (response.status === 401 || response.status === 403) error.name = 'AccessDenied';
+      throw error;
+    }
+    const disposition = response.headers.get('content-disposition') ?? '';
+    const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `losslab-${id}.${format === 'csv' ? 'zip' : format}`;
+    return { blob: await response.blob(), filename };
   }
 
   subscribe(listener: (event: ApiEvent) => void): Unsubscribe {

@@ -18,6 +18,16 @@ export interface Transport {
   /** The absolute path of a dropped file or folder (now readable by LossLab); null where the platform cannot tell (served mode). */
   pathForFile(file: File): Promise<string | null>;
   onConnectionChange(listener: (state: ConnectionState) => void): Unsubscribe;
+  /** Served mode: a report rendered by the server and handed to the browser as a file (CSV: a .zip). Absent on the desktop. */
+  downloadExport?(id: string, format: ExportFormat): Promise<DownloadedFile>;
+}
+
+export type ExportFormat = Request<'experiments.export'>['format'];
+
+/** A file the browser received, to be saved on the user's machine. */
+export interface DownloadedFile {
+  blob: Blob;
+  filename: string;
 }
 
 /** The API the screens use: the contract's calls plus the event stream. */
@@ -29,4 +39,6 @@ export interface LossLabClient {
   on<E extends ApiEvent['type']>(type: E, listener: (data: Extract<ApiEvent, { type: E }>['data']) => void): Unsubscribe;
   pathForFile(file: File): Promise<string | null>;
   onConnectionChange(listener: (state: ConnectionState) => void): Unsubscribe;
+  /** Served mode only (null on the desktop, which saves through a native dialog). */
+  readonly downloadExport: ((id: string, format: ExportFormat) => Promise<DownloadedFile>) | null;
 }

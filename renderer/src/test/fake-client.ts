@@ -1,6 +1,6 @@
 import type { ApiEvent, Channel, Request, Responses } from '../api/types';
 import { createClient } from '../api/client';
-import type { ConnectionState, LossLabClient, Transport } from '../api/types';
+import type { ConnectionState, DownloadedFile, ExportFormat, LossLabClient, Transport } from '../api/types';
 
 type Handlers = { [C in Channel]?: (request: Request<C>) => Responses[C] | Promise<Responses[C]> };
 
@@ -38,6 +38,18 @@ export class FakeTransport implements Transport {
 
   async pathForFile(): Promise<string | null> {
     return null;
+  }
+
+  /** Served mode's download; a test replaces `download` to answer it. */
+  download: ((id: string, format: ExportFormat) => Promise<DownloadedFile>) | null = null;
+
+  get downloadExport(): ((id: string, format: ExportFormat) => Promise<DownloadedFile>) | undefined {
+    if (this.mode !== 'served') return undefined;
+    return async (id, format) => {
+      this.calls.push({ channel: 'download' as never, request: { id, format } });
+      if (!this.download) throw new Error('No fake download handler');
+      return this.download(id, format);
+    };
   }
 
   onConnectionChange(listener: (state: ConnectionState) => void) {
