@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { dispatch } from '../api/dispatch';
+import { createModelService } from './model-service';
 import { servicesForTest } from './service-fixtures';
 
 test('models.describe measures ResNet-20 and the default CNN with the engine, through the contract', async () => {
@@ -38,5 +39,19 @@ test('models.describe refuses an impossible network with a message that names th
     assert.ok(!channels.ok && /channels/.test(channels.error.message));
   } finally {
     await shutdown();
+  }
+});
+
+test('a measurement that takes too long is stopped with advice, and the next one starts a fresh thread', async () => {
+  const slow = createModelService({ timeoutMs: 1 });
+  const wide = { model: { family: 'cnn' as const, width: 256, depth: 6 }, imageSize: 32, channels: 3 as const, numClasses: 10 };
+  await assert.rejects(slow.describe(wide), /took over 0 s and was stopped.*smaller width or depth/);
+  slow.shutdown();
+  const models = createModelService();
+  try {
+    const small = await models.describe({ model: { family: 'cnn', width: 4, depth: 1 }, imageSize: 8, channels: 1, numClasses: 2 });
+    assert.equal(small.trainableParams, 9 * 4 + 4 * 2 + 4 * 2 + 2);
+  } finally {
+    models.shutdown();
   }
 });
