@@ -3,9 +3,9 @@ import type { LoadProgress, SkippedFile } from '../dataset/types';
 import type { BackendReport } from '../engine/worker-protocol';
 import type { BatchProgress, EpochRecord } from '../engine/types';
 import type { listBackends } from '../engine/backends/select-backend';
-import { experimentConfigSchema, type ExperimentConfig } from '../experiment/config';
+import { experimentConfigSchema, modelSchema, type ExperimentConfig } from '../experiment/config';
 import type { LossDefinition } from '../losses/types';
-import type { ExperimentResults, RunResult } from '../results/types';
+import type { ExperimentResults, NetworkSummary, RunResult } from '../results/types';
 import type { ExperimentListing } from '../store/experiment-store';
 
 /**
@@ -24,6 +24,16 @@ export const requestSchemas = {
   'losses.list': z.object({}),
   /** Backends this machine can use, and which one `auto` would pick. */
   'backends.list': z.object({}),
+  /**
+   * The network a model choice builds for this input, measured by the engine: its label,
+   * trainable and total parameters and FLOPs per image (the Experiment screen shows them).
+   */
+  'models.describe': z.object({
+    model: modelSchema,
+    imageSize: z.number().int().min(8).max(256),
+    channels: z.union([z.literal(1), z.literal(3)]),
+    numClasses: z.number().int().min(1).max(100_000),
+  }),
   /** Path of the built-in sample dataset. */
   'dataset.samplePath': z.object({}),
   /** Scans and decodes a dataset folder the user chose; progress arrives as 'dataset.progress' events. */
@@ -228,6 +238,7 @@ export interface FolderListing {
 export interface Responses {
   'losses.list': LossInfo[];
   'backends.list': Awaited<ReturnType<typeof listBackends>>;
+  'models.describe': NetworkSummary;
   'dataset.samplePath': { path: string };
   'dataset.open': DatasetOverview;
   'dataset.previewImbalance': ImbalancePreview;

@@ -9,6 +9,7 @@ import { createExportService, type ExportService } from './export-service';
 import type { PdfPrinter } from '../report';
 import { FolderAccess } from './folder-access';
 import { createHistoryService } from './history-service';
+import { createModelService } from './model-service';
 import type { Emit, ImageUrl } from './types';
 
 export interface ServicesOptions {
@@ -65,10 +66,12 @@ export function createServices(options: ServicesOptions): Services {
   const history = createHistoryService({ store, access, imageUrl, isRunning: experiments.isRunning });
   const exports = createExportService({ store, access, ...(options.printPdf ? { printPdf: options.printPdf } : {}) });
   const browser = createBrowseService(browseRoot);
+  const models = createModelService();
 
   const handlers: ApiHandlers = {
     'losses.list': catalogue.losses,
     'backends.list': catalogue.backends,
+    'models.describe': models.describe,
     'dataset.samplePath': datasets.samplePath,
     'dataset.open': datasets.open,
     'dataset.previewImbalance': datasets.previewImbalance,
@@ -93,5 +96,15 @@ export function createServices(options: ServicesOptions): Services {
     'dialog.openFolder': desktopOnly('The "Open folder" dialog'),
     'dialog.saveExport': desktopOnly('The save dialog'),
   };
-  return { handlers, access, exportTo: exports.exportTo, renderForDownload: exports.renderForDownload, settled: experiments.settled, shutdown: experiments.shutdown };
+  return {
+    handlers,
+    access,
+    exportTo: exports.exportTo,
+    renderForDownload: exports.renderForDownload,
+    settled: experiments.settled,
+    shutdown: async () => {
+      models.shutdown();
+      await experiments.shutdown();
+    },
+  };
 }

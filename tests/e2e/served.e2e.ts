@@ -118,6 +118,23 @@ describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
     await shot('02-experiment-imbalance');
   });
 
+  it('shows the parameter count the engine measures for the chosen network', async () => {
+    const size = page.getByTestId('network-size');
+    await size.filter({ hasText: /trainable parameters/ }).waitFor();
+    await page.getByRole('radio', { name: 'CIFAR ResNet' }).check();
+    await page.getByLabel('Depth', { exact: true }).selectOption('20');
+    // ResNet-20 has 269,722 trainable parameters on RGB input; a gray first conv has 2 × 9 × 16 fewer.
+    const channels = ((await page.getByText(/^\d+ × \d+ × [13]$/).textContent()) ?? '').trim().slice(-1);
+    const expected = channels === '1' ? '269,434' : '269,722';
+    await size.filter({ hasText: `${expected} trainable parameters` }).waitFor();
+    assert.match((await size.textContent()) ?? '', /MFLOPs per image/);
+    await page.getByTestId('network-size').scrollIntoViewIfNeeded();
+    await shot('02b-experiment-network');
+    // The experiment below trains the CNN: a ResNet would be too slow for this test.
+    await page.getByRole('radio', { name: 'CNN' }).check();
+    await size.filter({ hasText: /trainable parameters/ }).filter({ hasNotText: expected }).waitFor();
+  });
+
   it('runs a short experiment comparing three losses, with live progress', async () => {
     for (const name of LOSSES) await page.getByRole('checkbox', { name, exact: true }).check();
     await page.getByLabel('Epochs').fill('3');
@@ -149,6 +166,7 @@ describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
     const comparisonRows = page.locator('table.comparison tbody tr');
     assert.equal(await comparisonRows.count(), 3);
     assert.ok((await page.locator('table.comparison td.best').count()) >= 8, 'each of the 8 metric columns marks a best loss');
+    assert.match((await page.getByTestId('results-network').textContent()) ?? '', /^CNN, 3 conv blocks, width 16, [\d,]+ trainable parameters$/);
     await page.getByRole('img', { name: 'Test recall per class' }).waitFor();
     await shot('06-results');
   });

@@ -1,8 +1,10 @@
 import type { ImbalancePreview, LossInfo } from '../../../main/api/contract';
-import type { ExperimentConfigInput } from '../../../main/experiment/config';
+import type { ExperimentConfigInput, ModelSpec } from '../../../main/experiment/config';
+import type { NetworkSummary } from '../../../main/results/types';
 import type { LossLabClient } from '../api';
 import { describeError, type ShownError } from '../lib/error-advice';
 import { checkParamInput, paramInputText, type ParamCheck, type ParamValue } from '../lib/loss-params';
+import { MODEL_DEFAULTS, storedModel, type NetworkFamily } from '../lib/network';
 import { parseSeeds } from '../lib/seeds';
 
 export type ImbalanceKind = 'none' | 'exp' | 'step' | 'counts';
@@ -40,6 +42,7 @@ export const TRAINING_LIMITS = {
   weightDecay: { min: 0, max: 1, integer: false, label: 'Weight decay' },
   width: { min: 4, max: 256, integer: true, label: 'Width' },
   depth: { min: 1, max: 6, integer: true, label: 'Depth' },
+  resnetWidth: { min: 4, max: 256, integer: true, label: 'Width' },
   workers: { min: 0, max: 64, integer: true, label: 'Workers' },
   ratio: { min: 1, max: 10000, integer: false, label: 'Imbalance ratio ρ' },
   testFraction: { min: 0.01, max: 0.9, integer: false, label: 'Test fraction' },
@@ -57,7 +60,22 @@ export function checkLimited(field: LimitedField, value: number): string | null 
   return null;
 }
 
+/** The ResNet depth as the engine accepts it: 6n + 2 between 8 and 110. */
+export function checkResnetDepth(depth: number): string | null {
+  if (!Number.isInteger(depth) || depth < 8 || depth > 110 || (depth - 2) % 6 !== 0) return 'A CIFAR ResNet has depth 6n+2: 20, 32, 44, 56 or 110.';
+  return null;
+}
+
+/** What the network is measured for: the opened dataset's input and classes (or the defaults before one is open). */
+export interface NetworkInput {
+  imageSize: number;
+  channels: 1 | 3;
+  numClasses: number;
+}
+
 const PREVIEW_DELAY_MS = 150;
+/** The network is measured once the user pauses editing its settings. */
+const DESCRIBE_DELAY_MS = 250;
 
 /**
  * The experiment being designed: split, imbalance (with its live preview), the chosen
@@ -91,14 +109,26 @@ export class DesignState {
   schedule = $state<Schedule>('cosine');
   flip = $state(false);
   crop = $state(false);
-  width = $state(16);
-  depth = $state(3);
+  /** The network family; each family keeps its own fields, so switching back and forth loses nothing. */
+  family = $state<NetworkFamily>('cnn');
+  /** CNN: filters of the first block and number of conv blocks. */
+  width = $state<number>(MODEL_DEFAULTS.cnn.width);
+  depth = $state<number>(MODEL_DEFAULTS.cnn.depth);
+  resnetDepth = $state<number>(MODEL_DEFAULTS.resnet.depth);
+  resnetWidth = $state<number>(MODEL_DEFAULTS.resnet.width);
+  /** The engine's measurement of the current model choice ('models.describe'), for `networkFor`. */
+  network = $state<NetworkSummary | null>(null);
+  networkFor = $state<string | null>(null);
+  networkLoading = $state(false);
+  networkError = $state<ShownError | null>(null);
   seedsText = $state('1');
   backend = $state<BackendChoice>('auto');
   workers = $state(0);
 
   private previewTimer: ReturnType<typeof setTimeout> | null = null;
   private previewRequest = 0;
+  private describeTimer: ReturnType<typeof setTimeout> | null = null;
+  private describeRequest = 0;
 
   constructor(private readonly client: LossLabClient) {}
 
@@ -203,6 +233,83 @@ export class DesignState {
     }
   }
 
+  /** The model of the configuration: the chosen family with its own fields. */
+  modelSpec(): ModelSpec {
+    switch (this.family) {
+      case 'cnn':
+        return { family: 'cnn', width: this.width, depth: this.depth };
+      case 'resnet':
+        return { family: 'resnet', depth: this.resnetDepth, width: this.resnetWidth };
+    }
+  }
+
+  /** Takes a stored model setting (a past experiment's); one without a family is the CNN. */
+  setModel(stored: unknown): void {
+    const spec = storedModel(stored);
+    this.family = spec.family;
+    if (spec.family === 'cnn') {
+      this.width = spec.width;
+      this.depth = spec.depth;
+    } else {
+      this.resnetDepth = spec.depth;
+      this.resnetWidth = spec.width;
+    }
+  }
+
+  modelProblems(): Problem[] {
+    const problems: Problem[] = [];
+    const add = (field: string, message: string | null) => message && problems.push({ field, message });
+    if (this.family === 'cnn') {
+      add('width', checkLimited('width', this.width));
+      add('depth', checkLimited('depth', this.depth));
+    } else {
+      add('resnetDepth', checkResnetDepth(this.resnetDepth));
+      add('resnetWidth', checkLimited('resnetWidth', this.resnetWidth));
+    }
+    return problems;
+  }
+
+  /**
+   * Asks the engine for the size of the current model choice shortly after the last change;
+   * an answer to an older request is ignored, and settings that cannot be valid are not sent.
+   */
+  scheduleNetworkDescribe(input: NetworkInput): void {
+    if (this.describeTimer) clearTimeout(this.describeTimer);
+    this.describeTimer = null;
+    if (this.modelProblems().length > 0) {
+      // Nothing to measure: an answer still on its way no longer applies either.
+      this.describeRequest++;
+      this.network = null;
+      this.networkFor = null;
+      this.networkError = null;
+      this.networkLoading = false;
+      return;
+    }
+    const request = { model: this.modelSpec(), ...input };
+    if (JSON.stringify(request) === this.networkFor && !this.networkLoading) return;
+    this.networkLoading = true;
+    this.describeTimer = setTimeout(() => void this.fetchNetwork(request), DESCRIBE_DELAY_MS);
+  }
+
+  private async fetchNetwork(request: { model: ModelSpec } & NetworkInput): Promise<void> {
+    this.describeTimer = null;
+    const id = ++this.describeRequest;
+    try {
+      const network = await this.client.api['models.describe'](request);
+      if (id !== this.describeRequest) return;
+      this.network = network;
+      this.networkFor = JSON.stringify(request);
+      this.networkError = null;
+    } catch (error) {
+      if (id !== this.describeRequest) return;
+      this.network = null;
+      this.networkFor = null;
+      this.networkError = describeError(error, 'Could not measure the network', 'Choose a smaller width or depth; the message above says what the engine refused.');
+    } finally {
+      if (id === this.describeRequest) this.networkLoading = false;
+    }
+  }
+
   /** The experiment configuration, or every problem that keeps it from starting. */
   buildConfig(dataset: DatasetChoice | null, numClasses: number | null): { config: ExperimentConfigInput | null; problems: Problem[] } {
     const problems: Problem[] = [];
@@ -224,7 +331,8 @@ export class DesignState {
       losses.push({ id: loss.id, params });
     }
 
-    for (const field of ['epochs', 'batchSize', 'learningRate', 'weightDecay', 'width', 'depth', 'workers'] as const) {
+    problems.push(...this.modelProblems());
+    for (const field of ['epochs', 'batchSize', 'learningRate', 'weightDecay', 'workers'] as const) {
       const message = checkLimited(field, this[field]);
       if (message) problems.push({ field, message });
     }
@@ -251,7 +359,7 @@ export class DesignState {
       splitSeed: this.splitSeed,
       losses,
       seeds: seeds.seeds,
-      model: { width: this.width, depth: this.depth },
+      model: this.modelSpec(),
       training: {
         epochs: this.epochs,
         batchSize: this.batchSize,

@@ -150,3 +150,102 @@ describe('DesignState after another dataset opens', () => {
     expect(design.customCounts).toEqual({ 'class-0': 30, 'class-1': 20 });
   });
 });
+
+describe('DesignState model choice', () => {
+  const resnet20 = { label: 'ResNet-20 (CIFAR, option-A shortcuts), width 16', trainableParams: 269_722, totalParams: 273_658, flopsPerImage: 81_626_368 };
+
+  function designWithCe() {
+    const design = new DesignState(fakeClient().client);
+    design.setCatalogue([ceInfo]);
+    design.losses['ce']!.checked = true;
+    return design;
+  }
+
+  it('sends the CNN with its family by default, and the ResNet with its own fields', () => {
+    const design = designWithCe();
+    expect(design.buildConfig(dataset, 10).config?.model).toEqual({ family: 'cnn', width: 16, depth: 3 });
+    design.depth = 5;
+    design.family = 'resnet';
+    design.resnetDepth = 20;
+    expect(design.buildConfig(dataset, 10).config?.model).toEqual({ family: 'resnet', depth: 20, width: 16 });
+    // Each family keeps its fields: back to the CNN, its five blocks are still there.
+    design.family = 'cnn';
+    expect(design.buildConfig(dataset, 10).config?.model).toEqual({ family: 'cnn', width: 16, depth: 5 });
+  });
+
+  it('checks only the chosen family’s fields', () => {
+    const design = designWithCe();
+    design.depth = 9;
+    expect(design.buildConfig(dataset, 10).problems.map((p) => p.field)).toEqual(['depth']);
+    design.family = 'resnet';
+    expect(design.buildConfig(dataset, 10).problems).toEqual([]);
+    design.resnetDepth = 21;
+    design.resnetWidth = 2;
+    const { config, problems } = design.buildConfig(dataset, 10);
+    expect(config).toBeNull();
+    expect(problems).toEqual([
+      { field: 'resnetDepth', message: 'A CIFAR ResNet has depth 6n+2: 20, 32, 44, 56 or 110.' },
+      { field: 'resnetWidth', message: 'Width must be between 4 and 256.' },
+    ]);
+  });
+
+  it('reads a stored model without a family as the CNN', () => {
+    const design = designWithCe();
+    design.family = 'resnet';
+    design.setModel({ width: 32, depth: 4 });
+    expect(design.family).toBe('cnn');
+    expect(design.modelSpec()).toEqual({ family: 'cnn', width: 32, depth: 4 });
+    design.setModel({ family: 'resnet', depth: 56 });
+    expect(design.modelSpec()).toEqual({ family: 'resnet', depth: 56, width: 16 });
+    design.setModel(undefined);
+    expect(design.modelSpec()).toEqual({ family: 'cnn', width: 16, depth: 3 });
+  });
+
+  it('asks the engine for the size once the user pauses, and not for settings that cannot be valid', async () => {
+    vi.useFakeTimers();
+    const requests: Request<'models.describe'>[] = [];
+    const { client } = fakeClient({
+      'models.describe': (request) => {
+        requests.push(request);
+        return resnet20;
+      },
+    });
+    const design = new DesignState(client);
+    const input = { imageSize: 32, channels: 3, numClasses: 10 } as const;
+    design.family = 'resnet';
+    for (const depth of [56, 32, 20]) {
+      design.resnetDepth = depth;
+      design.scheduleNetworkDescribe(input);
+    }
+    expect(design.networkLoading).toBe(true);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(requests).toEqual([{ model: { family: 'resnet', depth: 20, width: 16 }, imageSize: 32, channels: 3, numClasses: 10 }]);
+    expect(design.network).toEqual(resnet20);
+    expect(design.networkLoading).toBe(false);
+    // The same settings again: already measured, nothing is asked.
+    design.scheduleNetworkDescribe(input);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(requests).toHaveLength(1);
+    // An impossible width: nothing is asked and the old size is not shown for it.
+    design.resnetWidth = 1;
+    design.scheduleNetworkDescribe(input);
+    await vi.advanceTimersByTimeAsync(300);
+    expect(requests).toHaveLength(1);
+    expect(design.network).toBeNull();
+  });
+
+  it('shows a refused measurement as an error with advice', async () => {
+    vi.useFakeTimers();
+    const { client } = fakeClient({
+      'models.describe': () => {
+        throw new Error('Measuring this network took over 30 s and was stopped');
+      },
+    });
+    const design = new DesignState(client);
+    design.scheduleNetworkDescribe({ imageSize: 32, channels: 3, numClasses: 10 });
+    await vi.advanceTimersByTimeAsync(300);
+    expect(design.network).toBeNull();
+    expect(design.networkError?.title).toBe('Could not measure the network');
+    expect(design.networkError?.message).toContain('took over 30 s');
+  });
+});
