@@ -153,3 +153,33 @@ export async function locateBackbone(source: string, options: LocateOptions = {}
   }
   return { kind: 'file', source, location: full, modelJson: full, downloaded: false };
 }
+
+/**
+ * The square input size a backbone declares in its model.json (without loading its weights), or
+ * null where it accepts any size or does not say. A URL is downloaded (once) to read it.
+ */
+export async function backboneInputSize(source: string, options: LocateOptions = {}): Promise<number | null> {
+  const preset = findPreset(source);
+  if (preset) return preset.inputSize;
+  let located: LocatedBackbone;
+  try {
+    located = await locateBackbone(source, options);
+  } catch {
+    return null; // the experiment reports the problem, before anything is written
+  }
+  const json = readJsonOrNull(located.modelJson) as { modelTopology?: { model_config?: unknown; config?: unknown } } | null;
+  const topology = (json?.modelTopology?.model_config ?? json?.modelTopology) as { config?: { layers?: { config?: Record<string, unknown> }[] } } | undefined;
+  for (const layer of topology?.config?.layers ?? []) {
+    const shape = (layer.config?.batch_input_shape ?? layer.config?.batchInputShape) as (number | null)[] | undefined;
+    if (Array.isArray(shape) && shape.length === 4) return shape[1] !== null && shape[1] === shape[2] ? (shape[1] as number) : null;
+  }
+  return null;
+}
+
+function readJsonOrNull(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
