@@ -15,7 +15,8 @@ import type { RunJob, TrainingData } from '../types';
 import { resolveBackbone, scalingStatistics } from './backbone';
 import { datasetFeatures } from './features';
 import { findPreset } from './source';
-import { saveTinyBackbone, writeTinyGraphModel } from './test-support';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { saveLayersModel, saveTinyBackbone, writeTinyGraphModel } from './test-support';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-backbone-'));
 let folder = '';
@@ -243,4 +244,19 @@ test('finetune none: features computed once and cached, the head trains on them 
   await assert.rejects(trainRun(job(model, resolved, 'supcon'), withFeatures), /frozen/);
   const mlp = await trainRun(job(spec({ head: { mlp: 8 } }), resolved), withFeatures);
   assert.equal(mlp.network!.trainableParams, 6 * 8 + 8 + 8 * 3 + 3);
+});
+
+test('a nested model (a LossLab run\'s saved model: features then head) works cut at its inner features model', async () => {
+  const inner = tfl.sequential({ name: 'features', layers: [tfl.layers.conv2d({ inputShape: [16, 16, 3], filters: 5, kernelSize: 3, name: 'conv0' }), tfl.layers.globalAveragePooling2d({ name: 'gap' })] });
+  const head = tfl.sequential({ name: 'head', layers: [tfl.layers.dense({ inputShape: [5], units: 3, name: 'logits' })] });
+  const whole = tfl.sequential({ layers: [inner, head] });
+  const dir = await saveLayersModel(whole, path.join(root, 'nested'));
+  whole.dispose();
+  const { resolved, features } = await resolveBackbone(spec({ source: dir, featureLayer: 'features' }), { imageSize: 16 });
+  const data = colourData(4);
+  const computed = await datasetFeatures(features, resolved, data, { datasetFingerprint: 'nested' });
+  features.dispose();
+  assert.equal(resolved.featureSize, 5);
+  assert.equal(computed.values.length, data.labels.length * 5);
+  assert.ok(computed.values.every(Number.isFinite));
 });

@@ -133,9 +133,10 @@ function truncate(model: tfl.LayersModel, layerName: string): { features: tfl.La
   return { features, pooled };
 }
 
+/** Frees the weights above the feature layer (the classifier), keeping every weight the truncated model uses. */
 function disposeUnused(full: tfl.LayersModel, kept: tfl.LayersModel): void {
-  const keep = new Set(kept.layers);
-  for (const layer of full.layers) if (!keep.has(layer)) for (const w of layer.weights) w.dispose();
+  const keep = new Set(kept.weights.map((w) => w.id));
+  for (const w of full.weights) if (!keep.has(w.id)) w.dispose();
 }
 
 export function countWeightLayers(model: tfl.LayersModel): tfl.layers.Layer[] {
