@@ -118,3 +118,19 @@ export function parseModel(text: string): { family: 'cnn' } | { family: 'resnet'
   }
   return { family: 'resnet', depth };
 }
+
+/** `--finetune`: none, all or last:N. */
+export function parseFinetune(text: string): 'none' | 'all' | { last: number } {
+  if (text === 'none' || text === 'all') return text;
+  const match = /^last:(\d+)$/.exec(text);
+  if (!match || Number(match[1]) < 1) throw new UsageError(`--finetune "${text}" is not one of none, all, last:N (N ≥ 1 layers with weights)`);
+  return { last: Number(match[1]) };
+}
+
+/** `--head`: linear or mlp:UNITS. */
+export function parseHead(text: string): 'linear' | { mlp: number } {
+  if (text === 'linear') return text;
+  const match = /^mlp:(\d+)$/.exec(text);
+  if (!match || Number(match[1]) < 1) throw new UsageError(`--head "${text}" is not linear or mlp:UNITS (e.g. mlp:256)`);
+  return { mlp: Number(match[1]) };
+}

@@ -24,6 +24,8 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): {
     else stream.write(`${line}\n`);
   };
   let decodeBar: cliProgress.SingleBar | null = null;
+  let featureBar: cliProgress.SingleBar | null = null;
+  const download = downloadProgressBar(stream);
   const runBars = new Map<string, cliProgress.SingleBar>();
   let lastDecodeLine = 0;
   let lastDecodeDone = -1;
@@ -48,6 +50,26 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): {
           `train ${plan.train.length} / val ${plan.val.length} / test ${plan.test.length}`,
       );
       log(`training counts per class: ${dataset.classes.map((c, i) => `${c}=${plan.counts.train[i]}`).join(' ')}`);
+    },
+    onBackboneDownload: (p) => download.update(p),
+    onBackboneResolved: (b) => {
+      download.stop();
+      log(
+        `backbone: ${b.source} (${b.kind}${b.kind === 'folder' || b.kind === 'file' ? '' : `, ${b.modelJson}`}), sha256 ${b.sha256}; ` +
+          `feature layer ${b.featureLayer} (${b.featureLayerFrom === 'given' ? 'as asked' : b.featureLayerFrom === 'preset' ? "the preset's" : b.featureLayerFrom === 'before-classifier' ? 'found before the classifier' : 'the last layer'})` +
+          `${b.pooled ? ' + global average pool' : ''}, ${b.featureSize} features, ${b.inputSize} px, scaling ${b.scaling}`,
+      );
+    },
+    onFeatureProgress: (p) => {
+      if (p.cached) {
+        log(`backbone features: ${p.total} images from the feature cache`);
+        return;
+      }
+      if (multibar) {
+        featureBar ??= multibar.create(p.total, 0, { label: 'backbone features'.padEnd(28), detail: '' });
+        featureBar.update(p.done, { detail: `${p.done}/${p.total}` });
+        if (p.done === p.total) featureBar.stop();
+      } else if (p.done === p.total) log(`backbone features: ${p.total} images computed`);
     },
     onBackend: (backend) => log(`backend: ${backend.name} (${backend.package} ${backend.version})`),
     onRunStart: (job) => {
@@ -80,4 +102,36 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): {
     },
   };
   return { events, stop: () => multibar?.stop() };
+}
+
+/** A download bar (or, without a terminal, a line per file) for a backbone's files. */
+export function downloadProgressBar(stream: NodeJS.WriteStream = process.stderr): {
+  update: (p: { file: string; received: number; total: number | null; resumedFrom: number }) => void;
+  stop: () => void;
+} {
+  let bar: cliProgress.SingleBar | null = null;
+  let current = '';
+  const stop = () => {
+    bar?.stop();
+    bar = null;
+  };
+  return {
+    update: (p) => {
+      if (p.file !== current) {
+        stop();
+        current = p.file;
+        const from = p.resumedFrom > 0 ? ` (resuming at ${p.resumedFrom} bytes)` : '';
+        if (stream.isTTY !== true) stream.write(`downloading ${p.file}${from}\n`);
+        else {
+          bar = new cliProgress.SingleBar({ stream, format: ` download ${p.file.slice(0, 20).padEnd(20)} [{bar}] {percentage}% | {value}/{total} bytes${from}`, barsize: 24 }, cliProgress.Presets.shades_classic);
+          bar.start(p.total ?? 0, p.received);
+        }
+      }
+      if (bar) {
+        if (p.total !== null) bar.setTotal(p.total);
+        bar.update(p.received);
+      }
+    },
+    stop,
+  };
 }

@@ -23,7 +23,39 @@ function buildFeatures(spec: ModelSpec, input: NetworkInput, seed: number): Feat
       return buildCnnFeatures(spec, input, seed);
     case 'resnet':
       return buildResnetFeatures(spec, input, seed);
+    case 'backbone':
+      throw new Error('A pretrained backbone is loaded from its files: build it with buildBackboneNetwork (backbone/backbone.ts)');
   }
+}
+
+/**
+ * LossLab's head: one dense layer to the logits, or (`hidden`) a ReLU hidden layer before it.
+ * The linear head's initialiser is the same for every family, so it starts from the same weights.
+ */
+export function buildHead(featureSize: number, numClasses: number, seed: number, hidden?: number): tfl.Sequential {
+  const head = tfl.sequential({ name: 'head' });
+  if (hidden !== undefined) {
+    head.add(
+      tfl.layers.dense({
+        inputShape: [featureSize],
+        units: hidden,
+        activation: 'relu',
+        kernelInitializer: tfl.initializers.heNormal({ seed: deriveSeed(seed, 'head-hidden') }),
+        biasInitializer: 'zeros',
+        name: 'hidden',
+      }),
+    );
+  }
+  head.add(
+    tfl.layers.dense({
+      ...(hidden === undefined ? { inputShape: [featureSize] } : {}),
+      units: numClasses,
+      kernelInitializer: tfl.initializers.glorotUniform({ seed: deriveSeed(seed, 'head') }),
+      biasInitializer: 'zeros',
+      name: 'logits',
+    }),
+  );
+  return head;
 }
 
 /**
@@ -34,17 +66,7 @@ function buildFeatures(spec: ModelSpec, input: NetworkInput, seed: number): Feat
  */
 export function buildNetwork(spec: ModelSpec, input: NetworkInput, numClasses: number, seed: number): Network {
   const { model: features, featureSize } = buildFeatures(spec, input, seed);
-  const head = tfl.sequential({ name: 'head' });
-  head.add(
-    tfl.layers.dense({
-      inputShape: [featureSize],
-      units: numClasses,
-      kernelInitializer: tfl.initializers.glorotUniform({ seed: deriveSeed(seed, 'head') }),
-      biasInitializer: 'zeros',
-      name: 'logits',
-    }),
-  );
-  return { features, head, featureSize };
+  return { features, head: buildHead(featureSize, numClasses, seed), featureSize };
 }
 
 /** Forward pass to logits; `training` switches batch norm between batch and moving statistics. */

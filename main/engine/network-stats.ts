@@ -40,7 +40,11 @@ function countParams(weights: tfl.LayerVariable[]): number {
 }
 
 export function networkStats(network: Network): NetworkStats {
-  const models = [network.features, network.head];
+  return modelStats([network.features, network.head]);
+}
+
+/** The same figures for any list of models (e.g. a backbone on its own). */
+export function modelStats(models: tfl.LayersModel[]): NetworkStats {
   return {
     trainableParams: models.reduce((n, m) => n + countParams(m.trainableWeights), 0),
     totalParams: models.reduce((n, m) => n + countParams(m.weights), 0),

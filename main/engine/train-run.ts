@@ -18,7 +18,8 @@ import {
   snapshotWeights,
   type Network,
 } from './model';
-import { networkStats } from './network-stats';
+import { networkStats, type NetworkStats } from './network-stats';
+import { buildBackboneNetwork, buildHeadOnlyNetwork } from './backbone/backbone';
 import { learningRateAt } from './schedule';
 import {
   RunCancelledError,
@@ -114,6 +115,37 @@ async function optimizeStep(optimizer: tf.Optimizer, variables: tf.Variable[], d
   const value = (await kept.data())[0] as number;
   kept.dispose();
   return value;
+}
+
+interface ParameterGroup {
+  optimizer: ScheduledOptimizer;
+  variables: tf.Variable[];
+}
+
+/**
+ * One step for several parameter groups, each with its own optimiser (a fine-tuned backbone's
+ * layers at their own learning rate): one gradient of the loss plus the coupled decay over
+ * every group, then each optimiser applies its share.
+ */
+async function optimizeGroupsStep(groups: ParameterGroup[], decay: number, lossOf: () => tf.Scalar): Promise<number> {
+  const all = groups.flatMap((g) => g.variables);
+  let dataLoss: tf.Scalar | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const loss = lossOf();
+    dataLoss = tf.keep(loss);
+    const penalty = weightPenalty(all, decay);
+    return penalty ? tf.add(loss, penalty) : tf.clone(loss);
+  }, all);
+  for (const group of groups) {
+    if (group.variables.length === 0) continue;
+    group.optimizer.applyGradients(Object.fromEntries(group.variables.map((v) => [v.name, grads[v.name]!])));
+  }
+  value.dispose();
+  tf.dispose(Object.values(grads));
+  const kept = dataLoss as unknown as tf.Scalar;
+  const result = (await kept.data())[0] as number;
+  kept.dispose();
+  return result;
 }
 
 type ValScores = { accuracy: number | null; balancedAccuracy: number | null };
@@ -218,8 +250,18 @@ interface StageResult {
  * Everything random depends on the seed alone (initial weights, batch order, augmentation),
  * so runs of different losses with the same seed differ only in the loss.
  */
-export async function trainRun(job: RunJob, data: TrainingData, callbacks: RunCallbacks = {}): Promise<RunOutcome> {
+export async function trainRun(job: RunJob, data: TrainingData, givenCallbacks: RunCallbacks = {}): Promise<RunOutcome> {
   const definition = getLoss(job.lossId);
+  const backbone = job.model.family === 'backbone' ? job.model : null;
+  const frozen = backbone !== null && backbone.finetune === 'none';
+  if (backbone && !job.backbone) throw new Error(`Run ${job.runId} has a backbone network but no resolved backbone`);
+  if (frozen && !data.features) throw new Error(`Run ${job.runId} has a frozen backbone but no precomputed features`);
+  if (frozen && definition.kind === 'embedding') {
+    throw new Error(`${job.lossId} trains the features, but with --finetune none the backbone is frozen; use --finetune last:N or all`);
+  }
+  // Backbone runs keep no mid-run checkpoints (a frozen one trains in seconds): resume restarts them.
+  const { checkpointDir: givenCheckpointDir, ...rest } = givenCallbacks;
+  const callbacks: RunCallbacks = backbone || !givenCheckpointDir ? rest : { ...rest, checkpointDir: givenCheckpointDir };
   const training = job.training;
   const lossFn = definition.create(job.params, {
     numClasses: data.numClasses,
@@ -227,7 +269,11 @@ export async function trainRun(job: RunJob, data: TrainingData, callbacks: RunCa
     totalEpochs: training.epochs,
   });
   const protocol = definition.kind === 'embedding' ? 'linear-probe' : 'end-to-end';
-  const network = buildNetwork(job.model, data, data.numClasses, job.seed);
+  const network = frozen
+    ? buildHeadOnlyNetwork(backbone, data.features!.dim, data.numClasses, job.seed)
+    : backbone
+      ? await buildBackboneNetwork(backbone, job.backbone!, data.numClasses, job.seed)
+      : buildNetwork(job.model, data, data.numClasses, job.seed);
   const history: EpochRecord[] = [];
   const orderRng = createRng(deriveSeed(job.seed, 'batch-order'));
   const augmentRng = createRng(deriveSeed(job.seed, 'augmentation'));
@@ -238,6 +284,7 @@ export async function trainRun(job: RunJob, data: TrainingData, callbacks: RunCa
   const resume = callbacks.checkpointDir ? readCheckpoint(callbacks.checkpointDir) : null;
   try {
     const context = { orderRng, augmentRng, meter, history, callbacks, cancelled };
+    if (frozen) return await trainFrozenBackboneRun(job, data, network, lossFn, context, meter, job.backbone!);
     if (resume?.stage === 'probe') {
       restoreWeights(network, resume.tensors.network);
       restoreStreams(resume, context);
@@ -245,7 +292,15 @@ export async function trainRun(job: RunJob, data: TrainingData, callbacks: RunCa
       selection = await trainNetworkStage(job, data, network, lossFn, protocol, context, resume);
     }
     if (protocol === 'linear-probe') {
-      selection = await trainProbeStage(job, data, network, context);
+      const trainFeatures = await predictFeatures(network, data, data.train);
+      const valFeatures = data.val.length > 0 ? await predictFeatures(network, data, data.val) : null;
+      selection = await trainHeadStage(job, data, network, context, {
+        stage: 'probe',
+        epochs: training.probeEpochs,
+        trainFeatures,
+        valFeatures,
+        loss: (logits, labels) => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, data.numClasses), logits) as tf.Scalar,
+      });
     }
     const testLogitsLast = await predictLogits(network, data, data.test);
     if (selection.best) restoreWeights(network, selection.best.snapshot);
@@ -303,6 +358,16 @@ async function trainNetworkStage(
   const models = protocol === 'end-to-end' ? [network.features, network.head] : [network.features];
   const variables = trainableVariables(models);
   const optimizer = makeOptimizer(training);
+  // A fine-tuned backbone's layers train at their own learning rate, with their own optimiser.
+  const spec = job.model;
+  const backboneRate = spec.family === 'backbone' ? (spec.backboneLearningRate ?? training.learningRate / 10) : null;
+  const backboneOptimizer = backboneRate !== null ? makeOptimizer({ ...training, learningRate: backboneRate }) : null;
+  const groups: ParameterGroup[] | null = backboneOptimizer
+    ? [
+        { optimizer, variables: protocol === 'end-to-end' ? trainableVariables([network.head]) : [] },
+        { optimizer: backboneOptimizer, variables: trainableVariables([network.features]) },
+      ]
+    : null;
   const order = Array.from(data.train);
   const batchesPerEpoch = batchesOf(order, training.batchSize).length;
   const totalSteps = batchesPerEpoch * training.epochs;
@@ -332,15 +397,17 @@ async function trainNetworkStage(
         if (context.cancelled()) throw new RunCancelledError(job.runId);
         const batch = batches[b]!;
         optimizer.learningRate = learningRateAt(training, step, totalSteps);
+        if (backboneOptimizer) backboneOptimizer.learningRate = optimizer.learningRate * ((backboneRate as number) / training.learningRate);
         const view = buffer.subarray(0, batch.length * s * s * ch);
         fillBatch(data, batch, view, augment, context.augmentRng);
         const labels = Int32Array.from(batch, (i) => data.labels[i] as number);
-        const value = await optimizeStep(optimizer, variables, training.weightDecay, () => {
+        const lossOf = () => {
           const x = tf.tensor4d(view, [batch.length, s, s, ch]);
           const y = tf.tensor1d(labels, 'int32');
           const output = protocol === 'end-to-end' ? forwardLogits(network, x, true) : forwardFeatures(network, x, true);
           return lossFn(output, y, { epoch });
-        });
+        };
+        const value = groups ? await optimizeGroupsStep(groups, training.weightDecay, lossOf) : await optimizeStep(optimizer, variables, training.weightDecay, lossOf);
         if (!Number.isFinite(value)) {
           throw new Error(
             `Loss ${job.lossId} became ${value} at epoch ${epoch + 1}, batch ${b + 1} (run ${job.runId}). Lower the learning rate or check the loss's parameters.`,
@@ -388,33 +455,38 @@ async function trainNetworkStage(
     throw error;
   } finally {
     optimizer.dispose();
+    backboneOptimizer?.dispose();
   }
   return { best: tracker.best };
 }
 
+interface HeadStage {
+  stage: EpochRecord['stage'];
+  epochs: number;
+  /** Features of data.train (row p for data.train[p]) and of data.val. */
+  trainFeatures: Float32Array;
+  valFeatures: Float32Array | null;
+  loss: (logits: tf.Tensor2D, labels: tf.Tensor1D, epoch: number) => tf.Scalar;
+}
+
 /**
- * The read-out of the two-stage protocol: features are computed once by the frozen network in
- * inference mode, then a linear layer is fitted with cross-entropy and selected on validation.
+ * Trains the head alone on fixed features, selected on validation: the read-out of the
+ * two-stage protocol (features of the network the embedding loss trained, cross-entropy), and
+ * a frozen backbone's whole training (cached backbone features, the run's own loss).
  */
-async function trainProbeStage(
-  job: RunJob,
-  data: TrainingData,
-  network: Network,
-  context: StageContext,
-): Promise<StageResult> {
+async function trainHeadStage(job: RunJob, data: TrainingData, network: Network, context: StageContext, stage: HeadStage): Promise<StageResult> {
   const { training } = job;
   const dim = network.featureSize;
-  const trainFeatures = await predictFeatures(network, data, data.train);
-  const valFeatures = data.val.length > 0 ? await predictFeatures(network, data, data.val) : null;
+  const { trainFeatures, valFeatures } = stage;
   const variables = trainableVariables([network.head]);
   const optimizer = makeOptimizer(training);
   const positions = Array.from(data.train.keys());
   const batchesPerEpoch = batchesOf(positions, training.batchSize).length;
-  const totalSteps = batchesPerEpoch * training.probeEpochs;
+  const totalSteps = batchesPerEpoch * stage.epochs;
   const tracker = new BestEpoch();
   let step = 0;
   try {
-    for (let epoch = 0; epoch < training.probeEpochs; epoch++) {
+    for (let epoch = 0; epoch < stage.epochs; epoch++) {
       const epochStart = performance.now();
       const batches = batchesOf(shuffleInPlace(positions, context.orderRng), training.batchSize);
       let lossSum = 0;
@@ -428,24 +500,25 @@ async function trainProbeStage(
         const labels = Int32Array.from(batch, (p) => data.labels[data.train[p] as number] as number);
         const value = await optimizeStep(optimizer, variables, training.weightDecay, () => {
           const logits = network.head.apply(tf.tensor2d(rows, [batch.length, dim]), { training: true }) as tf.Tensor2D;
-          return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(labels, 'int32'), data.numClasses), logits) as tf.Scalar;
+          return stage.loss(logits, tf.tensor1d(labels, 'int32'), epoch);
         });
+        if (!Number.isFinite(value)) {
+          throw new Error(`Loss ${job.lossId} became ${value} at epoch ${epoch + 1}, batch ${b + 1} (run ${job.runId}). Lower the learning rate or check the loss's parameters.`);
+        }
         lossSum += value * batch.length;
         seen += batch.length;
         step++;
         context.meter.add(batch.length);
-        context.meter.report({ runId: job.runId, stage: 'probe', epoch, epochs: training.probeEpochs, batch: b + 1, batches: batches.length, loss: value });
+        context.meter.report({ runId: job.runId, stage: stage.stage, epoch, epochs: stage.epochs, batch: b + 1, batches: batches.length, loss: value });
       }
       let valScores: ValScores = { accuracy: null, balancedAccuracy: null };
       if (valFeatures) {
-        const logits = tf.tidy(() => network.head.apply(tf.tensor2d(valFeatures, [data.val.length, dim])) as tf.Tensor2D);
-        const values = (await logits.data()) as Float32Array;
-        logits.dispose();
+        const values = await headLogits(network, valFeatures, data.val.length);
         valScores = quickAccuracy(values, data.labels, data.val, data.numClasses);
-        // Selection indexes the whole history, whose first entries are the network stage's epochs.
+        // Selection indexes the whole history, whose first entries may be the network stage's epochs.
         tracker.consider(valScores.balancedAccuracy as number, context.history.length, network);
       }
-      const record = epochRecord(epoch, 'probe', lossSum, seen, valScores, optimizer.learningRate, epochStart);
+      const record = epochRecord(epoch, stage.stage, lossSum, seen, valScores, optimizer.learningRate, epochStart);
       context.history.push(record);
       context.callbacks.onEpoch?.(record);
     }
@@ -456,6 +529,75 @@ async function trainProbeStage(
     optimizer.dispose();
   }
   return { best: tracker.best };
+}
+
+/** The head's logits for rows of features (inference mode). */
+async function headLogits(network: Network, features: Float32Array, rows: number): Promise<Float32Array> {
+  if (rows === 0) return new Float32Array(0);
+  const logits = tf.tidy(() => network.head.apply(tf.tensor2d(features, [rows, network.featureSize])) as tf.Tensor2D);
+  const values = (await logits.data()) as Float32Array;
+  logits.dispose();
+  return values;
+}
+
+/** Rows of a frozen backbone's cached features for `indices` (dataset item indices). */
+function gatherFeatures(features: { values: Float32Array; dim: number }, indices: Int32Array): Float32Array {
+  const { values, dim } = features;
+  const out = new Float32Array(indices.length * dim);
+  indices.forEach((item, r) => out.set(values.subarray(item * dim, (item + 1) * dim), r * dim));
+  return out;
+}
+
+/**
+ * A frozen backbone: the run's loss trains the head on the cached features, selected on
+ * validation; test and validation logits come from the same head on the same cached features.
+ */
+async function trainFrozenBackboneRun(
+  job: RunJob,
+  data: TrainingData,
+  network: Network,
+  lossFn: LossFunction,
+  context: StageContext,
+  meter: ProgressMeter,
+  backbone: NonNullable<RunJob['backbone']>,
+): Promise<RunOutcome> {
+  const features = data.features!;
+  const selection = await trainHeadStage(job, data, network, context, {
+    stage: 'train',
+    epochs: job.training.epochs,
+    trainFeatures: gatherFeatures(features, data.train),
+    valFeatures: data.val.length > 0 ? gatherFeatures(features, data.val) : null,
+    loss: (logits, labels, epoch) => lossFn(logits, labels, { epoch }),
+  });
+  try {
+    const testFeatures = gatherFeatures(features, data.test);
+    const testLogitsLast = await headLogits(network, testFeatures, data.test.length);
+    if (selection.best) restoreWeights(network, selection.best.snapshot);
+    const testLogits = selection.best ? await headLogits(network, testFeatures, data.test.length) : testLogitsLast;
+    const valLogits = await headLogits(network, gatherFeatures(features, data.val), data.val.length);
+    const weights = context.callbacks.keepWeights ? await saveWeights(network) : undefined;
+    const head = networkStats(network);
+    const stats: NetworkStats = {
+      trainableParams: head.trainableParams,
+      totalParams: head.totalParams + backbone.totalParams,
+      flopsPerImage: head.flopsPerImage + backbone.flopsPerImage,
+    };
+    return {
+      runId: job.runId,
+      testLogits,
+      testLogitsLast,
+      valLogits,
+      history: context.history,
+      bestEpoch: selection.best?.epoch ?? context.history.length - 1,
+      trainSeconds: meter.seconds,
+      imagesPerSecond: meter.imagesPerSecond,
+      protocol: 'end-to-end',
+      network: stats,
+      ...(weights ? { weights } : {}),
+    };
+  } finally {
+    selection.best?.snapshot.forEach((t) => t.dispose());
+  }
 }
 
 async function saveWeights(network: Network): Promise<SavedWeights> {

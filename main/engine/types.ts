@@ -1,6 +1,7 @@
 import type { LossParams } from '../losses/types';
 import type { ModelSpec, TrainingSpec } from '../experiment/config';
 import type { NetworkStats } from './network-stats';
+import type { ResolvedBackbone } from './backbone/load-backbone';
 
 /**
  * What a training worker needs to know about the data. Pixel memory is a SharedArrayBuffer,
@@ -21,6 +22,11 @@ export interface TrainingData {
   /** Per-channel mean and standard deviation of the training pixels, scaled to [0, 1]. */
   channelMean: number[];
   channelStd: number[];
+  /**
+   * A frozen backbone's features of every item (dataset order, `dim` per item, shared memory):
+   * runs then train only the head on them.
+   */
+  features?: { values: Float32Array; dim: number };
 }
 
 /** One training: one loss, one seed. */
@@ -33,6 +39,8 @@ export interface RunJob {
   seed: number;
   model: ModelSpec;
   training: TrainingSpec;
+  /** The checked backbone, for the backbone family (found and loaded once, before any run). */
+  backbone?: ResolvedBackbone;
 }
 
 export interface EpochRecord {

@@ -41,13 +41,39 @@ export const resnetModelSchema = z.object({
   width: z.number().int().min(4).max(256).default(16),
 });
 
+/**
+ * How a pretrained backbone wants its pixels: `minus1to1` is x/127.5 − 1 (MobileNet, Teachable
+ * Machine), `0to1` is x/255, `imagenet` subtracts ImageNet's channel mean and divides by its std.
+ */
+export const BACKBONE_SCALINGS = ['minus1to1', '0to1', 'imagenet'] as const;
+export type BackboneScaling = (typeof BACKBONE_SCALINGS)[number];
+
+/** A pretrained TF.js layers model (folder, model.json, http(s) URL or preset name) with LossLab's head on top. */
+export const backboneModelSchema = z.object({
+  family: z.literal('backbone'),
+  source: z.string().min(1),
+  /** SHA-256 of model.json followed by its weight shards in manifest order; checked when given. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/i, 'a SHA-256 is 64 hexadecimal digits').optional(),
+  /** The layer whose output is the feature vector; default: the preset's, otherwise the layer before the classifier. */
+  featureLayer: z.string().min(1).optional(),
+  /** Pixel scaling; default: the preset's, otherwise minus1to1. */
+  scaling: z.enum(BACKBONE_SCALINGS).optional(),
+  /** 'none' freezes the backbone (features computed once and cached); last N layers with weights, or all, train too. */
+  finetune: z
+    .union([z.literal('none'), z.literal('all'), z.object({ last: z.number().int().min(1).max(10000) })])
+    .default('none'),
+  /** Learning rate of the backbone's trainable layers; default a tenth of training.learningRate. */
+  backboneLearningRate: z.number().positive().max(10).optional(),
+  head: z.union([z.literal('linear'), z.object({ mlp: z.number().int().min(1).max(65536) })]).default('linear'),
+});
+
 /** The network family and its settings; configurations written before families existed mean the CNN. */
 export const modelSchema = z.preprocess(
   (value) => (value !== null && typeof value === 'object' && !('family' in value) ? { family: 'cnn', ...value } : value),
-  z.discriminatedUnion('family', [cnnModelSchema, resnetModelSchema]),
+  z.discriminatedUnion('family', [cnnModelSchema, resnetModelSchema, backboneModelSchema]),
 );
 
-export const MODEL_FAMILIES = ['cnn', 'resnet'] as const;
+export const MODEL_FAMILIES = ['cnn', 'resnet', 'backbone'] as const;
 
 export const trainingSchema = z.object({
   epochs: z.number().int().min(1).max(1000).default(15),
@@ -99,6 +125,7 @@ export type LossChoice = z.output<typeof lossChoiceSchema>;
 export type ModelSpec = z.output<typeof modelSchema>;
 export type CnnModelSpec = z.output<typeof cnnModelSchema>;
 export type ResnetModelSpec = z.output<typeof resnetModelSchema>;
+export type BackboneModelSpec = z.output<typeof backboneModelSchema>;
 export type TrainingSpec = z.output<typeof trainingSchema>;
 
 /** Raised when a configuration does not parse; the message lists every problem with its path. */

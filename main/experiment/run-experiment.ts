@@ -5,19 +5,31 @@ import { channelStatistics } from '../engine/batches';
 import { TrainingPool, type PoolEvents, type RunSettlement } from '../engine/pool';
 import type { RunJob, RunOutcome, TrainingData } from '../engine/types';
 import type { BackendReport } from '../engine/worker-protocol';
-import { resolveLossParams } from '../losses/registry';
+import { getLoss, resolveLossParams } from '../losses/registry';
+import { selectBackend } from '../engine/backends/select-backend';
+import { resolveBackbone, scalingStatistics } from '../engine/backbone/backbone';
+import type { DownloadProgress } from '../engine/backbone/download';
+import { datasetFeatures, type FeatureProgress } from '../engine/backbone/features';
+import type { ResolvedBackbone } from '../engine/backbone/load-backbone';
+import { BackboneError } from '../engine/backbone/source';
 import { computeMetrics } from '../metrics/classification';
 import { softmaxRows } from '../util/softmax';
 import { summarizeRuns } from '../results/summarize';
-import type { ExperimentResults, NetworkSummary, RunResult } from '../results/types';
+import type { BackboneSummary, ExperimentResults, NetworkSummary, RunResult } from '../results/types';
 import { RESULTS_FORMAT_VERSION } from '../results/types';
 import { softwareVersions } from '../util/versions';
 import type { ExperimentConfig } from './config';
-import { modelLabel } from './model-label';
+import { finetuneName, headName, modelLabel } from './model-label';
 
 export interface ExperimentEvents extends PoolEvents {
   onDatasetProgress?: (progress: LoadProgress) => void;
   onDatasetLoaded?: (dataset: LoadedDataset, plan: SplitPlan) => void;
+  /** A backbone's files downloading (once per URL). */
+  onBackboneDownload?: (progress: DownloadProgress & { file: string }) => void;
+  /** The backbone was found and checked: which feature layer, its hash, its feature size. */
+  onBackboneResolved?: (backbone: ResolvedBackbone) => void;
+  /** A frozen backbone's features being computed (or read from the cache: one event, cached). */
+  onFeatureProgress?: (progress: FeatureProgress) => void;
 }
 
 /** Everything an experiment produced, including the raw logits that results.json leaves out. */
@@ -57,6 +69,7 @@ export function planRuns(config: ExperimentConfig): RunJob[] {
     if (keys.has(loss.key)) throw new Error(`Loss ${loss.key} is listed twice; list each loss and parameter set once.`);
     keys.add(loss.key);
   }
+  validateBackboneConfig(config, losses.map((l) => l.id));
   const jobs: RunJob[] = [];
   for (const seed of config.seeds) {
     for (const loss of losses) {
@@ -72,6 +85,24 @@ export function planRuns(config: ExperimentConfig): RunJob[] {
     }
   }
   return jobs;
+}
+
+/** What a backbone experiment cannot do, refused before anything is loaded or written. */
+function validateBackboneConfig(config: ExperimentConfig, lossIds: string[]): void {
+  const model = config.model;
+  if (model.family !== 'backbone') return;
+  if (config.colorMode === 'grayscale') {
+    throw new BackboneError('A pretrained backbone takes RGB images; use --color-mode auto or rgb (grayscale images are then given to it as three equal channels)');
+  }
+  if (model.finetune === 'none') {
+    const embedding = lossIds.filter((id) => getLoss(id).kind === 'embedding');
+    if (embedding.length > 0) {
+      throw new BackboneError(`${embedding.join(', ')} train${embedding.length === 1 ? 's' : ''} the features, but --finetune none freezes the backbone; use --finetune last:N or all, or leave ${embedding.length === 1 ? 'it' : 'them'} out`);
+    }
+    if (config.training.augment.flip || config.training.augment.crop) {
+      throw new BackboneError('--finetune none computes the backbone\'s features once, so images cannot be augmented per batch; use --augment none, or --finetune last:N or all');
+    }
+  }
 }
 
 function trainingData(dataset: LoadedDataset, plan: SplitPlan): TrainingData {
@@ -109,6 +140,8 @@ export interface StartOptions {
   checkpointDir?: (runIndex: number) => string;
   /** Called once the dataset is loaded, before training; throwing stops the experiment. */
   verifyDataset?: (dataset: LoadedDataset) => void;
+  /** Folder of downloaded backbones (default: the app-data folder's backbones/). */
+  backboneDir?: string;
 }
 
 export function startExperiment(config: ExperimentConfig, options: StartOptions = {}): RunningExperiment {
@@ -122,48 +155,86 @@ export function startExperiment(config: ExperimentConfig, options: StartOptions 
   const done = (async (): Promise<ExperimentOutput> => {
     const id = options.id ?? experimentId();
     const createdAt = options.createdAt ?? new Date().toISOString();
-    const dataset = await loadDataset({
-      root: config.data,
-      ...(config.testData ? { testRoot: config.testData } : {}),
-      imageSize: config.imageSize,
-      resize: config.resize,
-      colorMode: config.colorMode,
-      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
-      ...(events.onDatasetProgress ? { onProgress: events.onDatasetProgress } : {}),
-    });
-    const plan = planSplits(dataset, {
-      testFraction: config.testFraction,
-      valFraction: config.valFraction,
-      imbalance: config.imbalance,
-      seed: config.splitSeed,
-    });
-    options.verifyDataset?.(dataset);
-    events.onDatasetLoaded?.(dataset, plan);
-    const data = trainingData(dataset, plan);
-    let backend: BackendReport | null = null;
-    pool = new TrainingPool({
-      data,
-      backend: config.backend,
-      workers: config.workers,
-      keepWeights: options.keepWeights ?? false,
-      ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
-      events: {
-        ...events,
-        onBackend: (report) => {
-          backend = report;
-          events.onBackend?.(report);
+    const spec = config.model;
+    let backbone: Awaited<ReturnType<typeof resolveBackbone>> | null = null;
+    if (spec.family === 'backbone') {
+      // The backbone is found, downloaded and checked in this process before anything is
+      // decoded or stored, so a refusal leaves nothing behind.
+      await selectBackend(config.backend);
+      backbone = await resolveBackbone(spec, {
+        imageSize: config.imageSize,
+        ...(options.backboneDir ? { downloadDir: options.backboneDir } : {}),
+        ...(events.onBackboneDownload ? { onDownload: events.onBackboneDownload } : {}),
+      });
+      events.onBackboneResolved?.(backbone.resolved);
+    }
+    let featureCache: BackboneSummary['featureCache'];
+    let backboneDisposed = false;
+    try {
+      const dataset = await loadDataset({
+        root: config.data,
+        ...(config.testData ? { testRoot: config.testData } : {}),
+        imageSize: config.imageSize,
+        resize: config.resize,
+        // A backbone takes RGB: grayscale images become three equal channels.
+        colorMode: backbone && config.colorMode === 'auto' ? 'rgb' : config.colorMode,
+        ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+        ...(events.onDatasetProgress ? { onProgress: events.onDatasetProgress } : {}),
+      });
+      const plan = planSplits(dataset, {
+        testFraction: config.testFraction,
+        valFraction: config.valFraction,
+        imbalance: config.imbalance,
+        seed: config.splitSeed,
+      });
+      options.verifyDataset?.(dataset);
+      events.onDatasetLoaded?.(dataset, plan);
+      const data = trainingData(dataset, plan);
+      if (backbone) {
+        // The backbone's own pixel scaling replaces the training set's channel statistics.
+        const scaling = scalingStatistics(backbone.resolved.scaling);
+        data.channelMean = scaling.mean;
+        data.channelStd = scaling.std;
+        if (spec.family === 'backbone' && spec.finetune === 'none') {
+          const computed = await datasetFeatures(backbone.features, backbone.resolved, data, {
+            datasetFingerprint: dataset.fingerprint,
+            ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+            ...(events.onFeatureProgress ? { onProgress: events.onFeatureProgress } : {}),
+          });
+          data.features = { values: computed.values, dim: computed.dim };
+          featureCache = !computed.cacheFile ? 'off' : computed.cached ? 'reused' : 'computed';
+        }
+        backbone.features.dispose();
+        backboneDisposed = true;
+      }
+      const withBackbone = backbone ? jobs.map((job) => ({ ...job, backbone: backbone!.resolved })) : jobs;
+      let backend: BackendReport | null = null;
+      pool = new TrainingPool({
+        data,
+        backend: config.backend,
+        workers: config.workers,
+        keepWeights: options.keepWeights ?? false,
+        ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
+        events: {
+          ...events,
+          onBackend: (report) => {
+            backend = report;
+            events.onBackend?.(report);
+          },
         },
-      },
-    });
-    const running = pool.run(jobs.filter((job) => !completed.has(job.index)));
-    if (cancelledBeforeStart) pool.cancel();
-    for (const index of pendingCancels) pool.cancel(index);
-    const fresh = await running;
-    const earlier: RunSettlement[] = jobs
-      .filter((job) => completed.has(job.index))
-      .map((job) => ({ status: 'done', job, outcome: completed.get(job.index)! }));
-    const settlements = [...earlier, ...fresh].sort((a, b) => a.job.index - b.job.index);
-    return assemble({ id, createdAt, config, dataset, plan, data, backend, settlements });
+      });
+      const running = pool.run(withBackbone.filter((job) => !completed.has(job.index)));
+      if (cancelledBeforeStart) pool.cancel();
+      for (const index of pendingCancels) pool.cancel(index);
+      const fresh = await running;
+      const earlier: RunSettlement[] = jobs
+        .filter((job) => completed.has(job.index))
+        .map((job) => ({ status: 'done', job, outcome: completed.get(job.index)! }));
+      const settlements = [...earlier, ...fresh].sort((a, b) => a.job.index - b.job.index);
+      return assemble({ id, createdAt, config, dataset, plan, data, backend, settlements, backbone: backbone ? backboneSummary(config, backbone.resolved, featureCache) : null });
+    } finally {
+      if (backbone && !backboneDisposed) backbone.features.dispose();
+    }
   })();
 
   return {
@@ -185,6 +256,7 @@ function assemble(input: {
   data: TrainingData;
   backend: BackendReport | null;
   settlements: RunSettlement[];
+  backbone: BackboneSummary | null;
 }): ExperimentOutput {
   const { dataset, plan, data, settlements } = input;
   const classNames = dataset.classes;
@@ -245,7 +317,7 @@ function assemble(input: {
       skipped: dataset.skipped,
     },
     config: input.config,
-    network: networkSummary(input.config, settlements),
+    network: networkSummary(input.config, settlements, input.backbone),
     backend: input.backend,
     versions: softwareVersions(),
     runs,
@@ -257,9 +329,35 @@ function assemble(input: {
 }
 
 /** Every run trains the same architecture, so the first finished run's figures describe them all. */
-function networkSummary(config: ExperimentConfig, settlements: RunSettlement[]): NetworkSummary | null {
+function networkSummary(config: ExperimentConfig, settlements: RunSettlement[], backbone: BackboneSummary | null): NetworkSummary | null {
   for (const settlement of settlements) {
-    if (settlement.status === 'done' && settlement.outcome.network) return { label: modelLabel(config.model), ...settlement.outcome.network };
+    if (settlement.status === 'done' && settlement.outcome.network) {
+      const label = backbone
+        ? `Pretrained backbone ${backbone.source} (sha256 ${backbone.sha256.slice(0, 12)}…) at ${backbone.featureLayer}, ${backbone.featureSize} features, finetune ${backbone.finetune}, ${backbone.head} head`
+        : modelLabel(config.model);
+      return { label, ...settlement.outcome.network, ...(backbone ? { backbone } : {}) };
+    }
   }
   return null;
+}
+
+function backboneSummary(config: ExperimentConfig, resolved: ResolvedBackbone, featureCache: BackboneSummary['featureCache']): BackboneSummary | null {
+  const spec = config.model;
+  if (spec.family !== 'backbone') return null;
+  return {
+    source: resolved.source,
+    kind: resolved.kind,
+    location: resolved.location,
+    sha256: resolved.sha256,
+    featureLayer: resolved.featureLayer,
+    featureLayerFrom: resolved.featureLayerFrom,
+    pooled: resolved.pooled,
+    featureSize: resolved.featureSize,
+    inputSize: resolved.inputSize,
+    scaling: resolved.scaling,
+    finetune: finetuneName(spec.finetune),
+    head: headName(spec.head),
+    backboneLearningRate: spec.finetune === 'none' ? null : (spec.backboneLearningRate ?? config.training.learningRate / 10),
+    ...(featureCache ? { featureCache } : {}),
+  };
 }

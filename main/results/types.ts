@@ -61,6 +61,32 @@ export interface NetworkSummary {
   trainableParams: number;
   totalParams: number;
   flopsPerImage: number;
+  /** The pretrained backbone, for the backbone family. */
+  backbone?: BackboneSummary;
+}
+
+/** What a backbone experiment used: enough to find the same model again and to check it is the same. */
+export interface BackboneSummary {
+  /** --backbone as given. */
+  source: string;
+  kind: 'folder' | 'file' | 'url' | 'preset';
+  /** The folder, model.json or URL the model came from. */
+  location: string;
+  /** SHA-256 of model.json followed by its weight files in manifest order. */
+  sha256: string;
+  featureLayer: string;
+  featureLayerFrom: 'given' | 'preset' | 'before-classifier' | 'last-layer';
+  /** Whether a global average pool turns the layer's feature map into a vector. */
+  pooled: boolean;
+  featureSize: number;
+  inputSize: number;
+  scaling: string;
+  finetune: string;
+  head: string;
+  /** Learning rate of the fine-tuned backbone layers; null when the backbone is frozen. */
+  backboneLearningRate: number | null;
+  /** Frozen backbone: whether the features came from the on-disk cache, were computed, or no cache was used. */
+  featureCache?: 'reused' | 'computed' | 'off';
 }
 
 export interface MetricSummary {

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { parseExperimentConfig, type ExperimentConfigInput } from '../../experiment/config';
+import { BACKBONE_SCALINGS, parseExperimentConfig, type ExperimentConfigInput } from '../../experiment/config';
+import { backboneInputSize } from '../../engine/backbone/source';
 import { executeExperiment } from '../execute';
-import { parseImbalance, parseInteger, parseList, parseLossParams, parseModel, parseNumber, parseSeeds, UsageError } from '../options';
+import { parseFinetune, parseHead, parseImbalance, parseInteger, parseList, parseLossParams, parseModel, parseNumber, parseSeeds, UsageError } from '../options';
+import { downloadProgressBar } from '../progress';
 
 interface RunFlags {
   config?: string;
@@ -23,6 +25,13 @@ interface RunFlags {
   weightDecay?: number;
   augment?: string;
   model?: string;
+  backbone?: string;
+  featureLayer?: string;
+  finetune?: string;
+  backboneLr?: number;
+  backboneSha256?: string;
+  backboneScaling?: string;
+  head?: string;
   width?: number;
   depth?: number;
   workers?: number;
@@ -103,12 +112,31 @@ export function configFromFlags(flags: RunFlags): ExperimentConfigInput {
  * family's defaults); --width and --depth then refine it. --depth is the CNN's number of blocks;
  * a ResNet's depth is part of its name.
  */
-function applyModelFlags(model: Record<string, unknown>, flags: Pick<RunFlags, 'model' | 'width' | 'depth'>): void {
-  if (flags.model) {
-    const chosen = parseModel(flags.model);
+function applyModelFlags(model: Record<string, unknown>, flags: RunFlags): void {
+  const backboneFlags = (['featureLayer', 'finetune', 'backboneLr', 'backboneSha256', 'backboneScaling', 'head'] as const).filter((k) => flags[k] !== undefined);
+  // --backbone alone implies --model backbone.
+  const family = flags.model ?? (flags.backbone !== undefined ? 'backbone' : undefined);
+  if (family === 'backbone') {
+    if ((model.family ?? 'cnn') !== 'backbone') for (const key of Object.keys(model)) delete model[key];
+    model.family = 'backbone';
+  } else if (family) {
+    const chosen = parseModel(family);
     if ((model.family ?? 'cnn') !== chosen.family) for (const key of Object.keys(model)) delete model[key];
     Object.assign(model, chosen);
   }
+  if (model.family === 'backbone') {
+    if (flags.backbone !== undefined) model.source = flags.backbone;
+    if (!model.source) throw new UsageError('--model backbone needs --backbone SOURCE (a folder, a model.json, an http(s) URL or a preset such as mobilenet-v2)');
+    if (flags.featureLayer !== undefined) model.featureLayer = flags.featureLayer;
+    if (flags.finetune !== undefined) model.finetune = parseFinetune(flags.finetune);
+    if (flags.backboneLr !== undefined) model.backboneLearningRate = flags.backboneLr;
+    if (flags.backboneSha256 !== undefined) model.sha256 = flags.backboneSha256;
+    if (flags.backboneScaling !== undefined) model.scaling = flags.backboneScaling;
+    if (flags.head !== undefined) model.head = parseHead(flags.head);
+    if (flags.width !== undefined || flags.depth !== undefined) throw new UsageError('--width and --depth shape LossLab\'s own networks; a pretrained backbone comes as it is (--head mlp:UNITS sizes the head)');
+    return;
+  }
+  if (backboneFlags.length > 0) throw new UsageError(`--${backboneFlags[0]!.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to a pretrained backbone; add --backbone SOURCE`);
   if (flags.width !== undefined) model.width = flags.width;
   if (flags.depth !== undefined) {
     if ((model.family ?? 'cnn') !== 'cnn') throw new UsageError('--depth sets the CNN\'s number of blocks; a ResNet\'s depth is in its name (--model resnet-32)');
@@ -144,7 +172,14 @@ export function registerRunCommand(program: Command): void {
     .addOption(new Option('--schedule <name>', 'learning-rate schedule').choices(['constant', 'cosine', 'step']))
     .option('--weight-decay <value>', 'L2 weight decay', parseNumber('--weight-decay', 0, 1))
     .option('--augment <list>', 'flip,crop or none')
-    .option('--model <name>', 'network: cnn, resnet-20, resnet-32, resnet-56 (default cnn)')
+    .option('--model <name>', 'network: cnn, resnet-20, resnet-32, resnet-56, backbone (default cnn)')
+    .option('--backbone <source>', 'pretrained TF.js layers model: folder, model.json, http(s) URL or preset (mobilenet-v1-0.25, -0.50, -1.00, mobilenet-v2-0.35, -1.00); implies --model backbone')
+    .option('--feature-layer <name>', 'backbone layer whose output is the feature vector (default: the preset\'s, else the layer before the classifier)')
+    .option('--finetune <mode>', 'none (frozen, features cached; default) | last:N | all')
+    .option('--backbone-lr <rate>', 'learning rate of fine-tuned backbone layers (default --lr / 10)', parseNumber('--backbone-lr', 1e-8, 10))
+    .option('--backbone-sha256 <hex>', 'expected SHA-256 of model.json followed by its weight files')
+    .addOption(new Option('--backbone-scaling <scaling>', 'backbone pixel scaling (default: the preset\'s, else minus1to1)').choices([...BACKBONE_SCALINGS]))
+    .option('--head <head>', 'linear (default) or mlp:UNITS, e.g. mlp:256')
     .option('--width <n>', 'filters in the first block or stage (default 16)', parseInteger('--width', 4, 256))
     .option('--depth <n>', 'CNN conv blocks (default 3)', parseInteger('--depth', 1, 6))
     .option('--val-fraction <f>', 'validation share of the training pool', parseNumber('--val-fraction', 0, 0.9))
@@ -153,7 +188,19 @@ export function registerRunCommand(program: Command): void {
     .addOption(new Option('--resize <policy>', 'how images become square').choices(['center-crop', 'squash', 'letterbox']))
     .addOption(new Option('--color-mode <mode>', 'colour handling').choices(['auto', 'rgb', 'grayscale']));
   addTrainingOptions(command).action(async (flags: RunFlags) => {
-    const config = parseExperimentConfig(configFromFlags(flags));
+    const input = configFromFlags(flags) as Record<string, unknown>;
+    const model = input.model as Record<string, unknown>;
+    // A backbone's input size becomes the image size unless one was asked for.
+    if (model.family === 'backbone' && input.imageSize === undefined) {
+      const bar = downloadProgressBar();
+      try {
+        const size = await backboneInputSize(String(model.source), { onDownload: bar.update });
+        if (size !== null) input.imageSize = size;
+      } finally {
+        bar.stop();
+      }
+    }
+    const config = parseExperimentConfig(input);
     await executeExperiment(config, { cache: flags.cache, ...(flags.out ? { out: flags.out } : {}) });
   });
 }
