@@ -1,7 +1,12 @@
 import type { ModelSpec } from '../../../main/experiment/config';
 
-/** Network families the Experiment screen offers; a family the engine adds gets an entry here and its fields in TrainingSettings. */
-export type NetworkFamily = ModelSpec['family'];
+/**
+ * Network families the Experiment screen offers; a family the engine adds gets an entry here
+ * and its fields in TrainingSettings. Pretrained backbones are chosen on the command line for
+ * now (`--backbone`); the screen does not offer them yet.
+ */
+export type NetworkFamily = 'cnn' | 'resnet';
+export type OfferedModelSpec = Extract<ModelSpec, { family: NetworkFamily }>;
 
 export interface FamilyChoice {
   value: NetworkFamily;
@@ -34,7 +39,7 @@ function numberOr(value: unknown, fallback: number): number {
  * A stored model setting as the engine reads it: configurations written before network
  * families existed carry no `family` and mean the CNN; missing fields take the defaults.
  */
-export function storedModel(stored: unknown): ModelSpec {
+export function storedModel(stored: unknown): OfferedModelSpec {
   const model = (stored !== null && typeof stored === 'object' ? stored : {}) as Record<string, unknown>;
   if (model['family'] === 'resnet') {
     return { family: 'resnet', depth: numberOr(model['depth'], MODEL_DEFAULTS.resnet.depth), width: numberOr(model['width'], MODEL_DEFAULTS.resnet.width) };
@@ -44,6 +49,8 @@ export function storedModel(stored: unknown): ModelSpec {
 
 /** Short name of a stored model, for results written without a network block (the engine's label is used when there is one). */
 export function shortModelName(stored: unknown): string {
+  const raw = (stored !== null && typeof stored === 'object' ? stored : {}) as Record<string, unknown>;
+  if (raw['family'] === 'backbone') return `Pretrained backbone ${String(raw['source'] ?? '')}`.trim();
   const spec = storedModel(stored);
   return spec.family === 'resnet' ? `ResNet-${spec.depth}, width ${spec.width}` : `CNN, ${spec.depth} conv blocks, width ${spec.width}`;
 }

@@ -4,7 +4,7 @@ import type { NetworkSummary } from '../../../main/results/types';
 import type { LossLabClient } from '../api';
 import { describeError, type ShownError } from '../lib/error-advice';
 import { checkParamInput, paramInputText, type ParamCheck, type ParamValue } from '../lib/loss-params';
-import { MODEL_DEFAULTS, storedModel, type NetworkFamily } from '../lib/network';
+import { MODEL_DEFAULTS, storedModel, type NetworkFamily, type OfferedModelSpec } from '../lib/network';
 import { parseSeeds } from '../lib/seeds';
 
 export type ImbalanceKind = 'none' | 'exp' | 'step' | 'counts';
@@ -234,7 +234,7 @@ export class DesignState {
   }
 
   /** The model of the configuration: the chosen family with its own fields. */
-  modelSpec(): ModelSpec {
+  modelSpec(): OfferedModelSpec {
     switch (this.family) {
       case 'cnn':
         return { family: 'cnn', width: this.width, depth: this.depth };
