@@ -169,6 +169,12 @@ async function benchBackend(name: string, variant: Variant, options: Options): P
     }
     tf.dispose([train.images, train.labels]);
 
+    if (name === 'cpu' && variant.startsWith('resnet')) {
+      // A ResNet's inference batch takes minutes in pure JavaScript too; nothing to learn from it.
+      result.inference = { skipped: 'ResNet inference on the cpu backend takes minutes per batch' };
+      if (options.profile) result.profile = { skipped: 'no profile on the cpu backend' };
+      return result;
+    }
     const batch = syntheticBatch(REFERENCE.inferenceBatch, 11);
     predictBatch(model, batch.images);
     const inferenceBatches = name === 'cpu' ? Math.min(2, options.inferenceBatches) : options.inferenceBatches;
