@@ -7,15 +7,24 @@ Adam on batches of 64, and measures training
 and inference (batch 256) images/s. Prints one JSON object.
 
 Variant "app" is LossLab's default network: the batch-norm blocks at widths 16/32/64.
+Variants "resnet20" and "resnet32" are the CIFAR ResNets (width 16, option-A shortcuts) of
+main/engine/fixtures/resnet_reference.py, the definition LossLab's ResNet is tested against,
+trained with SGD (lr 0.1, momentum 0.9) as the CIFAR recipe and LossLab's benchmark do.
 
-Usage: python3 bench/pytorch_reference.py [--threads N] [--seconds S] [--channels-last] [--variant plain|bn|app]
+Usage: python3 bench/pytorch_reference.py [--threads N] [--seconds S] [--channels-last] [--variant plain|bn|app|resnet20|resnet32]
 """
 import argparse
 import json
+import os
+import sys
 import time
 
 import torch
 import torch.nn as nn
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "main", "engine", "fixtures"))
+from resnet_reference import resnet_cifar  # noqa: E402
 
 
 def build(batch_norm, widths=(32, 64, 128)):
@@ -38,9 +47,11 @@ def timed(fn, seconds):
     fn()
     count = 0
     start = time.perf_counter()
+    cpu_start = time.process_time()
     while time.perf_counter() - start < seconds:
         fn()
         count += 1
+    timed.cpu_seconds = time.process_time() - cpu_start
     return count, time.perf_counter() - start
 
 
@@ -49,15 +60,19 @@ def main():
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--channels-last", action="store_true")
-    parser.add_argument("--variant", choices=["plain", "bn", "app"], default="bn")
+    parser.add_argument("--variant", choices=["plain", "bn", "app", "resnet20", "resnet32"], default="bn")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
     # "app": LossLab's default network, the batch-norm blocks at widths 16/32/64.
     widths = (16, 32, 64) if args.variant == "app" else (32, 64, 128)
-    model = build(args.variant != "plain", widths).to(memory_format=fmt)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    if args.variant.startswith("resnet"):
+        model = resnet_cifar(int(args.variant[len("resnet"):]), 16, 3, 10).to(memory_format=fmt)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    else:
+        model = build(args.variant != "plain", widths).to(memory_format=fmt)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
     x = torch.rand(64, 3, 32, 32).to(memory_format=fmt)
     y = torch.randint(0, 10, (64,))
@@ -71,6 +86,9 @@ def main():
     model.train()
     steps, elapsed = timed(step, args.seconds)
     train_ips = steps * 64 / elapsed
+    # Images per CPU second of this process (all its threads): steadier than wall time when other
+    # processes share the machine, as LossLab's benchmark reports too.
+    train_ipcs = steps * 64 / timed.cpu_seconds
 
     model.eval()
     xi = torch.rand(256, 3, 32, 32).to(memory_format=fmt)
@@ -88,6 +106,7 @@ def main():
         "channelsLast": args.channels_last,
         "variant": args.variant,
         "trainImagesPerSecond": round(train_ips, 1),
+        "trainImagesPerCpuSecond": round(train_ipcs, 1),
         "inferenceImagesPerSecond": round(infer_ips, 1),
     }))
 

@@ -70,12 +70,15 @@ export function syntheticBatch(batch: number, seed = 7): { images: tf.Tensor4D; 
   });
 }
 
+/** The optimiser of a benchmark step: Adam 1e-3 (the CNN benchmarks), or SGD with momentum 0.9 and lr 0.1 (the CIFAR ResNet recipe). */
+export type BenchOptimizer = 'adam' | 'sgd';
+
 /**
  * One training step the way LossLab trains: forward in training mode (batch statistics),
- * softmax cross-entropy, gradients of every trainable weight, an Adam update.
+ * softmax cross-entropy, gradients of every trainable weight, an Adam (or SGD-momentum) update.
  */
-export function makeTrainStep(model: tfl.Sequential, learningRate = 1e-3): (images: tf.Tensor4D, labels: tf.Tensor2D) => number {
-  const optimizer = tf.train.adam(learningRate);
+export function makeTrainStep(model: tfl.LayersModel, optimizerKind: BenchOptimizer = 'adam'): (images: tf.Tensor4D, labels: tf.Tensor2D) => number {
+  const optimizer = optimizerKind === 'adam' ? tf.train.adam(1e-3) : tf.train.momentum(0.1, 0.9);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   return (images, labels) => {
     const loss = optimizer.minimize(
@@ -93,7 +96,7 @@ export function makeTrainStep(model: tfl.Sequential, learningRate = 1e-3): (imag
   };
 }
 
-export function predictBatch(model: tfl.Sequential, images: tf.Tensor4D): void {
+export function predictBatch(model: tfl.LayersModel, images: tf.Tensor4D): void {
   tf.tidy(() => {
     const logits = model.apply(images, { training: false }) as tf.Tensor;
     logits.dataSync();

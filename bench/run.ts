@@ -6,7 +6,9 @@ import path from 'node:path';
  * `npm run bench`: every benchmark in one JSON report — training and inference throughput of
  * the reference CNN per backend (one run, and all cores in parallel; WebGPU separately), sharp decode throughput
  * (cold and cached), memory (50,000 images held; growth over a 20-epoch run), and, where /usr/bin/python3 has torch, the same network trained by
- * PyTorch in the same run with the ratio LossLab ÷ PyTorch. Benchmarks report; they assert nothing.
+ * PyTorch in the same run with the ratio LossLab ÷ PyTorch. Networks: the reference CNN (plain and with batch norm), LossLab's
+ * default CNN, and the CIFAR ResNet-20 and ResNet-32 (batch 64, 32 px RGB, SGD with momentum). Benchmarks report; they assert nothing.
+ * The whole-job comparison for ResNet-32 is a separate script (bench/whole-job-resnet.ts): it takes minutes.
  */
 
 function runJson(command: string, args: string[], timeoutMs: number): unknown {
@@ -26,39 +28,62 @@ function hasTorch(python: string): boolean {
 }
 
 type Parallel = { variant: string; aggregateImagesPerSecond?: number };
-type Single = { variant: string; backend: string; train?: { imagesPerSecond?: number } };
-type Torch = { variant: string; threads: number; trainImagesPerSecond: number };
+type Single = { variant: string; backend: string; train?: { imagesPerSecond?: number; imagesPerCpuSecond?: number } };
+type Torch = { variant: string; threads: number; trainImagesPerSecond: number; trainImagesPerCpuSecond?: number };
+
+/** Every network the training benchmark and PyTorch both train (bench/train-throughput.ts, bench/pytorch_reference.py). */
+const VARIANTS = ['plain', 'bn', 'app', 'resnet20', 'resnet32'];
+
+/**
+ * Options (for a quicker partial report): --variants a,b limits the networks trained;
+ * --training-only leaves out WebGPU, decode and memory.
+ */
+function parseArgs(argv: string[]): { variants: string[]; trainingOnly: boolean } {
+  const options = { variants: VARIANTS, trainingOnly: false };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--variants') options.variants = (argv[++i] ?? '').split(',').filter((v) => VARIANTS.includes(v));
+    else if (argv[i] === '--training-only') options.trainingOnly = true;
+    else throw new Error(`unknown option ${argv[i]}: use --variants ${VARIANTS.join(',')} and/or --training-only`);
+  }
+  return options;
+}
 
 function main(): void {
   const here = __dirname;
+  const { variants, trainingOnly } = parseArgs(process.argv.slice(2));
   const cores = os.availableParallelism?.() ?? os.cpus().length;
   const report: Record<string, unknown> = {
     machine: { cpus: cores, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverage: os.loadavg() },
   };
-  report.training = runJson(process.execPath, [path.join(here, 'train-throughput.js'), '--workers', String(cores)], 20 * 60_000);
-  // WebGPU in its own script: its steps end with awaited reads (see webgpu-throughput.ts).
-  report.webgpu = runJson(process.execPath, [path.join(here, 'webgpu-throughput.js'), '--backends', 'webgpu', '--variants', 'bn'], 20 * 60_000);
-  report.decode = runJson(process.execPath, [path.join(here, 'decode-throughput.js')], 10 * 60_000);
-  report.memory = runJson(process.execPath, ['--expose-gc', path.join(here, 'memory.js')], 10 * 60_000);
+  report.training = runJson(process.execPath, [path.join(here, 'train-throughput.js'), '--workers', String(cores), '--variants', variants.join(',')], 20 * 60_000);
+  if (!trainingOnly) {
+    // WebGPU in its own script: its steps end with awaited reads (see webgpu-throughput.ts).
+    report.webgpu = runJson(process.execPath, [path.join(here, 'webgpu-throughput.js'), '--backends', 'webgpu', '--variants', 'bn'], 20 * 60_000);
+    report.decode = runJson(process.execPath, [path.join(here, 'decode-throughput.js')], 10 * 60_000);
+    report.memory = runJson(process.execPath, ['--expose-gc', path.join(here, 'memory.js')], 10 * 60_000);
+  }
 
   const python = '/usr/bin/python3';
   const script = path.resolve(here, '../../bench/pytorch_reference.py');
   if (hasTorch(python)) {
     const torch: unknown[] = [];
-    for (const variant of ['plain', 'bn', 'app']) {
+    for (const variant of variants) {
       for (const threads of [1, cores]) torch.push(runJson(python, [script, '--variant', variant, '--threads', String(threads)], 5 * 60_000));
     }
     report.pytorch = torch;
     const training = report.training as { results?: Single[]; parallel?: Parallel[] };
-    report.ratios = ['plain', 'bn', 'app'].map((variant) => {
-      const single = training.results?.find((r) => r.variant === variant && r.backend !== 'cpu')?.train?.imagesPerSecond ?? null;
+    const ratio = (a: number | null | undefined, b: number | null | undefined) => (a != null && b ? Number((a / b).toFixed(3)) : null);
+    report.ratios = variants.map((variant) => {
+      const single = training.results?.find((r) => r.variant === variant && r.backend !== 'cpu')?.train;
       const parallel = training.parallel?.find((r) => r.variant === variant)?.aggregateImagesPerSecond ?? null;
-      const torchOne = (torch as Torch[]).find((t) => t.variant === variant && t.threads === 1)?.trainImagesPerSecond ?? null;
+      const torchOne = (torch as Torch[]).find((t) => t.variant === variant && t.threads === 1);
       const torchAll = (torch as Torch[]).find((t) => t.variant === variant && t.threads === cores)?.trainImagesPerSecond ?? null;
       return {
         variant,
-        oneCore: single !== null && torchOne ? Number((single / torchOne).toFixed(3)) : null,
-        allCores: parallel !== null && torchAll ? Number((parallel / torchAll).toFixed(3)) : null,
+        oneCore: ratio(single?.imagesPerSecond, torchOne?.trainImagesPerSecond),
+        // The same from CPU time (one worker vs one thread): steadier when other processes share the machine.
+        oneCoreCpuTime: ratio(single?.imagesPerCpuSecond, torchOne?.trainImagesPerCpuSecond),
+        allCores: ratio(parallel, torchAll),
         meaning: 'LossLab training images/s ÷ PyTorch training images/s, same network, batch and optimiser',
       };
     });

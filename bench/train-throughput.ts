@@ -3,18 +3,21 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import * as tf from '@tensorflow/tfjs-core';
 import { listBackends, selectBackend, type BackendRequest } from '../main/engine/backends/select-backend';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { APP_DEFAULT_FILTERS, buildReferenceCnn, makeTrainStep, predictBatch, REFERENCE, syntheticBatch } from './reference-cnn';
+import { modelSchema } from '../main/experiment/config';
+import { buildNetwork, exportableModel } from '../main/engine/model';
+import { APP_DEFAULT_FILTERS, buildReferenceCnn, makeTrainStep, predictBatch, REFERENCE, syntheticBatch, type BenchOptimizer } from './reference-cnn';
 
 /**
  * Training and inference throughput of the reference CNN (bench/reference-cnn.ts) on each
  * available TensorFlow.js backend, printed as JSON. It reports numbers and asserts nothing.
  *
- *   node dist/bench/train-throughput.js [--backends wasm,cpu] [--variants plain,bn,app]
+ *   node dist/bench/train-throughput.js [--backends wasm,cpu] [--variants plain,bn,app,resnet20,resnet32]
  *        [--steps 10] [--warmup 3] [--workers N] [--profile] [--cpu-train]
  *
  * Variants: 'plain' is the ENVIRONMENT.md reference (conv+bias+ReLU blocks), 'bn' the same
  * widths with the product's block (conv, batch norm, ReLU), 'app' LossLab's default network
- * (those blocks at widths 16/32/64). All three run by default.
+ * (those blocks at widths 16/32/64), 'resnet20'/'resnet32' LossLab's CIFAR ResNets (main/engine/resnet.ts,
+ * width 16, with the product's dense head; SGD with momentum instead of Adam). All run by default.
  * --workers N  also trains N copies at once, one per worker thread (wasm has no threads in
  *              Node, so several trainings in parallel are how a machine's cores get used).
  * --profile    breaks one training step down by kernel, with tf.profile (wall time) and with
@@ -36,15 +39,28 @@ interface Options {
   cpuTrain: boolean;
 }
 
-type Variant = 'plain' | 'bn' | 'app';
+const VARIANTS = ['plain', 'bn', 'app', 'resnet20', 'resnet32'] as const;
+type Variant = (typeof VARIANTS)[number];
 
 const VARIANT_LAYERS: Record<Variant, string> = {
   plain: 'conv32-ReLU-pool-conv64-ReLU-pool-conv128-ReLU-GAP-dense10',
   bn: 'conv32-BN-ReLU-pool-conv64-BN-ReLU-pool-conv128-BN-ReLU-GAP-dense10',
   app: 'conv16-BN-ReLU-pool-conv32-BN-ReLU-pool-conv64-BN-ReLU-GAP-dense10 (LossLab default network)',
+  resnet20: "LossLab's CIFAR ResNet-20 (width 16, option-A shortcuts, main/engine/resnet.ts) + dense10; SGD momentum 0.9, lr 0.1",
+  resnet32: "LossLab's CIFAR ResNet-32 (width 16, option-A shortcuts, main/engine/resnet.ts) + dense10; SGD momentum 0.9, lr 0.1",
 };
 
-function buildVariant(variant: Variant): tfl.Sequential {
+/** The ResNets train with SGD and momentum, as the CIFAR recipe (and PyTorch's side of the comparison) does; the CNNs with Adam. */
+function optimizerOf(variant: Variant): BenchOptimizer {
+  return variant.startsWith('resnet') ? 'sgd' : 'adam';
+}
+
+function buildVariant(variant: Variant): tfl.LayersModel {
+  if (variant === 'resnet20' || variant === 'resnet32') {
+    // The product's network (features and head), as one model; the same layers trainRun trains.
+    const spec = modelSchema.parse({ family: 'resnet', depth: variant === 'resnet20' ? 20 : 32, width: 16 });
+    return exportableModel(buildNetwork(spec, { imageSize: REFERENCE.imageSize, channels: REFERENCE.channels }, REFERENCE.classes, 1));
+  }
   if (variant === 'app') return buildReferenceCnn({ batchNorm: true, filters: APP_DEFAULT_FILTERS });
   return buildReferenceCnn({ batchNorm: variant === 'bn' });
 }
@@ -61,7 +77,7 @@ interface Rate {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { backends: null, steps: 10, warmup: 3, inferenceBatches: 10, workers: 0, profile: false, variants: ['plain', 'bn', 'app'], cpuTrain: false };
+  const options: Options = { backends: null, steps: 10, warmup: 3, inferenceBatches: 10, workers: 0, profile: false, variants: [...VARIANTS], cpuTrain: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const next = (): string => {
@@ -83,8 +99,9 @@ function parseOptions(argv: string[]): Options {
 }
 
 function parseVariant(name: string): Variant {
-  if (name === 'plain' || name === 'bn' || name === 'app') return name;
-  throw new Error(`unknown variant ${name}: use plain, bn or app`);
+  const found = VARIANTS.find((v) => v === name);
+  if (found) return found;
+  throw new Error(`unknown variant ${name}: use ${VARIANTS.join(', ')}`);
 }
 
 function cpuSecondsNow(): number {
@@ -135,13 +152,13 @@ async function benchBackend(name: string, variant: Variant, options: Options): P
   const result: Record<string, unknown> = { variant, backend: info.name, package: info.package, version: info.version, notes: info.notes };
   try {
     const train = syntheticBatch(REFERENCE.trainBatch);
-    const step = makeTrainStep(model);
+    const step = makeTrainStep(model, optimizerOf(variant));
     if (name === 'cpu' && !options.cpuTrain) {
       result.train = { skipped: 'minutes per training step on the cpu backend (2 to 10 measured); pass --cpu-train to measure it' };
     } else {
       // The cpu backend needs no JIT warm-up worth two minutes; one small batch suffices.
       const warmup = name === 'cpu' ? 0 : options.warmup;
-      if (name === 'cpu') tf.tidy(() => { const b = syntheticBatch(4); makeTrainStep(model)(b.images, b.labels); });
+      if (name === 'cpu') tf.tidy(() => { const b = syntheticBatch(4); makeTrainStep(model, optimizerOf(variant))(b.images, b.labels); });
       for (let i = 0; i < warmup; i++) step(train.images, train.labels);
       let loss = NaN;
       const steps = name === 'cpu' ? 1 : options.steps;
@@ -152,6 +169,12 @@ async function benchBackend(name: string, variant: Variant, options: Options): P
     }
     tf.dispose([train.images, train.labels]);
 
+    if (name === 'cpu' && variant.startsWith('resnet')) {
+      // A ResNet's inference batch takes minutes in pure JavaScript too; nothing to learn from it.
+      result.inference = { skipped: 'ResNet inference on the cpu backend takes minutes per batch' };
+      if (options.profile) result.profile = { skipped: 'no profile on the cpu backend' };
+      return result;
+    }
     const batch = syntheticBatch(REFERENCE.inferenceBatch, 11);
     predictBatch(model, batch.images);
     const inferenceBatches = name === 'cpu' ? Math.min(2, options.inferenceBatches) : options.inferenceBatches;
@@ -159,7 +182,7 @@ async function benchBackend(name: string, variant: Variant, options: Options): P
     result.inference = { batch: REFERENCE.inferenceBatch, batches: inferenceBatches, ...rate };
     tf.dispose([batch.images, batch.labels]);
 
-    if (options.profile && name !== 'cpu') result.profile = await profileStep(model, options);
+    if (options.profile && name !== 'cpu') result.profile = await profileStep(model, optimizerOf(variant), options);
   } finally {
     model.dispose();
   }
@@ -174,9 +197,9 @@ interface KernelRow {
 }
 
 /** One training step, by kernel: tf.profile's wall times and, separately, CPU times. */
-async function profileStep(model: tfl.Sequential, options: Options): Promise<Record<string, unknown>> {
+async function profileStep(model: tfl.LayersModel, optimizer: BenchOptimizer, options: Options): Promise<Record<string, unknown>> {
   const { images, labels } = syntheticBatch(REFERENCE.trainBatch);
-  const step = makeTrainStep(model);
+  const step = makeTrainStep(model, optimizer);
   for (let i = 0; i < Math.max(2, options.warmup); i++) step(images, labels);
 
   const info = await tf.profile(() => {
@@ -285,7 +308,7 @@ async function workerMain(job: WorkerJob): Promise<void> {
     const info = await selectBackend(job.backend as BackendRequest);
     const model = buildVariant(job.variant);
     const { images, labels } = syntheticBatch(REFERENCE.trainBatch);
-    const step = makeTrainStep(model);
+    const step = makeTrainStep(model, optimizerOf(job.variant));
     for (let i = 0; i < job.warmup; i++) step(images, labels);
     // Start together: wait for the main thread's go once every worker is warm.
     await new Promise<void>((resolve) => {
@@ -378,7 +401,7 @@ async function main(): Promise<void> {
     model: {
       variants: Object.fromEntries(options.variants.map((v) => [v, VARIANT_LAYERS[v]])),
       input: [REFERENCE.imageSize, REFERENCE.imageSize, REFERENCE.channels],
-      optimizer: 'adam',
+      optimizer: Object.fromEntries(options.variants.map((v) => [v, optimizerOf(v) === 'adam' ? 'adam 1e-3' : 'sgd lr 0.1 momentum 0.9'])),
       trainBatch: REFERENCE.trainBatch,
       inferenceBatch: REFERENCE.inferenceBatch,
     },
