@@ -61,6 +61,8 @@ function main(): void {
     report.webgpu = runJson(process.execPath, [path.join(here, 'webgpu-throughput.js'), '--backends', 'webgpu', '--variants', 'bn'], 20 * 60_000);
     report.decode = runJson(process.execPath, [path.join(here, 'decode-throughput.js')], 10 * 60_000);
     report.memory = runJson(process.execPath, ['--expose-gc', path.join(here, 'memory.js')], 10 * 60_000);
+    // Pretrained-backbone studies: MobileNet features at 224 px (PyTorch beside them) and a head on cached features.
+    report.mobilenet = runJson(process.execPath, [path.join(here, 'mobilenet.js')], 20 * 60_000);
   }
 
   const python = '/usr/bin/python3';

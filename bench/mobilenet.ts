@@ -1,0 +1,135 @@
+/**
+ * MobileNet v1 (α = 1.0) and v2 (α = 1.0) feature extraction at 224 px on each TensorFlow.js
+ * backend, beside PyTorch running the same architectures (bench/pytorch_mobilenet.py) where
+ * /usr/bin/python3 has torch; then the time to train one linear head on cached features, which
+ * is what each run of a frozen-backbone study does. Random weights: only speed is measured.
+ *
+ *   node dist/bench/mobilenet.js [--backends wasm] [--images 64] [--batch 32]
+ *
+ * Prints one JSON object; asserts nothing.
+ */
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { selectBackend, type BackendRequest } from '../main/engine/backends/select-backend';
+import type { SymbolicTensor } from '@tensorflow/tfjs-layers/dist/engine/topology';
+
+type Version = 'v1' | 'v2';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
+}
+
+let seed = 1;
+const init = () => tfl.initializers.heNormal({ seed: seed++ });
+const bnRelu6 = (x: SymbolicTensor, relu = true): SymbolicTensor => {
+  const y = tfl.layers.batchNormalization({ epsilon: 1e-3 }).apply(x) as SymbolicTensor;
+  return relu ? (tfl.layers.reLU({ maxValue: 6 }).apply(y) as SymbolicTensor) : y;
+};
+const conv = (x: SymbolicTensor, filters: number, kernel: number, stride: number) =>
+  tfl.layers.conv2d({ filters, kernelSize: kernel, strides: stride, padding: 'same', useBias: false, kernelInitializer: init() }).apply(x) as SymbolicTensor;
+const depthwise = (x: SymbolicTensor, stride: number) =>
+  tfl.layers.depthwiseConv2d({ kernelSize: 3, strides: stride, padding: 'same', useBias: false, depthwiseInitializer: init() }).apply(x) as SymbolicTensor;
+
+/** Howard et al. 2017, table 1: the body up to global average pooling (1024 features). */
+function mobilenetV1(): tfl.LayersModel {
+  const input = tfl.input({ shape: [224, 224, 3] });
+  let x = bnRelu6(conv(input, 32, 3, 2));
+  const blocks: [number, number][] = [[64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2], [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1]];
+  for (const [filters, stride] of blocks) x = bnRelu6(conv(bnRelu6(depthwise(x, stride)), filters, 1, 1));
+  return tfl.model({ inputs: input, outputs: tfl.layers.globalAveragePooling2d({}).apply(x) as SymbolicTensor });
+}
+
+/** Sandler et al. 2018, table 2: inverted residual blocks, then a 1×1 conv to 1280 features. */
+function mobilenetV2(): tfl.LayersModel {
+  const input = tfl.input({ shape: [224, 224, 3] });
+  let x = bnRelu6(conv(input, 32, 3, 2));
+  let channels = 32;
+  const settings: [number, number, number, number][] = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]];
+  for (const [t, c, n, s] of settings) {
+    for (let i = 0; i < n; i++) {
+      const stride = i === 0 ? s : 1;
+      let y = t === 1 ? x : bnRelu6(conv(x, channels * t, 1, 1));
+      y = bnRelu6(conv(bnRelu6(depthwise(y, stride)), c, 1, 1), false);
+      x = stride === 1 && channels === c ? (tfl.layers.add().apply([x, y]) as SymbolicTensor) : y;
+      channels = c;
+    }
+  }
+  x = bnRelu6(conv(x, 1280, 1, 1));
+  return tfl.model({ inputs: input, outputs: tfl.layers.globalAveragePooling2d({}).apply(x) as SymbolicTensor });
+}
+
+async function featuresPerSecond(model: tfl.LayersModel, images: number, batch: number): Promise<number> {
+  const x = tf.randomUniform([batch, 224, 224, 3], -1, 1);
+  const once = async () => {
+    const y = model.predict(x) as tf.Tensor;
+    await y.data();
+    y.dispose();
+  };
+  await once(); // warm-up: kernel set-up and XNNPACK packing
+  const t0 = performance.now();
+  for (let done = 0; done < images; done += batch) await once();
+  x.dispose();
+  return (Math.ceil(images / batch) * batch) / ((performance.now() - t0) / 1000);
+}
+
+/** One linear head trained on cached 1024-dimensional features: 2,000 images, 30 epochs, batch 64, Adam. */
+async function headSeconds(dim: number): Promise<number> {
+  const n = 2000;
+  const features = tf.randomNormal([n, dim]);
+  const labels = tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => i % 10), 'int32'), 10);
+  const head = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [dim], units: 10 })] });
+  const optimizer = tf.train.adam(1e-3);
+  const t0 = performance.now();
+  for (let epoch = 0; epoch < 30; epoch++) {
+    for (let start = 0; start < n; start += 64) {
+      const size = Math.min(64, n - start);
+      const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(tf.slice(labels, [start, 0], [size, 10]), head.apply(tf.slice(features, [start, 0], [size, dim])) as tf.Tensor) as tf.Scalar, true);
+      loss?.dispose();
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  tf.dispose([features, labels]);
+  optimizer.dispose();
+  head.dispose();
+  return seconds;
+}
+
+function pytorch(images: number, batch: number): unknown {
+  const python = '/usr/bin/python3';
+  const script = path.join(__dirname, '..', '..', 'bench', 'pytorch_mobilenet.py');
+  const result = spawnSync(python, [script, '--images', String(images), '--batch', String(batch)], { encoding: 'utf8', timeout: 20 * 60_000 });
+  if (result.status !== 0) return { skipped: `${python} ${script} failed: ${(result.stderr || result.error?.message || '').trim().split('\n').at(-1)}` };
+  return JSON.parse(result.stdout);
+}
+
+async function main(): Promise<void> {
+  const backends = arg('backends', 'wasm').split(',') as BackendRequest[];
+  const images = Number(arg('images', '64'));
+  const batch = Number(arg('batch', '32'));
+  const losslab: Record<string, unknown>[] = [];
+  for (const backend of backends) {
+    const info = await selectBackend(backend);
+    for (const version of ['v1', 'v2'] as Version[]) {
+      const model = version === 'v1' ? mobilenetV1() : mobilenetV2();
+      losslab.push({ backend: info.name, version, featureImagesPerSecond: Math.round(await featuresPerSecond(model, images, batch)) });
+      model.dispose();
+    }
+    losslab.push({ backend: info.name, headTrainingSeconds: Number((await headSeconds(1024)).toFixed(2)), head: '1024 -> 10 linear, 2,000 images, 30 epochs, batch 64, Adam' });
+  }
+  console.log(JSON.stringify({
+    benchmark: 'mobilenet-features',
+    imageSize: 224, batch, images,
+    machine: { cpus: os.availableParallelism(), loadAverage1m: Number((os.loadavg()[0] ?? 0).toFixed(2)), node: process.version },
+    losslab,
+    pytorch: pytorch(images, batch),
+  }, null, 2));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
