@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Loaded first so that wasm's own kernels are in the registry before ours replace some.
 import '@tensorflow/tfjs-backend-wasm';
+import { makeBatchMatMulWasm } from './batch-mat-mul';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter';
 import { makeConv2dWasm, makeFusedConv2dWasm } from './conv2d';
 import { makeConv2dBackpropInputWasm } from './conv2d-backprop-input';
@@ -23,6 +24,8 @@ import { makeTile } from './tile';
  *   F(4x4, 3x3) where a cost model says it beats the direct method (winograd-conv.ts,
  *   winograd-filter-grad.ts), and a direct SIMD conv for few input channels (small-conv.ts);
  *   conv2d.ts, conv2d-backprop-input.ts and conv2d-backprop-filter.ts choose per call.
+ * - BatchMatMul with a transposed operand (every dense layer's gradient): the stock kernel's
+ *   scalar loop; the operand is transposed first so the product runs on XNNPACK (batch-mat-mul.ts).
  * - Training-mode batch norm: LossLab's own fused kernels (batch-norm-kernels.ts), which the
  *   model's batch-norm layer calls instead of a dozen composed ops.
  * They are rebuilt from the backend's own fast kernels (XNNPACK convolution and matrix
@@ -30,7 +33,7 @@ import { makeTile } from './tile';
  * configurations they do not cover go to the stock kernel (or, for the filter gradient,
  * which has none, to a plain loop).
  */
-export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'Conv2D', 'FusedConv2D'] as const;
+export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'Conv2D', 'FusedConv2D', 'BatchMatMul'] as const;
 
 // Tags our kernel functions so that a second copy of this module (e.g. loaded from another
 // path) still recognises them and registration stays idempotent across copies.
@@ -70,6 +73,7 @@ export function registerWasmTrainingKernels(): void {
   install('Cast', (stock) => makeSharingCast(stock));
   install('Conv2D', (stock) => makeConv2dWasm(stock));
   install('FusedConv2D', (stock) => makeFusedConv2dWasm(stock));
+  install('BatchMatMul', (stock) => makeBatchMatMulWasm(stock));
   registerBatchNormKernels('wasm');
 }
 
