@@ -8,6 +8,7 @@ import { makeConv2dBackpropInputWasm } from './conv2d-backprop-input';
 import { maxPoolGradWasm } from './max-pool-grad';
 import { makeBlockReduction } from './reduce-over-block';
 import { makeSharingCast, makeSharingIdentity } from './share-data';
+import { makeSliceWasm } from './slice';
 import { registerBatchNormKernels } from './batch-norm-kernels';
 import { makeTile } from './tile';
 
@@ -26,6 +27,8 @@ import { makeTile } from './tile';
  *   conv2d.ts, conv2d-backprop-input.ts and conv2d-backprop-filter.ts choose per call.
  * - BatchMatMul with a transposed operand (every dense layer's gradient): the stock kernel's
  *   scalar loop; the operand is transposed first so the product runs on XNNPACK (batch-mat-mul.ts).
+ * - Slice that cuts inner axes (ZeroPadding2D's gradient): contiguous runs as long as the axes
+ *   allow instead of one copy per innermost row (slice.ts).
  * - Training-mode batch norm: LossLab's own fused kernels (batch-norm-kernels.ts), which the
  *   model's batch-norm layer calls instead of a dozen composed ops.
  * They are rebuilt from the backend's own fast kernels (XNNPACK convolution and matrix
@@ -33,7 +36,7 @@ import { makeTile } from './tile';
  * configurations they do not cover go to the stock kernel (or, for the filter gradient,
  * which has none, to a plain loop).
  */
-export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'Conv2D', 'FusedConv2D', 'BatchMatMul'] as const;
+export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'Conv2D', 'FusedConv2D', 'BatchMatMul', 'Slice'] as const;
 
 // Tags our kernel functions so that a second copy of this module (e.g. loaded from another
 // path) still recognises them and registration stays idempotent across copies.
@@ -74,6 +77,7 @@ export function registerWasmTrainingKernels(): void {
   install('Conv2D', (stock) => makeConv2dWasm(stock));
   install('FusedConv2D', (stock) => makeFusedConv2dWasm(stock));
   install('BatchMatMul', (stock) => makeBatchMatMulWasm(stock));
+  install('Slice', (stock) => makeSliceWasm(stock));
   registerBatchNormKernels('wasm');
 }
 
