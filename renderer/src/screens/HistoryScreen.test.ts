@@ -3,7 +3,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import HistoryScreen from './HistoryScreen.svelte';
 import { AppState } from '../stores/app.svelte';
 import { fakeClient } from '../test/fake-client';
-import { ceInfo, lossSummary, results } from '../test/fixtures';
+import { ceInfo, focalInfo, lossSummary, results } from '../test/fixtures';
 import type { Responses } from '../../../main/api/contract';
 
 const listing: Responses['experiments.list'] = [
@@ -49,4 +49,61 @@ describe('HistoryScreen', () => {
     expect(transport.calls.find((c) => c.channel === 'experiments.delete')?.request).toEqual({ id: 'exp-1' });
     expect(screen.getByRole('status').textContent).toBe('Deleted long tail.');
   });
+
+  it('Duplicate loads the stored settings into the Experiment screen and opens their dataset', async () => {
+    const stored = results([lossSummary('focal', 'focal', {})]);
+    stored.config = {
+      name: 'long tail',
+      data: '/data/digits',
+      imageSize: 28,
+      resize: 'squash',
+      colorMode: 'grayscale',
+      testFraction: 0.3,
+      valFraction: 0.1,
+      splitSeed: 4,
+      imbalance: { kind: 'exp', ratio: 20 },
+      losses: [{ id: 'focal', params: { gamma: 1, alpha: null } }],
+      seeds: [1, 2],
+      model: { family: 'cnn', width: 8, depth: 2 },
+      training: { epochs: 5, batchSize: 32, optimizer: 'sgd', learningRate: 0.1, momentum: 0.9, weightDecay: 0, schedule: 'step', augment: { flip: true, crop: false }, probeEpochs: 10 },
+      backend: 'wasm',
+      workers: 2,
+    } as typeof stored.config;
+    const { client, transport } = fakeClient({
+      'experiments.list': () => listing,
+      'experiments.get': () => stored,
+      'dataset.open': (request) => ({ path: request.path, imageSize: request.imageSize, resize: request.resize, classes: ['a', 'b'] }) as never,
+    });
+    const app = new AppState(client, null);
+    app.design.setCatalogue([ceInfo, focalInfo]);
+    render(HistoryScreen, { app });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Duplicate long tail' }));
+    await waitFor(() => expect(app.dataset.path).toBe('/data/digits'));
+    expect(app.screen).toBe('experiment');
+    expect(transport.calls.find((c) => c.channel === 'dataset.open')?.request).toEqual({ path: '/data/digits', imageSize: 28, resize: 'squash', colorMode: 'grayscale' });
+    const design = app.design;
+    expect(design.name).toBe('long tail (copy)');
+    expect([design.testFraction, design.splitSeed, design.imbalanceKind, design.ratio]).toEqual([0.3, 4, 'exp', 20]);
+    expect(design.losses['focal']).toEqual({ checked: true, inputs: { gamma: '1', alpha: '' } });
+    expect(design.losses['ce']!.checked).toBe(false);
+    expect([design.epochs, design.batchSize, design.optimizer, design.schedule, design.flip]).toEqual([5, 32, 'sgd', 'step', true]);
+    expect([design.family, design.width, design.depth, design.seedsText, design.backend, design.workers]).toEqual(['cnn', 8, 2, '1, 2', 'wasm', 2]);
+    expect(transport.calls.some((c) => c.channel === 'experiment.start')).toBe(false);
+  });
+
+  it('Run again starts a new experiment with exactly the stored settings', async () => {
+    const stored = results([lossSummary('ce', 'ce', {})]);
+    const { client, transport } = fakeClient({
+      'experiments.list': () => listing,
+      'experiments.get': () => stored,
+      'experiment.start': () => ({ id: 'exp-3', runs: [] }),
+    });
+    const app = new AppState(client, null);
+    render(HistoryScreen, { app });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Run long tail again' }));
+    await waitFor(() => expect(app.screen).toBe('training'));
+    expect(transport.calls.find((c) => c.channel === 'experiment.start')?.request).toEqual({ config: stored.config });
+    expect(app.training.experimentId).toBe('exp-3');
+  });
 });
+

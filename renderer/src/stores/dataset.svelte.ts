@@ -25,7 +25,7 @@ export class DatasetState {
   error = $state<ShownError | null>(null);
   options = $state<DatasetLoadOptions>({ imageSize: 32, resize: 'center-crop', colorMode: 'auto' });
   /** Called after a different folder was opened, so settings tied to the old one can be reset. */
-  onOpened: ((path: string) => void) | null = null;
+  onOpened: ((path: string, previous: string | null) => void) | null = null;
   /** Opening a second folder while one loads makes the first result stale; only the latest counts. */
   private generation = 0;
 
@@ -44,10 +44,10 @@ export class DatasetState {
     try {
       const overview = await this.client.api['dataset.open']({ path, ...this.options });
       if (generation !== this.generation) return false;
-      const changed = this.path !== overview.path;
+      const previous = this.path;
       this.overview = overview;
       this.path = overview.path;
-      if (changed) this.onOpened?.(overview.path);
+      if (previous !== overview.path) this.onOpened?.(overview.path, previous);
       return true;
     } catch (error) {
       if (generation !== this.generation) return false;

@@ -1,5 +1,5 @@
 import type { ImbalancePreview, LossInfo } from '../../../main/api/contract';
-import type { ExperimentConfigInput, ModelSpec } from '../../../main/experiment/config';
+import type { ExperimentConfig, ExperimentConfigInput, ModelSpec } from '../../../main/experiment/config';
 import type { NetworkSummary } from '../../../main/results/types';
 import type { LossLabClient } from '../api';
 import { describeError, type ShownError } from '../lib/error-advice';
@@ -136,19 +136,75 @@ export class DesignState {
     this.catalogue = catalogue;
     const selections: Record<string, LossSelection> = {};
     for (const loss of catalogue) {
-      selections[loss.id] = this.losses[loss.id] ?? {
-        checked: false,
-        inputs: Object.fromEntries(loss.params.map((p) => [p.key, paramInputText(p.default)])),
-      };
+      const defaults = Object.fromEntries(loss.params.map((p) => [p.key, paramInputText(p.default)]));
+      const kept = this.losses[loss.id];
+      // A kept selection (a restored design) gets defaults for parameters it does not know.
+      selections[loss.id] = kept ? { checked: kept.checked, inputs: { ...defaults, ...kept.inputs } } : { checked: false, inputs: defaults };
     }
     this.losses = selections;
   }
 
-  /** Another dataset was opened: per-class settings of the old one no longer apply. */
-  datasetChanged(): void {
+  /**
+   * Another dataset was opened: per-class settings of the old one no longer apply, and
+   * neither does a name given for it. The first dataset of a design keeps the name typed
+   * before it was opened.
+   */
+  datasetChanged(previousPath: string | null = null): void {
     this.preview = null;
     this.previewError = null;
     this.customCounts = {};
+    if (previousPath !== null) this.name = '';
+  }
+
+  /**
+   * Loads a stored experiment's configuration for editing (History → Duplicate). Returns
+   * what could not be carried over, for the user to see; the dataset is the caller's to open.
+   */
+  applyConfig(config: ExperimentConfig): string[] {
+    const notes: string[] = [];
+    this.name = config.name ? `${config.name} (copy)` : '';
+    this.testFraction = config.testFraction;
+    this.valFraction = config.valFraction;
+    this.splitSeed = config.splitSeed;
+    const imbalance = config.imbalance;
+    this.imbalanceKind = imbalance.kind;
+    if (imbalance.kind === 'exp' || imbalance.kind === 'step') this.ratio = imbalance.ratio;
+    this.customCounts = imbalance.kind === 'counts' ? { ...imbalance.counts } : {};
+    const known = new Set(this.catalogue.map((loss) => loss.id));
+    const losses: Record<string, LossSelection> = {};
+    for (const loss of this.catalogue) {
+      const defaults = Object.fromEntries(loss.params.map((p) => [p.key, paramInputText(p.default)]));
+      losses[loss.id] = { checked: false, inputs: defaults };
+    }
+    const seen = new Set<string>();
+    for (const choice of config.losses) {
+      if (!known.has(choice.id)) {
+        notes.push(`The loss "${choice.id}" is not in this version's catalogue; it was left out.`);
+        continue;
+      }
+      if (seen.has(choice.id)) notes.push(`"${choice.id}" was trained twice with different parameters; the copy keeps the last setting.`);
+      seen.add(choice.id);
+      const selection = losses[choice.id]!;
+      selection.checked = true;
+      for (const [key, value] of Object.entries(choice.params)) selection.inputs[key] = paramInputText(value);
+    }
+    this.losses = losses;
+    const training = config.training;
+    this.epochs = training.epochs;
+    this.batchSize = training.batchSize;
+    this.optimizer = training.optimizer;
+    this.learningRate = training.learningRate;
+    this.momentum = training.momentum;
+    this.weightDecay = training.weightDecay;
+    this.schedule = training.schedule;
+    this.flip = training.augment.flip;
+    this.crop = training.augment.crop;
+    if (config.model?.family === 'backbone') notes.push('It trained a pretrained backbone, which this screen cannot set yet; the copy uses the CNN. “Run again” repeats it as it was.');
+    this.setModel(config.model);
+    this.seedsText = config.seeds.join(', ');
+    this.backend = config.backend;
+    this.workers = config.workers;
+    return notes;
   }
 
   selectedLosses(): LossInfo[] {
