@@ -43,7 +43,7 @@ export const TRAINING_LIMITS = {
   width: { min: 4, max: 256, integer: true, label: 'Width' },
   depth: { min: 1, max: 6, integer: true, label: 'Depth' },
   resnetWidth: { min: 4, max: 256, integer: true, label: 'Width' },
-  workers: { min: 0, max: 64, integer: true, label: 'Workers' },
+  workers: { min: 0, max: 64, integer: true, label: 'Parallel trainings' },
   ratio: { min: 1, max: 10000, integer: false, label: 'Imbalance ratio ρ' },
   testFraction: { min: 0.01, max: 0.9, integer: false, label: 'Test fraction' },
   valFraction: { min: 0, max: 0.9, integer: false, label: 'Validation fraction' },
