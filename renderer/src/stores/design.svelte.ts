@@ -52,6 +52,11 @@ export const TRAINING_LIMITS = {
 
 export type LimitedField = keyof typeof TRAINING_LIMITS;
 
+/** 1.1000000000000001 → "1.1": sums of typed fractions, shown without float noise. */
+function formatFraction(value: number): string {
+  return String(Math.round(value * 1000) / 1000);
+}
+
 export function checkLimited(field: LimitedField, value: number): string | null {
   const limit = TRAINING_LIMITS[field];
   if (typeof value !== 'number' || !Number.isFinite(value)) return `${limit.label} needs a number.`;
@@ -245,8 +250,10 @@ export class DesignState {
       const message = checkLimited(field, this[field]);
       if (message) problems.push({ field, message });
     }
-    if (this.testFraction + this.valFraction >= 0.95) {
-      problems.push({ field: 'valFraction', message: 'Test and validation fractions together leave almost nothing to train on; keep their sum below 0.95.' });
+    const sum = this.testFraction + this.valFraction;
+    if (sum >= 0.95) {
+      const what = sum > 1 ? `add up to ${formatFraction(sum)}, more than all the images` : `add up to ${formatFraction(sum)}, which leaves almost nothing to train on`;
+      problems.push({ field: 'fractions', message: `Test and validation fractions ${what}; keep their sum below 0.95.` });
     }
     if (this.imbalanceKind === 'exp' || this.imbalanceKind === 'step') {
       const message = checkLimited('ratio', this.ratio);
