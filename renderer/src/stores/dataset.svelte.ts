@@ -12,8 +12,11 @@ export interface DatasetLoadOptions {
   colorMode: ColorModeChoice;
 }
 
-const OPEN_ADVICE =
-  'Pick the folder with “Open folder…” or “Browse server folders…”. It must hold one sub-folder per class (or train/ and test/ folders that do), with images in a common format (JPEG, PNG, WebP, GIF, TIFF, AVIF).';
+/** Names only the button this mode has: the desktop app's dialog, or served mode's folder browser. */
+function openAdvice(mode: 'desktop' | 'served'): string {
+  const pick = mode === 'desktop' ? 'Pick the folder with “Open folder…” or drop it on the window' : 'Pick the folder with “Browse server folders…”';
+  return `${pick}. It must hold one sub-folder per class (or train/ and test/ folders that do), with images in a common format (JPEG, PNG, WebP, GIF, TIFF, AVIF).`;
+}
 
 /** The dataset being worked on: opening it (with progress), its overview, and the preprocessing options. */
 export class DatasetState {
@@ -51,7 +54,7 @@ export class DatasetState {
       return true;
     } catch (error) {
       if (generation !== this.generation) return false;
-      this.error = describeError(error, 'Could not open the dataset', OPEN_ADVICE);
+      this.error = describeError(error, 'Could not open the dataset', openAdvice(this.client.mode));
       return false;
     } finally {
       if (generation === this.generation) {
