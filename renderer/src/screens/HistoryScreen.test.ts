@@ -107,3 +107,27 @@ describe('HistoryScreen', () => {
   });
 });
 
+
+describe('HistoryScreen Duplicate when the dataset is gone', () => {
+  it('says so, and names the dataset the design would otherwise use', async () => {
+    const stored = results([lossSummary('ce', 'ce', {})]);
+    stored.config = { ...stored.config, data: '/data/moved', imageSize: 32, resize: 'center-crop', colorMode: 'auto', testFraction: 0.2, valFraction: 0.1, splitSeed: 0, imbalance: { kind: 'none' }, losses: [{ id: 'ce', params: {} }], seeds: [1], training: { epochs: 2, batchSize: 64, optimizer: 'adam', learningRate: 0.002, momentum: 0.9, weightDecay: 0, schedule: 'cosine', augment: { flip: false, crop: false }, probeEpochs: 10 }, backend: 'auto', workers: 0 } as typeof stored.config;
+    const { client } = fakeClient({
+      'experiments.list': () => listing,
+      'experiments.get': () => stored,
+      'dataset.open': (request) => {
+        if (request.path !== '/data/digits') throw new Error(`The folder ${request.path} does not exist.`);
+        return { path: request.path, imageSize: 32, resize: 'center-crop', classes: [] } as never;
+      },
+    });
+    const app = new AppState(client, null);
+    app.design.setCatalogue([ceInfo]);
+    await app.dataset.open('/data/digits');
+    render(HistoryScreen, { app });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Duplicate long tail' }));
+    await waitFor(() => expect(app.notices.items).toHaveLength(1));
+    expect(app.notices.items[0]!.title).toBe('The duplicated experiment’s dataset could not be opened');
+    expect(app.notices.items[0]!.message).toContain('/data/moved does not exist');
+    expect(app.notices.items[0]!.advice).toContain('still uses /data/digits');
+  });
+});

@@ -139,7 +139,16 @@ export class AppState {
     if (config.testData) notes.push('It used a separate test folder, which this screen cannot set; the copy splits the test set off the dataset.');
     if (notes.length > 0) this.notices.report(new Error(notes.join(' ')), 'Duplicated, with changes', 'Check the Experiment screen before starting.');
     this.go('experiment');
-    await this.openDesignDataset({ path: config.data, imageSize: config.imageSize, resize: config.resize, colorMode: config.colorMode });
+    const opened = await this.openDesignDataset({ path: config.data, imageSize: config.imageSize, resize: config.resize, colorMode: config.colorMode });
+    if (!opened && this.dataset.error) {
+      // Never train a duplicate on whatever dataset happened to be open without saying so.
+      const still = this.dataset.path;
+      this.notices.report(
+        new Error(this.dataset.error.message),
+        'The duplicated experiment’s dataset could not be opened',
+        still ? `The Experiment screen still uses ${still}. Open the right folder on the Dataset screen before starting.` : 'Open its folder, or another one, on the Dataset screen before starting.',
+      );
+    }
     return true;
   }
 
