@@ -4,6 +4,7 @@ import type { BackendReport } from '../engine/worker-protocol';
 import type { BatchProgress, EpochRecord } from '../engine/types';
 import type { listBackends } from '../engine/backends/select-backend';
 import { experimentConfigSchema, modelSchema, type ExperimentConfig } from '../experiment/config';
+import type { LossTag } from '../losses/tags';
 import type { LossDefinition } from '../losses/types';
 import type { ExperimentResults, NetworkSummary, RunResult } from '../results/types';
 import type { ExperimentListing } from '../store/experiment-store';
@@ -147,6 +148,8 @@ export interface ImageRef {
 /** A loss of the catalogue as plain data (the training function stays in the main process). */
 export type LossInfo = Omit<LossDefinition, 'create' | 'head'> & {
   head?: { cosineClassifier: boolean; note: string };
+  /** What the loss is for (main/losses/tags.ts), for filtering the catalogue by purpose. */
+  tags: LossTag[];
 };
 
 export interface DatasetOverview {

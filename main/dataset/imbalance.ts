@@ -59,6 +59,14 @@ export function seededClassOrder(classCount: number, seed: number): number[] {
   return shuffleInPlace(Array.from({ length: classCount }, (_, i) => i), createRng(deriveSeed(seed, 'imbalance:class-order')));
 }
 
+/** Head → tail by training count (largest first), ties by class name (then index), so it is deterministic and readable. */
+function orderByCount(counts: number[], classNames?: string[]): number[] {
+  const name = (c: number) => classNames?.[c] ?? '';
+  return Array.from({ length: counts.length }, (_, i) => i).sort(
+    (a, b) => (counts[b] as number) - (counts[a] as number) || (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0) || a - b,
+  );
+}
+
 export function computeImbalance(poolCounts: number[], profile: ImbalanceProfile, seed: number, classNames?: string[]): ImbalanceResult {
   validateImbalance(profile);
   const C = poolCounts.length;
@@ -84,10 +92,11 @@ export function computeImbalance(poolCounts: number[], profile: ImbalanceProfile
       throw new DatasetError('bad-imbalance', `The counts profile asks for more training images than the training pool holds (after the test and validation sets are taken): ${tooMany.slice(0, 10).join('; ')}.`,
         'Lower those counts, or lower the test/validation fractions.');
     }
-    // Head → tail by the resulting count (largest first); ties keep class order, so it is deterministic.
-    const headToTail = Array.from({ length: C }, (_, i) => i).sort((a, b) => (counts[b] as number) - (counts[a] as number) || a - b);
-    return { counts, headToTail };
+    return { counts, headToTail: orderByCount(counts, classNames) };
   }
+  // Nothing is reduced: the head and tail are simply the classes with the most and fewest
+  // images, not a random order that would put a large class in the "tail".
+  if (profile.kind === 'none' || profile.ratio === 1) return { counts: [...poolCounts], headToTail: orderByCount(poolCounts, classNames) };
 
   const headToTail = seededClassOrder(C, seed);
   const counts = [...poolCounts];

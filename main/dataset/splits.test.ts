@@ -106,6 +106,17 @@ describe('planSplits: imbalance profiles', () => {
     assert.deepEqual([...plan.headToTail].sort(), [0, 1, 2, 3, 4]);
   });
 
+  it('none and ratio 1: head → tail is by training count, ties by class name, whatever the seed', () => {
+    // Classes listed out of name order, with a tie between "ant" and "bee".
+    const uneven = dataset({ zebra: 50, bee: 150, ant: 150, cat: 100 });
+    for (const imbalance of [{ kind: 'none' }, { kind: 'exp', ratio: 1 }, { kind: 'step', ratio: 1 }] as ImbalanceProfile[]) {
+      for (const seed of [1, 2, 3]) {
+        const plan = planSplits(uneven, options({ valFraction: 0, imbalance, seed }));
+        assert.deepEqual(plan.headToTail.map((c) => ['zebra', 'bee', 'ant', 'cat'][c]), ['ant', 'bee', 'cat', 'zebra'], `${imbalance.kind} seed ${seed}`);
+      }
+    }
+  });
+
   it('exp: at least one image per class, and never more than the pool', () => {
     const plan = planSplits(dataset({ a: 125, b: 125, c: 125 }), noVal({ kind: 'exp', ratio: 1000 }));
     assert.deepEqual(plan.headToTail.map((c) => plan.counts.train[c]), [100, 3, 1]);

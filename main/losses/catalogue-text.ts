@@ -1,3 +1,4 @@
+import { tagsOf, type LossTag } from './tags';
 import { formatRange } from './params';
 import type { LossDefinition, ParamSpec } from './types';
 
@@ -6,6 +7,8 @@ export interface CatalogueJsonEntry {
   id: string;
   name: string;
   kind: 'logits' | 'embedding';
+  /** What the loss is for (tags.ts). */
+  tags: LossTag[];
   formula: string;
   citation: LossDefinition['citation'];
   explanation: string;
@@ -20,6 +23,7 @@ export function catalogueJson(defs: readonly LossDefinition[]): CatalogueJsonEnt
     id: d.id,
     name: d.name,
     kind: d.kind,
+    tags: tagsOf(d.id),
     formula: d.formula,
     citation: d.citation,
     explanation: d.explanation,
@@ -59,6 +63,7 @@ function wrap(text: string, width: number, indent: string): string {
 export function catalogueText(defs: readonly LossDefinition[]): string {
   const blocks = defs.map((d) => {
     const out = [`${d.id} — ${d.name}${d.kind === 'embedding' ? ' [embedding: two-stage, linear probe]' : ''}`];
+    out.push(`  for:       ${tagsOf(d.id).join(', ')}`);
     out.push(`  formula:   ${d.formula}`);
     out.push(wrap(`cite: ${citationLine(d)}`, 92, '  '));
     if (d.params.length === 0) out.push('  params:    none');

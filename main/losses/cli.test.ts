@@ -44,12 +44,14 @@ describe('losslab losses', () => {
       ['alpha', null, "a number or one number per class, each in [0, ∞), or 'none'"],
     ]);
     assert.equal(focal.citation.year, 2017);
+    assert.deepEqual((list.find((l) => l.id === 'ldam') as unknown as { tags: string[] }).tags, ['imbalance', 'margin']);
   });
   test('plain text names each loss with its --param syntax', async () => {
     const text = await run(['losses']);
     for (const l of listLosses()) assert.ok(text.includes(`${l.id} — ${l.name}`), l.id);
     assert.ok(text.includes('--param cb-ce.beta=…  default 0.9999; a number in [0, 1)'));
     assert.ok(text.includes('[embedding: two-stage, linear probe]'));
+    assert.ok(text.includes('balanced-softmax — Balanced softmax\n  for:       imbalance\n'), 'each loss says what it is for');
   });
 });
 

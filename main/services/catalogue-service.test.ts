@@ -15,6 +15,7 @@ test('losses.list is plain data: every loss with formula, explanation and parame
   }
   const focal = losses.find((l) => l.id === 'focal')!;
   assert.ok(focal.params.some((p) => p.key === 'gamma'));
+  assert.ok(losses.find((l) => l.id === 'cb-ce')!.tags.includes('imbalance'), 'the catalogue carries its tags');
 });
 
 test('backends.list names the backends and app.info describes served mode', async () => {

@@ -1,5 +1,6 @@
 import type { LossInfo, ParsedRequest, Responses } from '../api/contract';
 import { listLosses } from '../losses/registry';
+import { tagsOf } from '../losses/tags';
 import type { LossDefinition } from '../losses/types';
 
 /** A catalogue entry as plain data: functions (the loss itself, hooks) stay in the main process. */
@@ -8,6 +9,7 @@ export function lossInfo(definition: LossDefinition): LossInfo {
   // A JSON round trip drops any further function-valued fields a catalogue entry carries (hooks).
   const info = JSON.parse(JSON.stringify(described)) as LossInfo;
   if (head) info.head = { cosineClassifier: head.cosineClassifier ?? false, note: head.note };
+  info.tags = tagsOf(definition.id);
   return info;
 }
 

@@ -76,3 +76,27 @@ test('served mode opens folders below --root without a prior choice, and nothing
   assert.equal(overview.total, 12);
   await assert.rejects(handlers['dataset.open']({ path: path.dirname(root), imageSize: 8, resize: 'squash', colorMode: 'rgb' }), /Pick a folder below/);
 });
+
+test('dataset.open says a typed folder does not exist, and in served mode names --root for a folder outside it', async () => {
+  const open = (handlers: ReturnType<typeof servicesForTest>['handlers'], folder: string) =>
+    handlers['dataset.open']({ path: folder, imageSize: 16, resize: 'center-crop', colorMode: 'auto' });
+  const missing = path.join(temporaryDir('ds-missing'), 'no-such-folder');
+
+  const desktop = servicesForTest();
+  await assert.rejects(open(desktop.handlers, missing), (error: Error) => {
+    assert.match(error.message, /^The folder .*no-such-folder does not exist\. Check the spelling, or pick the folder with "Open folder…"\.$/);
+    return true;
+  });
+
+  const root = digits;
+  const served = servicesForTest({ browseRoot: root });
+  await assert.rejects(open(served.handlers, path.join(root, 'no-such-folder')), (error: Error) => {
+    assert.match(error.message, /does not exist\. .*"Browse server folders…"/);
+    assert.doesNotMatch(error.message, /Open folder/);
+    return true;
+  });
+  // Outside --root the answer is the same whether the folder exists or not: the page cannot probe the disk.
+  for (const outside of [missing, colours]) {
+    await assert.rejects(open(served.handlers, outside), /is outside the folder this server shares \(.*--root\)/);
+  }
+});

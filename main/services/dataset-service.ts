@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { DatasetOverview, ImbalancePreview, ParsedRequest, Responses } from '../api/contract';
@@ -25,11 +26,37 @@ export interface DatasetServiceOptions {
   imageUrl: ImageUrl;
 }
 
-export function notChosenMessage(folder: string, access: FolderAccess): string {
+/**
+ * Why a folder the renderer asked for may not be opened, in words that say what to do. In
+ * served mode a folder outside --root gets the same answer whether it exists or not, so the
+ * page cannot probe the server's disk beyond what it shares.
+ */
+export async function notOpenableMessage(folder: string, access: FolderAccess): Promise<string> {
+  const resolved = path.resolve(folder);
+  if (access.browseRoot !== null) {
+    const root = path.resolve(access.browseRoot);
+    const relative = path.relative(root, resolved);
+    const inside = relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+    if (!inside) {
+      return `LossLab cannot open ${folder}: it is outside the folder this server shares (${access.browseRoot}, its --root). Pick a folder below it with "Browse server folders…", or type a path below it.`;
+    }
+  }
+  if (!(await exists(resolved))) {
+    return `The folder ${folder} does not exist. Check the spelling${access.browseRoot !== null ? `, or pick the folder with "Browse server folders…"` : ', or pick the folder with "Open folder…"'}.`;
+  }
   const how = access.browseRoot !== null
-    ? `Pick a folder below ${access.browseRoot} with the folder browser (the server was started with --root ${access.browseRoot}).`
+    ? `Pick a folder below ${access.browseRoot} with "Browse server folders…" (the server was started with --root ${access.browseRoot}).`
     : 'Choose it with "Open folder…" or drop it on the window first.';
   return `LossLab may not read ${folder}: it is not a folder you chose in this session. ${how}`;
+}
+
+async function exists(target: string): Promise<boolean> {
+  try {
+    await fs.stat(target);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function createDatasetService({ access, cacheDir, emit, imageUrl }: DatasetServiceOptions) {
@@ -38,7 +65,7 @@ export function createDatasetService({ access, cacheDir, emit, imageUrl }: Datas
 
   async function requireOpenable(folder: string): Promise<string> {
     const real = await access.openable(folder);
-    if (real === null) throw new Error(notChosenMessage(folder, access));
+    if (real === null) throw new Error(await notOpenableMessage(folder, access));
     return real;
   }
 

@@ -8,7 +8,7 @@ import { resumeStoredExperiment, startStoredExperiment, type RunningStoredExperi
 import type { RunResult } from '../results/types';
 import type { ExperimentStore } from '../store/experiment-store';
 import type { FolderAccess } from './folder-access';
-import { notChosenMessage } from './dataset-service';
+import { notOpenableMessage } from './dataset-service';
 import { apiEvent, type Emit } from './types';
 
 /** Batch events per run at most this often: a small model trains hundreds of batches a second, and a UI needs ~10 updates. */
@@ -43,7 +43,7 @@ export function createExperimentService({ access, store, cacheDir, emit }: Exper
   const cacheOption = cacheDir !== undefined ? { cacheDir } : {};
 
   async function requireReadable(folder: string | undefined): Promise<void> {
-    if (folder !== undefined && (await access.openable(folder)) === null) throw new Error(notChosenMessage(folder, access));
+    if (folder !== undefined && (await access.openable(folder)) === null) throw new Error(await notOpenableMessage(folder, access));
   }
 
   function eventsFor(id: string, info: RunningExperimentInfo): ExperimentEvents {

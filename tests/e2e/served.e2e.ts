@@ -44,6 +44,26 @@ function trainingVisible(): boolean {
   return progress.some((bar) => Number(bar.getAttribute('aria-valuenow')) >= 30) || doc.querySelectorAll('tr.run.done').length === 3;
 }
 
+/** Runs in the page: focusable elements whose box reaches under the sticky Start bar (empty when none). */
+function focusUnderStartBar(): string | null {
+  const doc = (globalThis as unknown as { document: { activeElement: { id: string; tagName: string; getBoundingClientRect(): { bottom: number } } | null; querySelector(s: string): { contains(e: unknown): boolean; getBoundingClientRect(): { top: number } } | null } }).document;
+  const element = doc.activeElement;
+  const bar = doc.querySelector('section.start');
+  if (!element || !bar || bar.contains(element) || element.tagName === 'BODY') return null;
+  return element.getBoundingClientRect().bottom > bar.getBoundingClientRect().top + 1 ? element.id || element.tagName : null;
+}
+
+/** Runs in the page: loss formulas whose typeset width runs past their card. */
+function formulasCut(): number {
+  const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<{ scrollWidth: number; clientWidth: number }> } }).document;
+  return Array.from(doc.querySelectorAll('.formula .tex')).filter((tex) => tex.scrollWidth > tex.clientWidth + 1).length;
+}
+
+/** Runs in the page: the window's vertical scroll position. */
+function scrollTop(): number {
+  return (globalThis as unknown as { scrollY: number }).scrollY;
+}
+
 /** Runs in the page: images that failed to load have no natural width. */
 function countBroken(images: unknown[]): number {
   return (images as { naturalWidth: number }[]).filter((img) => img.naturalWidth === 0).length;
@@ -107,8 +127,26 @@ describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
     await shot('01-dataset');
   });
 
+  it('flags split fractions that add up to more than 1 on the Dataset screen, as they are typed', async () => {
+    await page.getByLabel('Test fraction').fill('0.6');
+    await page.getByLabel('Validation fraction').fill('0.5');
+    const problem = page.getByTestId('split-sum-problem');
+    await problem.waitFor();
+    assert.match((await problem.textContent()) ?? '', /add up to 1\.1, more than all the images/);
+    await page.getByLabel('Test fraction').fill('0.2');
+    await page.getByLabel('Validation fraction').fill('0.1');
+    await problem.waitFor({ state: 'detached' });
+  });
+
   it('previews a long tail of ratio 10 on the Experiment screen', async () => {
-    await page.getByRole('button', { name: /Next: design the experiment/ }).click();
+    // The next step is in view once a dataset is open, not below the fold; the next screen starts at its top.
+    const next = page.getByRole('button', { name: /Next: design the experiment/ });
+    const box = (await next.boundingBox())!;
+    assert.ok(box.y + box.height < 950, `the Next button is in the first screenful (y = ${box.y})`);
+    await page.evaluate('window.scrollTo(0, 400)');
+    await next.click();
+    await page.getByLabel('Long-tail').waitFor();
+    assert.equal(await page.evaluate(scrollTop), 0, 'the Experiment screen opens at its top');
     await page.getByLabel('Long-tail').check();
     await page.getByLabel('Imbalance ratio ρ', { exact: true }).fill('10');
     // Counts are whole images, so the measured ratio is close to, not exactly, 10.
@@ -135,6 +173,65 @@ describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
     await size.filter({ hasText: /trainable parameters/ }).filter({ hasNotText: expected }).waitFor();
   });
 
+  it('finds the imbalance losses by purpose, and fits every formula in its card', async () => {
+    const filter = page.getByLabel('Filter losses');
+    await filter.fill('imbalance');
+    for (const name of ['Class-balanced cross-entropy', 'LDAM (with DRW)', 'Balanced softmax', 'Logit-adjusted cross-entropy']) {
+      await page.getByRole('checkbox', { name, exact: true }).waitFor();
+    }
+    assert.equal(await page.getByRole('checkbox', { name: 'Cross-entropy', exact: true }).count(), 0);
+    await filter.fill('');
+    assert.equal(await page.evaluate(formulasCut), 0, 'no formula runs past its card at 1400 px');
+    await page.setViewportSize({ width: 900, height: 950 });
+    assert.equal(await page.evaluate(formulasCut), 0, 'nor at 900 px');
+    // The header keeps one line at 900 px: every tab on the same row.
+    const tops = await page.getByRole('navigation', { name: 'Screens' }).getByRole('button').evaluateAll((tabs) => tabs.map((t) => Math.round(t.getBoundingClientRect().top)));
+    assert.equal(new Set(tops).size, 1, `tabs on one row at 900 px (tops ${tops.join(', ')})`);
+    await page.setViewportSize({ width: 1400, height: 950 });
+  });
+
+  it('says whether the seeds field holds a count or a list', async () => {
+    const seeds = page.getByLabel(/^Seeds/);
+    await seeds.fill('3');
+    const hint = page.getByTestId('seeds-hint');
+    assert.match((await hint.textContent()) ?? '', /One seed, number 3.*For 3 seeds, write 1-3/s);
+    await page.getByRole('button', { name: 'Use seeds 1–3' }).click();
+    assert.equal(await seeds.inputValue(), '1-3');
+    assert.match((await hint.textContent()) ?? '', /3 seeds \(1, 2, 3\)/);
+    await seeds.fill('1');
+  });
+
+  it('keeps keyboard focus clear of the sticky Start bar', async () => {
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.getByLabel('Filter losses').focus();
+    const hidden: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      await page.keyboard.press('Tab');
+      const under = await page.evaluate(focusUnderStartBar);
+      if (under) hidden.push(under);
+    }
+    assert.deepEqual(hidden, []);
+  });
+
+  it('keeps the design across a page reload', async () => {
+    for (const name of LOSSES) await page.getByRole('checkbox', { name, exact: true }).check();
+    await page.getByLabel('Epochs').fill('3');
+    await page.getByLabel('Batch size').fill('32');
+    await page.getByLabel(/^Experiment name/).fill('e2e design');
+    await page.reload();
+    await page.addStyleTag({ content: '.e2e-screenshot header.top, .e2e-screenshot section.start { position: static !important; }' });
+    // The dataset reopens by itself, with the design that was on screen.
+    await page.getByRole('heading', { name: 'Examples per class' }).waitFor({ timeout: 120_000 });
+    await page.getByRole('button', { name: 'Experiment', exact: true }).click();
+    for (const name of LOSSES) assert.equal(await page.getByRole('checkbox', { name, exact: true }).isChecked(), true, `${name} still ticked`);
+    assert.equal(await page.getByLabel('Epochs').inputValue(), '3');
+    assert.equal(await page.getByLabel('Batch size').inputValue(), '32');
+    assert.equal(await page.getByLabel(/^Experiment name/).inputValue(), 'e2e design');
+    assert.equal(await page.getByLabel('Long-tail').isChecked(), true);
+    await page.waitForFunction(previewRatioNearTen);
+    assert.equal(await page.getByText('No dataset is open yet.').count(), 0);
+  });
+
   it('runs a short experiment comparing three losses, with live progress', async () => {
     for (const name of LOSSES) await page.getByRole('checkbox', { name, exact: true }).check();
     await page.getByLabel('Epochs').fill('3');
@@ -142,7 +239,8 @@ describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
     await shot('03-experiment-losses');
     await page.getByRole('button', { name: 'Start experiment' }).click();
 
-    await page.getByRole('heading', { name: /Experiment/ }).first().waitFor();
+    // The Training screen is titled with the experiment's name, kept from the design.
+    await page.getByRole('heading', { name: /^e2e design/ }).waitFor();
     const rows = page.locator('tr.run');
     await rows.first().waitFor();
     assert.equal(await rows.count(), 3, 'one row per loss × seed');
@@ -284,6 +382,22 @@ describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
     await shot('08-history');
   });
 
+  it('duplicates a past experiment into the Experiment screen for editing', async () => {
+    // Change the design first, so the duplicate visibly replaces it.
+    await page.getByRole('button', { name: 'Experiment', exact: true }).click();
+    await page.getByLabel('Epochs').fill('9');
+    await page.getByRole('button', { name: 'History', exact: true }).click();
+    await page.getByRole('button', { name: 'Duplicate e2e design' }).click();
+    await page.getByLabel(/^Experiment name/).waitFor();
+    assert.equal(await page.getByLabel(/^Experiment name/).inputValue(), 'e2e design (copy)');
+    assert.equal(await page.getByLabel('Epochs').inputValue(), '3');
+    for (const name of LOSSES) assert.equal(await page.getByRole('checkbox', { name, exact: true }).isChecked(), true, `${name} ticked`);
+    assert.equal(await page.getByRole('checkbox', { name: 'LDAM (with DRW)', exact: true }).isChecked(), false);
+    await page.waitForFunction(previewRatioNearTen);
+    await page.getByRole('button', { name: 'History', exact: true }).click();
+    await page.getByRole('button', { name: 'Run e2e design again' }).waitFor();
+  });
+
   it('switches to the dark theme', async () => {
     await page.getByRole('button', { name: 'Results', exact: true }).click();
     await page.getByRole('button', { name: /Dark theme/ }).click();
@@ -303,7 +417,19 @@ describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
     const alert = page.getByRole('alert').filter({ hasText: 'Could not open the dataset' });
     await alert.waitFor();
     assert.match((await alert.textContent()) ?? '', /What to do:/);
+    // Outside --root: the same answer whether it exists or not, naming --root; never a button served mode lacks.
+    assert.match((await alert.textContent()) ?? '', /outside the folder this server shares/);
+    assert.doesNotMatch((await alert.textContent()) ?? '', /Open folder…/);
     await shot('11-dataset-error');
+    await alert.getByRole('button', { name: /Dismiss|Close/ }).first().click();
+    const root = /Folder browser root: (.+)/.exec(app.output())?.[1]?.trim();
+    if (root) {
+      await page.getByLabel('Or type a folder path').fill(path.join(root, 'no-such-folder'));
+      await page.getByRole('button', { name: 'Open', exact: true }).click();
+      await alert.waitFor();
+      assert.match((await alert.textContent()) ?? '', /no-such-folder does not exist/);
+      assert.doesNotMatch((await alert.textContent()) ?? '', /Open folder…/);
+    }
   });
 
   it('cancels one run, then all, and says what was left undone', async () => {
@@ -313,11 +439,24 @@ describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
     await page.locator('tr.run.running').first().waitFor({ timeout: 120_000 });
     await page.getByRole('button', { name: /^Cancel Cross-entropy, seed 1$/ }).click();
     await page.locator('tr.run.cancelled').first().waitFor({ timeout: 60_000 });
-    await page.getByRole('button', { name: 'Cancel all' }).click();
+    await page.getByRole('button', { name: 'Cancel all', exact: true }).click();
+    // Nothing is cancelled until the user confirms.
+    const question = page.getByRole('alertdialog');
+    await question.waitFor();
+    assert.match((await question.textContent()) ?? '', /Cancel all 2 unfinished runs\?/);
+    await page.getByRole('button', { name: 'Keep training' }).click();
+    await question.waitFor({ state: 'detached' });
+    assert.equal(await page.locator('tr.run.cancelled').count(), 1, 'declining cancelled nothing');
+    await page.getByRole('button', { name: 'Cancel all', exact: true }).click();
+    await page.getByRole('button', { name: 'Cancel all runs' }).click();
     const finished = page.getByRole('status').filter({ hasText: /^Finished: 0 of 3 runs completed, 3 cancelled/ });
     await finished.waitFor({ timeout: 120_000 });
     assert.equal(await page.locator('tr.run.cancelled').count(), 3);
     await shot('12-training-cancelled');
+    // Results say what happened instead of showing empty charts.
+    await page.getByRole('button', { name: 'View results →' }).click();
+    await page.getByRole('heading', { name: 'This experiment was cancelled' }).waitFor();
+    assert.equal(await page.getByRole('table', { name: /^Confusion matrix for/ }).count(), 0);
   });
 
   it('raised no script errors along the way', () => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { sampleDatasetPath } from '../../dataset/sample';
-import { parseExperimentConfig, type ExperimentConfigInput } from '../../experiment/config';
+import { experimentConfigSchema, parseExperimentConfig, type ExperimentConfigInput } from '../../experiment/config';
 import { executeExperiment } from '../execute';
 import { addTrainingOptions } from './run';
 import { parseModel, parseSeeds } from '../options';
@@ -28,7 +28,7 @@ export function registerDemoCommand(program: Command): void {
     .command('demo')
     .description('compare cross-entropy, focal and balanced softmax on the built-in long-tailed sample digits')
     .option('--model <name>', 'network: cnn (default), resnet-20, resnet-32, resnet-56');
-  addTrainingOptions(command).action(async (flags: { model?: string; epochs?: number; seeds?: string; out?: string; backend?: string; workers?: number; cache: boolean }) => {
+  addTrainingOptions(command, experimentConfigSchema.parse(demoConfig())).action(async (flags: { model?: string; epochs?: number; seeds?: string; out?: string; backend?: string; workers?: number; cache: boolean }) => {
     const config = parseExperimentConfig(
       demoConfig({
         ...(flags.epochs !== undefined ? { epochs: flags.epochs } : {}),

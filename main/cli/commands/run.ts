@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
-import { BACKBONE_SCALINGS, parseExperimentConfig, type ExperimentConfigInput } from '../../experiment/config';
+import { BACKBONE_SCALINGS, experimentConfigSchema, parseExperimentConfig, type ExperimentConfig, type ExperimentConfigInput } from '../../experiment/config';
 import { backboneInputSize } from '../../engine/backbone/source';
 import { executeExperiment } from '../execute';
 import { parseFinetune, parseHead, parseImbalance, parseInteger, parseList, parseLossParams, parseModel, parseNumber, parseSeeds, UsageError } from '../options';
@@ -144,50 +144,61 @@ function applyModelFlags(model: Record<string, unknown>, flags: RunFlags): void 
   }
 }
 
-/** Options shared by `run` and `demo`. */
-export function addTrainingOptions(command: Command): Command {
+/** "text (default: value)": help shows what a flag left out means, from the configuration's own defaults. */
+export function withDefault(text: string, value: unknown): string {
+  return `${text} (default: ${Array.isArray(value) ? value.join(',') : String(value)})`;
+}
+
+/** The configuration a run gets from flags left out: the schema's defaults, so help never drifts from them. */
+export function runDefaults(): ExperimentConfig {
+  return experimentConfigSchema.parse({ data: '-', losses: [{ id: 'ce' }] });
+}
+
+/** Options shared by `run` and `demo`; help states the defaults of the command they belong to. */
+export function addTrainingOptions(command: Command, defaults: ExperimentConfig): Command {
   return command
-    .option('--epochs <n>', 'training epochs per run', parseInteger('--epochs', 1, 1000))
-    .option('--seeds <list>', 'comma-separated seeds; one run per loss and seed (e.g. 1,2,3)')
+    .option('--epochs <n>', withDefault('training epochs per run', defaults.training.epochs), parseInteger('--epochs', 1, 1000))
+    .option('--seeds <list>', withDefault('comma-separated seeds, a list and not a count (1,2,3 is three runs per loss; 3 is one run, seed 3)', defaults.seeds))
     .option('--out <dir>', 'output folder (default: ./losslab-results/<experiment id>)')
-    .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']))
-    .option('--workers <n>', 'parallel training workers (0: one per core)', parseInteger('--workers', 0, 64))
-    .option('--no-cache', 'do not read or write the decoded-image cache');
+    .addOption(new Option('--backend <name>', withDefault('TensorFlow.js backend', defaults.backend)).choices(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']))
+    .option('--workers <n>', withDefault('parallel training workers (0: one per core)', defaults.workers), parseInteger('--workers', 0, 64))
+    .option('--no-cache', 'do not read or write the decoded-image cache (default: decoded images are cached)');
 }
 
 export function registerRunCommand(program: Command): void {
+  const d = runDefaults();
   const command = program
     .command('run')
     .description('train one CNN per loss (and seed) on an image folder and compare them')
     .option('--config <file>', 'JSON experiment configuration; flags given override it')
     .option('--data <dir>', 'dataset folder: one subfolder per class, or train/ and test/ folders')
     .option('--test-data <dir>', 'separate test folder with the same class subfolders')
-    .option('--losses <ids>', 'comma-separated loss ids (see `losslab losses`)')
+    .option('--losses <ids>', 'comma-separated loss ids (see `losslab losses`); required')
     .option('--param <loss.key=value>', 'loss hyperparameter, repeatable (e.g. focal.gamma=1)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--imbalance <profile>', 'none | exp:RHO | step:RHO | counts:FILE')
-    .option('--image-size <px>', 'images are resized to this square size', parseInteger('--image-size', 8, 256))
-    .option('--batch-size <n>', 'batch size', parseInteger('--batch-size', 2, 4096))
-    .option('--lr <rate>', 'learning rate', parseNumber('--lr', 1e-8, 10))
-    .addOption(new Option('--optimizer <name>', 'optimiser').choices(['adam', 'sgd']))
-    .addOption(new Option('--schedule <name>', 'learning-rate schedule').choices(['constant', 'cosine', 'step']))
-    .option('--weight-decay <value>', 'L2 weight decay', parseNumber('--weight-decay', 0, 1))
-    .option('--augment <list>', 'flip,crop or none')
+    .option('--imbalance <profile>', withDefault('none | exp:RHO | step:RHO | counts:FILE', d.imbalance.kind))
+    .option('--image-size <px>', withDefault('images are resized to this square size', d.imageSize), parseInteger('--image-size', 8, 256))
+    .option('--batch-size <n>', withDefault('batch size', d.training.batchSize), parseInteger('--batch-size', 2, 4096))
+    .option('--lr <rate>', withDefault('learning rate', d.training.learningRate), parseNumber('--lr', 1e-8, 10))
+    .addOption(new Option('--optimizer <name>', withDefault('optimiser', d.training.optimizer)).choices(['adam', 'sgd']))
+    .addOption(new Option('--schedule <name>', withDefault('learning-rate schedule', d.training.schedule)).choices(['constant', 'cosine', 'step']))
+    .option('--weight-decay <value>', withDefault('L2 weight decay', d.training.weightDecay), parseNumber('--weight-decay', 0, 1))
+    .option('--augment <list>', withDefault('flip,crop or none', 'none'))
     .option('--model <name>', 'network: cnn, resnet-20, resnet-32, resnet-56, backbone (default cnn)')
     .option('--backbone <source>', 'pretrained TF.js layers model: folder, model.json, http(s) URL or preset (mobilenet-v1-0.25, -0.50, -1.00, mobilenet-v2-0.35, -1.00); implies --model backbone')
     .option('--feature-layer <name>', 'backbone layer whose output is the feature vector (default: the preset\'s, else the layer before the classifier)')
-    .option('--finetune <mode>', 'none (frozen, features cached; default) | last:N | all')
+    .option('--finetune <mode>', 'none (frozen, features cached) | last:N | all (default: none)')
     .option('--backbone-lr <rate>', 'learning rate of fine-tuned backbone layers (default --lr / 10)', parseNumber('--backbone-lr', 1e-8, 10))
     .option('--backbone-sha256 <hex>', 'expected SHA-256 of model.json followed by its weight files')
     .addOption(new Option('--backbone-scaling <scaling>', 'backbone pixel scaling (default: the preset\'s, else minus1to1)').choices([...BACKBONE_SCALINGS]))
-    .option('--head <head>', 'linear (default) or mlp:UNITS, e.g. mlp:256')
+    .option('--head <head>', 'linear or mlp:UNITS, e.g. mlp:256 (default: linear)')
     .option('--width <n>', 'filters in the first block or stage (default 16)', parseInteger('--width', 4, 256))
     .option('--depth <n>', 'CNN conv blocks (default 3)', parseInteger('--depth', 1, 6))
-    .option('--val-fraction <f>', 'validation share of the training pool', parseNumber('--val-fraction', 0, 0.9))
-    .option('--test-fraction <f>', 'held-out test share', parseNumber('--test-fraction', 0.01, 0.9))
-    .option('--split-seed <n>', 'seed of the data split and tail choice', parseInteger('--split-seed', 0, 2 ** 31 - 1))
-    .addOption(new Option('--resize <policy>', 'how images become square').choices(['center-crop', 'squash', 'letterbox']))
-    .addOption(new Option('--color-mode <mode>', 'colour handling').choices(['auto', 'rgb', 'grayscale']));
-  addTrainingOptions(command).action(async (flags: RunFlags) => {
+    .option('--val-fraction <f>', withDefault('validation share of the training pool', d.valFraction), parseNumber('--val-fraction', 0, 0.9))
+    .option('--test-fraction <f>', withDefault('held-out test share', d.testFraction), parseNumber('--test-fraction', 0.01, 0.9))
+    .option('--split-seed <n>', withDefault('seed of the data split and tail choice', d.splitSeed), parseInteger('--split-seed', 0, 2 ** 31 - 1))
+    .addOption(new Option('--resize <policy>', withDefault('how images become square', d.resize)).choices(['center-crop', 'squash', 'letterbox']))
+    .addOption(new Option('--color-mode <mode>', withDefault('colour handling', d.colorMode)).choices(['auto', 'rgb', 'grayscale']));
+  addTrainingOptions(command, d).action(async (flags: RunFlags) => {
     const input = configFromFlags(flags) as Record<string, unknown>;
     const model = input.model as Record<string, unknown>;
     // A backbone's input size becomes the image size unless one was asked for.

@@ -1,12 +1,11 @@
-import type { ModelSpec } from '../../../main/experiment/config';
+import type { CnnModelSpec, ResnetModelSpec } from '../../../main/experiment/config';
 
 /**
  * Network families the Experiment screen offers; a family the engine adds gets an entry here
- * and its fields in TrainingSettings. Pretrained backbones are chosen on the command line for
- * now (`--backbone`); the screen does not offer them yet.
+ * and its fields in TrainingSettings. A pretrained backbone is set from the CLI for now.
  */
 export type NetworkFamily = 'cnn' | 'resnet';
-export type OfferedModelSpec = Extract<ModelSpec, { family: NetworkFamily }>;
+export type EditableModelSpec = CnnModelSpec | ResnetModelSpec;
 
 export interface FamilyChoice {
   value: NetworkFamily;
@@ -39,7 +38,7 @@ function numberOr(value: unknown, fallback: number): number {
  * A stored model setting as the engine reads it: configurations written before network
  * families existed carry no `family` and mean the CNN; missing fields take the defaults.
  */
-export function storedModel(stored: unknown): OfferedModelSpec {
+export function storedModel(stored: unknown): EditableModelSpec {
   const model = (stored !== null && typeof stored === 'object' ? stored : {}) as Record<string, unknown>;
   if (model['family'] === 'resnet') {
     return { family: 'resnet', depth: numberOr(model['depth'], MODEL_DEFAULTS.resnet.depth), width: numberOr(model['width'], MODEL_DEFAULTS.resnet.width) };

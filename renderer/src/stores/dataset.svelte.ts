@@ -12,8 +12,11 @@ export interface DatasetLoadOptions {
   colorMode: ColorModeChoice;
 }
 
-const OPEN_ADVICE =
-  'Pick the folder with “Open folder…” or “Browse server folders…”. It must hold one sub-folder per class (or train/ and test/ folders that do), with images in a common format (JPEG, PNG, WebP, GIF, TIFF, AVIF).';
+/** Names only the button this mode has: the desktop app's dialog, or served mode's folder browser. */
+function openAdvice(mode: 'desktop' | 'served'): string {
+  const pick = mode === 'desktop' ? 'Pick the folder with “Open folder…” or drop it on the window' : 'Pick the folder with “Browse server folders…”';
+  return `${pick}. It must hold one sub-folder per class (or train/ and test/ folders that do), with images in a common format (JPEG, PNG, WebP, GIF, TIFF, AVIF).`;
+}
 
 /** The dataset being worked on: opening it (with progress), its overview, and the preprocessing options. */
 export class DatasetState {
@@ -25,7 +28,7 @@ export class DatasetState {
   error = $state<ShownError | null>(null);
   options = $state<DatasetLoadOptions>({ imageSize: 32, resize: 'center-crop', colorMode: 'auto' });
   /** Called after a different folder was opened, so settings tied to the old one can be reset. */
-  onOpened: ((path: string) => void) | null = null;
+  onOpened: ((path: string, previous: string | null) => void) | null = null;
   /** Opening a second folder while one loads makes the first result stale; only the latest counts. */
   private generation = 0;
 
@@ -44,14 +47,14 @@ export class DatasetState {
     try {
       const overview = await this.client.api['dataset.open']({ path, ...this.options });
       if (generation !== this.generation) return false;
-      const changed = this.path !== overview.path;
+      const previous = this.path;
       this.overview = overview;
       this.path = overview.path;
-      if (changed) this.onOpened?.(overview.path);
+      if (previous !== overview.path) this.onOpened?.(overview.path, previous);
       return true;
     } catch (error) {
       if (generation !== this.generation) return false;
-      this.error = describeError(error, 'Could not open the dataset', OPEN_ADVICE);
+      this.error = describeError(error, 'Could not open the dataset', openAdvice(this.client.mode));
       return false;
     } finally {
       if (generation === this.generation) {

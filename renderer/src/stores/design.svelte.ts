@@ -1,10 +1,10 @@
 import type { ImbalancePreview, LossInfo } from '../../../main/api/contract';
-import type { ExperimentConfigInput, ModelSpec } from '../../../main/experiment/config';
+import type { ExperimentConfig, ExperimentConfigInput, ModelSpec } from '../../../main/experiment/config';
 import type { NetworkSummary } from '../../../main/results/types';
 import type { LossLabClient } from '../api';
 import { describeError, type ShownError } from '../lib/error-advice';
 import { checkParamInput, paramInputText, type ParamCheck, type ParamValue } from '../lib/loss-params';
-import { MODEL_DEFAULTS, storedModel, type NetworkFamily, type OfferedModelSpec } from '../lib/network';
+import { MODEL_DEFAULTS, storedModel, type NetworkFamily, type EditableModelSpec } from '../lib/network';
 import { parseSeeds } from '../lib/seeds';
 
 export type ImbalanceKind = 'none' | 'exp' | 'step' | 'counts';
@@ -43,7 +43,7 @@ export const TRAINING_LIMITS = {
   width: { min: 4, max: 256, integer: true, label: 'Width' },
   depth: { min: 1, max: 6, integer: true, label: 'Depth' },
   resnetWidth: { min: 4, max: 256, integer: true, label: 'Width' },
-  workers: { min: 0, max: 64, integer: true, label: 'Workers' },
+  workers: { min: 0, max: 64, integer: true, label: 'Parallel trainings' },
   ratio: { min: 1, max: 10000, integer: false, label: 'Imbalance ratio ρ' },
   testFraction: { min: 0.01, max: 0.9, integer: false, label: 'Test fraction' },
   valFraction: { min: 0, max: 0.9, integer: false, label: 'Validation fraction' },
@@ -51,6 +51,11 @@ export const TRAINING_LIMITS = {
 } as const;
 
 export type LimitedField = keyof typeof TRAINING_LIMITS;
+
+/** 1.1000000000000001 → "1.1": sums of typed fractions, shown without float noise. */
+function formatFraction(value: number): string {
+  return String(Math.round(value * 1000) / 1000);
+}
 
 export function checkLimited(field: LimitedField, value: number): string | null {
   const limit = TRAINING_LIMITS[field];
@@ -136,19 +141,75 @@ export class DesignState {
     this.catalogue = catalogue;
     const selections: Record<string, LossSelection> = {};
     for (const loss of catalogue) {
-      selections[loss.id] = this.losses[loss.id] ?? {
-        checked: false,
-        inputs: Object.fromEntries(loss.params.map((p) => [p.key, paramInputText(p.default)])),
-      };
+      const defaults = Object.fromEntries(loss.params.map((p) => [p.key, paramInputText(p.default)]));
+      const kept = this.losses[loss.id];
+      // A kept selection (a restored design) gets defaults for parameters it does not know.
+      selections[loss.id] = kept ? { checked: kept.checked, inputs: { ...defaults, ...kept.inputs } } : { checked: false, inputs: defaults };
     }
     this.losses = selections;
   }
 
-  /** Another dataset was opened: per-class settings of the old one no longer apply. */
-  datasetChanged(): void {
+  /**
+   * Another dataset was opened: per-class settings of the old one no longer apply, and
+   * neither does a name given for it. The first dataset of a design keeps the name typed
+   * before it was opened.
+   */
+  datasetChanged(previousPath: string | null = null): void {
     this.preview = null;
     this.previewError = null;
     this.customCounts = {};
+    if (previousPath !== null) this.name = '';
+  }
+
+  /**
+   * Loads a stored experiment's configuration for editing (History → Duplicate). Returns
+   * what could not be carried over, for the user to see; the dataset is the caller's to open.
+   */
+  applyConfig(config: ExperimentConfig): string[] {
+    const notes: string[] = [];
+    this.name = config.name ? `${config.name} (copy)` : '';
+    this.testFraction = config.testFraction;
+    this.valFraction = config.valFraction;
+    this.splitSeed = config.splitSeed;
+    const imbalance = config.imbalance;
+    this.imbalanceKind = imbalance.kind;
+    if (imbalance.kind === 'exp' || imbalance.kind === 'step') this.ratio = imbalance.ratio;
+    this.customCounts = imbalance.kind === 'counts' ? { ...imbalance.counts } : {};
+    const known = new Set(this.catalogue.map((loss) => loss.id));
+    const losses: Record<string, LossSelection> = {};
+    for (const loss of this.catalogue) {
+      const defaults = Object.fromEntries(loss.params.map((p) => [p.key, paramInputText(p.default)]));
+      losses[loss.id] = { checked: false, inputs: defaults };
+    }
+    const seen = new Set<string>();
+    for (const choice of config.losses) {
+      if (!known.has(choice.id)) {
+        notes.push(`The loss "${choice.id}" is not in this version's catalogue; it was left out.`);
+        continue;
+      }
+      if (seen.has(choice.id)) notes.push(`"${choice.id}" was trained twice with different parameters; the copy keeps the last setting.`);
+      seen.add(choice.id);
+      const selection = losses[choice.id]!;
+      selection.checked = true;
+      for (const [key, value] of Object.entries(choice.params)) selection.inputs[key] = paramInputText(value);
+    }
+    this.losses = losses;
+    const training = config.training;
+    this.epochs = training.epochs;
+    this.batchSize = training.batchSize;
+    this.optimizer = training.optimizer;
+    this.learningRate = training.learningRate;
+    this.momentum = training.momentum;
+    this.weightDecay = training.weightDecay;
+    this.schedule = training.schedule;
+    this.flip = training.augment.flip;
+    this.crop = training.augment.crop;
+    if (config.model?.family === 'backbone') notes.push('It trained a pretrained backbone, which this screen cannot set yet; the copy uses the CNN. “Run again” repeats it as it was.');
+    this.setModel(config.model);
+    this.seedsText = config.seeds.join(', ');
+    this.backend = config.backend;
+    this.workers = config.workers;
+    return notes;
   }
 
   selectedLosses(): LossInfo[] {
@@ -189,8 +250,10 @@ export class DesignState {
       const message = checkLimited(field, this[field]);
       if (message) problems.push({ field, message });
     }
-    if (this.testFraction + this.valFraction >= 0.95) {
-      problems.push({ field: 'valFraction', message: 'Test and validation fractions together leave almost nothing to train on; keep their sum below 0.95.' });
+    const sum = this.testFraction + this.valFraction;
+    if (sum >= 0.95) {
+      const what = sum > 1 ? `add up to ${formatFraction(sum)}, more than all the images` : `add up to ${formatFraction(sum)}, which leaves almost nothing to train on`;
+      problems.push({ field: 'fractions', message: `Test and validation fractions ${what}; keep their sum below 0.95.` });
     }
     if (this.imbalanceKind === 'exp' || this.imbalanceKind === 'step') {
       const message = checkLimited('ratio', this.ratio);
@@ -234,7 +297,7 @@ export class DesignState {
   }
 
   /** The model of the configuration: the chosen family with its own fields. */
-  modelSpec(): OfferedModelSpec {
+  modelSpec(): EditableModelSpec {
     switch (this.family) {
       case 'cnn':
         return { family: 'cnn', width: this.width, depth: this.depth };

@@ -16,6 +16,7 @@ export const focalInfo = {
   ],
   needsClassCounts: false,
   kind: 'logits',
+  tags: ['imbalance', 'hard-examples'],
 } as LossInfo;
 
 export const ceInfo = {
@@ -27,6 +28,7 @@ export const ceInfo = {
   params: [],
   needsClassCounts: false,
   kind: 'logits',
+  tags: ['baseline'],
 } as LossInfo;
 
 export function preview(train: number[], pool = train.map(() => 100)): ImbalancePreview {

@@ -57,3 +57,28 @@ describe('loss checklist', () => {
     expect(screen.getByRole('checkbox', { name: 'Focal loss (softmax)' })).toBeTruthy();
   });
 });
+
+describe('loss catalogue by purpose', () => {
+  const named = (id: string, name: string, tags: string[]) => ({ ...ceInfo, id, name, explanation: 'A loss.', tags }) as typeof ceInfo;
+  function appWithPurposes() {
+    const app = new AppState(fakeClient().client, null);
+    app.design.setCatalogue([ceInfo, focalInfo, named('ldam', 'LDAM', ['imbalance', 'margin']), named('balanced-softmax', 'Balanced softmax', ['imbalance']), named('mae', 'MAE', ['noisy-labels'])]);
+    return app;
+  }
+
+  it('typing "imbalance" finds losses whose names do not say so', async () => {
+    render(LossCatalogue, { app: appWithPurposes() });
+    await fireEvent.input(screen.getByLabelText('Filter losses'), { target: { value: 'imbalance' } });
+    const shown = (name: string) => screen.queryByRole('checkbox', { name }) !== null;
+    expect(['LDAM', 'Balanced softmax', 'Focal loss (softmax)', 'MAE', 'Cross-entropy'].map(shown)).toEqual([true, true, true, false, false]);
+  });
+
+  it('a preset replaces the selection', async () => {
+    const app = appWithPurposes();
+    app.design.losses['mae']!.checked = true;
+    render(LossCatalogue, { app });
+    await fireEvent.click(screen.getByRole('button', { name: 'Quick first look' }));
+    const checked = Object.entries(app.design.losses).filter(([, s]) => s.checked).map(([id]) => id);
+    expect(checked.sort()).toEqual(['balanced-softmax', 'ce', 'focal']);
+  });
+});

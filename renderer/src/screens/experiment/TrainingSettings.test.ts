@@ -75,3 +75,22 @@ describe('TrainingSettings network picker', () => {
     expect(requests).toHaveLength(1);
   });
 });
+
+describe('seeds and parallel trainings', () => {
+  it('reads "3" as one seed numbered 3, says so, and offers three seeds instead', async () => {
+    const { app } = setup();
+    render(TrainingSettings, { app });
+    await fireEvent.input(screen.getByLabelText(/^Seeds/), { target: { value: '3' } });
+    expect(screen.getByTestId('seeds-hint').textContent).toMatch(/One seed, number 3: .*For 3 seeds, write 1-3/);
+    await fireEvent.click(screen.getByRole('button', { name: 'Use seeds 1–3' }));
+    expect(app.design.seedsText).toBe('1-3');
+    expect(screen.getByTestId('seeds-hint').textContent).toMatch(/^\s*3 seeds \(1, 2, 3\)/);
+  });
+
+  it('names the field "Parallel trainings" when its value is out of range', async () => {
+    const { app } = setup();
+    render(TrainingSettings, { app });
+    await fireEvent.input(screen.getByLabelText('Parallel trainings'), { target: { value: '65' } });
+    expect(await screen.findByText('Parallel trainings must be between 0 and 64.')).toBeTruthy();
+  });
+});
