@@ -41,6 +41,8 @@ export interface RunJob {
   training: TrainingSpec;
   /** Sampler, deferred schedule and second stage; absent means plain training. */
   recipe?: Recipe;
+  /** Display name of the loss and recipe ("ce + class-balanced sampler"), with a recipe. */
+  label?: string;
   /** The checked backbone, for the backbone family (found and loaded once, before any run). */
   backbone?: ResolvedBackbone;
 }
