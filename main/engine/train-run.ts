@@ -400,7 +400,7 @@ interface StageContext {
  * The run's loss under its recipe: with deferred re-weighting, the loss without class weights
  * before the switch epoch and with class-balanced weights from it on.
  */
-function recipeLoss(job: RunJob, plain: LossFunction, context: LossContext): LossFunction {
+export function recipeLoss(job: RunJob, plain: LossFunction, context: LossContext): LossFunction {
   const drw = job.recipe?.drw;
   if (!drw) return plain;
   const { before, after } = deferredWeighting(job.lossId, job.params, context.classCounts, drw.beta);
