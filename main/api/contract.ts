@@ -199,6 +199,8 @@ export interface PlannedRun {
   lossKey: string;
   loss: string;
   seed: number;
+  /** Display name of the loss with its training recipe ("ce + class-balanced sampler"); absent for plain training. */
+  label?: string;
 }
 
 export interface RunningExperimentInfo {
