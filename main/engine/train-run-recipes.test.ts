@@ -128,6 +128,7 @@ test('cRT retrains the classifier with class-balanced sampling; LWS learns per-c
   assert.deepEqual(crt.history.map((h) => h.stage), ['train', 'train', 'crt', 'crt']);
   const balanced = classQuotas(samplerProbabilities('class-balanced', TRAIN_COUNTS, 0, 2), 45);
   assert.deepEqual(crt.seenPerClass, TRAIN_COUNTS.map((n, c) => 2 * n + 2 * balanced[c]!));
+  assert.equal(crt.classifierNorms, undefined, 'no τ-norm row on top of a second stage');
   const lws = await trainRun(job({ secondStage: { kind: 'lws', epochs: 2 } }, 2), imbalancedData());
   assert.deepEqual(lws.history.map((h) => h.stage), ['train', 'train', 'lws', 'lws']);
   assert.equal(lws.lwsScales?.length, 4);

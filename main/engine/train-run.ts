@@ -362,7 +362,8 @@ export async function trainRun(job: RunJob, data: TrainingData, givenCallbacks: 
       ...(weights ? { weights } : {}),
       seenPerClass: context.seenPerClass,
       ...switches,
-      classifierNorms: await classifierNorms(network, data.numClasses),
+      // τ-normalisation is an alternative to a second stage, not something to stack on it.
+      ...(secondStage ? {} : { classifierNorms: await classifierNorms(network, data.numClasses) }),
     };
   } finally {
     if (resume) disposeCheckpoint(resume);

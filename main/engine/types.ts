@@ -98,7 +98,7 @@ export interface RunOutcome {
   /** 0-based epoch at which deferred re-weighting / re-sampling took effect; null when the recipe has none. */
   drwEpoch?: number | null;
   drsEpoch?: number | null;
-  /** L2 norm of each class's weights in the final classifier layer (for post-hoc τ-normalisation); absent after LWS. */
+  /** L2 norm of each class's weights in the final classifier layer (for post-hoc τ-normalisation); absent after a second stage. */
   classifierNorms?: number[];
   /** LWS: the learned per-class logit scales of the selected epoch. */
   lwsScales?: number[];
