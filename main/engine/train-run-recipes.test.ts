@@ -156,3 +156,28 @@ test('resume stays exact with a non-default sampler, DRS and a second stage', as
     assert.deepEqual(comparable(resumed), comparable(straight), JSON.stringify(recipe));
   }
 });
+
+test('with a frozen backbone, samplers apply to the head training and cRT / LWS follow on the cached features', async () => {
+  const data = imbalancedData();
+  const dim = 6;
+  const rng = createRng(9);
+  const values = new Float32Array(data.labels.length * dim);
+  data.labels.forEach((y, i) => {
+    for (let d = 0; d < dim; d++) values[i * dim + d] = (d === y ? 1.5 : 0) + (rng() - 0.5);
+  });
+  const frozen = { ...data, features: { values, dim } };
+  const model = modelSchema.parse({ family: 'backbone', source: 'fake', finetune: 'none' });
+  // The frozen path only reads the backbone's size, to report the whole network's.
+  const backbone = { totalParams: 100, flopsPerImage: 1000 } as unknown as NonNullable<RunJob['backbone']>;
+  const frozenJob = (recipe: RecipeInput) => ({ ...job(recipe, 2), model, backbone });
+  const sampled = await trainRun(frozenJob({ sampler: 'class-balanced' }), frozen);
+  const balanced = classQuotas(samplerProbabilities('class-balanced', TRAIN_COUNTS, 0, 2), 45);
+  assert.deepEqual(sampled.seenPerClass, balanced.map((q) => 2 * q));
+  const crt = await trainRun(frozenJob({ secondStage: { kind: 'crt', epochs: 2 } }), frozen);
+  assert.deepEqual(crt.history.map((h) => h.stage), ['train', 'train', 'crt', 'crt']);
+  assert.deepEqual(crt.seenPerClass, TRAIN_COUNTS.map((n, c) => 2 * n + 2 * balanced[c]!));
+  const lws = await trainRun(frozenJob({ secondStage: { kind: 'lws', epochs: 2 } }), frozen);
+  assert.deepEqual(lws.history.map((h) => h.stage), ['train', 'train', 'lws', 'lws']);
+  assert.equal(lws.network!.totalParams, 6 * 4 + 4 + 100, 'the backbone counts in the network size');
+  assert.equal(lws.lwsScales?.length, 4);
+});

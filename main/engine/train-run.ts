@@ -24,7 +24,7 @@ import {
   type Network,
 } from './model';
 import { networkStats, type NetworkStats } from './network-stats';
-import { buildBackboneNetwork, buildHeadOnlyNetwork } from './backbone/backbone';
+import { buildBackboneNetwork, buildHeadOnlyNetwork, headUnits } from './backbone/backbone';
 import { learningRateAt } from './schedule';
 import {
   RunCancelledError,
@@ -315,22 +315,11 @@ export async function trainRun(job: RunJob, data: TrainingData, givenCallbacks: 
       selection.best?.snapshot.forEach((t) => t.dispose());
       selection = { best: null };
       if (secondStage.kind === 'lws') {
-        return { ...(await trainLwsStage(job, data, network, context, secondStage.epochs)), ...switches };
+        return { ...(await trainLwsStage(job, data, network, context, secondStage.epochs, (indices) => predictLogits(network, data, indices))), ...switches };
       }
       const trainFeatures = await predictFeatures(network, data, data.train);
       const valFeatures = data.val.length > 0 ? await predictFeatures(network, data, data.val) : null;
-      // cRT: a freshly initialised linear classifier, trained with cross-entropy and class-balanced sampling.
-      const fresh = buildHead(network.featureSize, data.numClasses, deriveSeed(job.seed, 'crt'));
-      network.head.setWeights(fresh.getWeights());
-      fresh.dispose();
-      selection = await trainHeadStage(job, data, network, context, {
-        stage: 'crt',
-        epochs: secondStage.epochs,
-        trainFeatures,
-        valFeatures,
-        sampler: () => 'class-balanced',
-        loss: (logits, labels) => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, data.numClasses), logits) as tf.Scalar,
-      });
+      selection = await trainCrtStage(job, data, network, context, secondStage.epochs, trainFeatures, valFeatures);
     }
     if (protocol === 'linear-probe') {
       const trainFeatures = await predictFeatures(network, data, data.train);
@@ -641,15 +630,42 @@ async function rowsThrough(apply: (rows: tf.Tensor2D, training: boolean) => tf.T
 }
 
 /**
+ * cRT (Kang et al. 2020): a freshly initialised head (the linear classifier; with a backbone's
+ * MLP head, the whole head), trained with cross-entropy and class-balanced sampling on the
+ * first stage's frozen features, selected on validation.
+ */
+function trainCrtStage(job: RunJob, data: TrainingData, network: Network, context: StageContext, epochs: number, trainFeatures: Float32Array, valFeatures: Float32Array | null): Promise<StageResult> {
+  const units = job.model.family === 'backbone' ? headUnits(job.model) : undefined;
+  const fresh = buildHead(network.featureSize, data.numClasses, deriveSeed(job.seed, 'crt'), units);
+  network.head.setWeights(fresh.getWeights());
+  fresh.dispose();
+  return trainHeadStage(job, data, network, context, {
+    stage: 'crt',
+    epochs,
+    trainFeatures,
+    valFeatures,
+    sampler: () => 'class-balanced',
+    loss: (logits, labels) => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, data.numClasses), logits) as tf.Scalar,
+  });
+}
+
+/**
  * LWS (Kang et al. 2020): features and classifier stay as the first stage selected them; one
  * scale per class multiplies the logits, trained with cross-entropy and class-balanced
  * sampling (no weight decay, which would pull the scales to zero), selected on validation.
  */
-async function trainLwsStage(job: RunJob, data: TrainingData, network: Network, context: StageContext, epochs: number): Promise<RunOutcome> {
+async function trainLwsStage(
+  job: RunJob,
+  data: TrainingData,
+  network: Network,
+  context: StageContext,
+  epochs: number,
+  logitsOf: (indices: Int32Array) => Promise<Float32Array>,
+): Promise<RunOutcome> {
   const C = data.numClasses;
-  const trainLogits = await predictLogits(network, data, data.train);
-  const valLogits = data.val.length > 0 ? await predictLogits(network, data, data.val) : null;
-  const testLogits = await predictLogits(network, data, data.test);
+  const trainLogits = await logitsOf(data.train);
+  const valLogits = data.val.length > 0 ? await logitsOf(data.val) : null;
+  const testLogits = await logitsOf(data.test);
   const scales = tf.variable(tf.ones([C]), true);
   let selection: StageResult = { best: null };
   try {
@@ -708,14 +724,34 @@ async function trainFrozenBackboneRun(
   backbone: NonNullable<RunJob['backbone']>,
 ): Promise<RunOutcome> {
   const features = data.features!;
-  const selection = await trainHeadStage(job, data, network, context, {
+  const trainFeatures = gatherFeatures(features, data.train);
+  const valFeatures = data.val.length > 0 ? gatherFeatures(features, data.val) : null;
+  let selection = await trainHeadStage(job, data, network, context, {
     stage: 'train',
     epochs: job.training.epochs,
-    trainFeatures: gatherFeatures(features, data.train),
-    valFeatures: data.val.length > 0 ? gatherFeatures(features, data.val) : null,
+    trainFeatures,
+    valFeatures,
     sampler: context.samplerAt,
     loss: (logits, labels, epoch) => lossFn(logits, labels, { epoch }),
   });
+  const head = () => networkStats(network);
+  const withBackbone = (stats: NetworkStats): NetworkStats => ({
+    trainableParams: stats.trainableParams,
+    totalParams: stats.totalParams + backbone.totalParams,
+    flopsPerImage: stats.flopsPerImage + backbone.flopsPerImage,
+  });
+  const secondStage = job.recipe?.secondStage ?? null;
+  if (secondStage) {
+    // The backbone's features are frozen already: the second stage starts from the selected head.
+    if (selection.best) restoreWeights(network, selection.best.snapshot);
+    selection.best?.snapshot.forEach((t) => t.dispose());
+    selection = { best: null };
+    if (secondStage.kind === 'lws') {
+      const outcome = await trainLwsStage(job, data, network, context, secondStage.epochs, (indices) => headLogits(network, gatherFeatures(features, indices), indices.length));
+      return { ...outcome, network: withBackbone(head()) };
+    }
+    selection = await trainCrtStage(job, data, network, context, secondStage.epochs, trainFeatures, valFeatures);
+  }
   try {
     const testFeatures = gatherFeatures(features, data.test);
     const testLogitsLast = await headLogits(network, testFeatures, data.test.length);
@@ -723,12 +759,7 @@ async function trainFrozenBackboneRun(
     const testLogits = selection.best ? await headLogits(network, testFeatures, data.test.length) : testLogitsLast;
     const valLogits = await headLogits(network, gatherFeatures(features, data.val), data.val.length);
     const weights = context.callbacks.keepWeights ? await saveWeights(network) : undefined;
-    const head = networkStats(network);
-    const stats: NetworkStats = {
-      trainableParams: head.trainableParams,
-      totalParams: head.totalParams + backbone.totalParams,
-      flopsPerImage: head.flopsPerImage + backbone.flopsPerImage,
-    };
+    const stats = withBackbone(head());
     return {
       runId: job.runId,
       testLogits,
@@ -742,7 +773,7 @@ async function trainFrozenBackboneRun(
       network: stats,
       ...(weights ? { weights } : {}),
       seenPerClass: context.seenPerClass,
-      classifierNorms: await classifierNorms(network, data.numClasses),
+      ...(secondStage ? {} : { classifierNorms: await classifierNorms(network, data.numClasses) }),
     };
   } finally {
     selection.best?.snapshot.forEach((t) => t.dispose());

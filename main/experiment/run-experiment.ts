@@ -73,7 +73,7 @@ export function planRuns(config: ExperimentConfig): RunJob[] {
     const params = resolveLossParams(choice.id, choice.params);
     const recipe = isPlainRecipe(choice.recipe) ? undefined : choice.recipe;
     if (recipe) {
-      checkRecipe({ lossId: choice.id, params, lossKind: getLoss(choice.id).kind, recipe, epochs: config.training.epochs, modelFamily: config.model.family });
+      checkRecipe({ lossId: choice.id, params, lossKind: getLoss(choice.id).kind, recipe, epochs: config.training.epochs });
     }
     return { id: choice.id, params, key: recipeKeyOf(choice.id, choice.params, recipe), recipe, label: recipeLabel(lossKeyOf(choice.id, choice.params), recipe) };
   });

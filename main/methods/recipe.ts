@@ -114,11 +114,10 @@ export interface RecipeCheck {
   lossKind: 'logits' | 'embedding';
   recipe: Recipe;
   epochs: number;
-  modelFamily: string;
 }
 
 /** Refuses, with the reason, a recipe that cannot run or whose parts would over-correct. */
-export function checkRecipe({ lossId, params, lossKind, recipe, epochs, modelFamily }: RecipeCheck): void {
+export function checkRecipe({ lossId, params, lossKind, recipe, epochs }: RecipeCheck): void {
   const name = recipeLabel(lossId, recipe);
   const rebalancing = lossId === 'ldam' && recipe.drw ? null : rebalancingOf(lossId, params);
   const resampling = recipe.sampler !== 'instance' ? `the ${SAMPLER_WORDS[recipe.sampler]}` : recipe.drs !== null ? 'deferred re-sampling' : null;
@@ -139,6 +138,5 @@ export function checkRecipe({ lossId, params, lossKind, recipe, epochs, modelFam
   }
   if (recipe.secondStage) {
     if (lossKind === 'embedding') throw new RecipeError(`${name}: ${lossId} is already read out by a linear probe on frozen features; a second stage does not apply.`);
-    if (modelFamily === 'backbone') throw new RecipeError(`${name}: cRT and LWS are not available with a pretrained backbone yet; use --model cnn or resnet.`);
   }
 }
