@@ -8,7 +8,11 @@ import { configFromFlags } from '../cli/commands/run';
 import { parseExperimentConfig } from '../experiment/config';
 import { planRuns } from '../experiment/run-experiment';
 import { listMethods, methodsText } from './catalogue';
-import { RecipeError } from './recipe';
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../engine/backends/select-backend';
+import { getLoss, resolveLossParams } from '../losses/registry';
+import { classBalancedWeights } from '../losses/weights';
+import { deferredWeighting, RecipeError } from './recipe';
 
 function plan(losses: unknown[], training: Record<string, unknown> = { epochs: 10 }) {
   return planRuns(parseExperimentConfig({ data: '/d', losses, training }));
@@ -91,4 +95,25 @@ test('every method has a formula, a citation, an explanation and ranged paramete
   const text = methodsText(methods);
   assert.match(text, /progressive — Progressively balanced sampling \[sampler\]/);
   assert.match(text, /beta: default 0\.9999; a number in \[0, 1\)/);
+});
+
+test('DRW reaches each loss its own way: CE becomes weighted CE, focal takes the weights as α, LDAM runs its own DRW from the switch', async () => {
+  await selectBackend('cpu');
+  const counts = [50, 10, 2];
+  const weights = classBalancedWeights(counts, 0.999);
+  assert.deepEqual(deferredWeighting('ce', {}, counts, 0.999), { before: { id: 'ce', params: {} }, after: { id: 'weighted-ce', params: { scheme: 'custom', weights } } });
+  const focal = resolveLossParams('focal', { gamma: 1 });
+  assert.deepEqual(deferredWeighting('focal', focal, counts, 0.999).after, { id: 'focal', params: { ...focal, alpha: weights } });
+  // LDAM: after the switch it is LDAM-DRW with that β; before, LDAM without weights.
+  const ldam = resolveLossParams('ldam', {});
+  const { before, after } = deferredWeighting('ldam', ldam, counts, 0.999);
+  const context = { numClasses: 3, classCounts: counts, totalEpochs: 10 };
+  const z = tf.tensor2d([1, 0.2, -0.3, 0.1, 0.4, 0, -1, 0.5, 0.9], [3, 3]);
+  const y = tf.tensor1d([0, 1, 2], 'int32');
+  const value = (id: string, params: Record<string, unknown>, epoch: number) => getLoss(id).create(resolveLossParams(id, params as never), context)(z, y, { epoch }).dataSync()[0]!;
+  assert.equal(value(after.id, after.params, 0), value('ldam', { ...ldam, drwBeta: 0.999 }, 9));
+  assert.equal(value(before.id, before.params, 9), value('ldam', { ...ldam, drw: 'off' }, 0));
+  assert.notEqual(value(after.id, after.params, 0), value(before.id, before.params, 0));
+  tf.dispose([z, y]);
+  assert.throws(() => deferredWeighting('label-smoothing', {}, counts, 0.999), /takes none/);
 });
