@@ -1,3 +1,4 @@
+import type { MethodDefinition } from '../methods/catalogue';
 import { z } from 'zod';
 import type { LoadProgress, SkippedFile } from '../dataset/types';
 import type { BackendReport } from '../engine/worker-protocol';
@@ -22,6 +23,8 @@ const exportFormat = z.enum(['html', 'pdf', 'csv', 'json', 'md']);
 export const requestSchemas = {
   /** Catalogue of losses with formulas, explanations and parameter specs. */
   'losses.list': z.object({}),
+  /** Catalogue of training methods (samplers, DRW/DRS, cRT/LWS, τ-norm) a recipe combines with a loss. */
+  'methods.list': z.object({}),
   /** Backends this machine can use, and which one `auto` would pick. */
   'backends.list': z.object({}),
   /**
@@ -239,6 +242,7 @@ export interface FolderListing {
 
 export interface Responses {
   'losses.list': LossInfo[];
+  'methods.list': MethodDefinition[];
   'backends.list': Awaited<ReturnType<typeof listBackends>>;
   'models.describe': NetworkSummary;
   'dataset.samplePath': { path: string };
