@@ -9,6 +9,7 @@ import type { ApiEvent, Channel, DesktopBridge, Responses, SerializedError } fro
 
 export const PRELOAD_CHANNELS = [
   'losses.list',
+  'methods.list',
   'backends.list',
   'models.describe',
   'dataset.samplePath',

@@ -7,7 +7,7 @@ import { loadExperiment, type LoadedExperiment } from './load';
 import { rankVariants } from './ranking';
 import { meanPerClass, runMetrics, summarizeVariant, summedConfusion } from './seed-summary';
 import { ANALYSIS_FORMAT_VERSION, type AnalysisSettings, type ExperimentAnalysis, type PairedComparison, type VariantAnalysis } from './types';
-import { labelsOf, posthocVariant, trainedVariants, type Variant } from './variants';
+import { labelsOf, posthocVariant, tauNormVariant, trainedVariants, type Variant } from './variants';
 
 export interface AnalysisOptions {
   /** A loss key ("focal(gamma=1)") or loss id ("ce"); default `ce`, else the first loss. */
@@ -18,7 +18,7 @@ export interface AnalysisOptions {
   bootstrapSeed?: number;
   level?: number;
   bins?: number;
-  /** τ of the post-hoc logit adjustment rows; null leaves them out. Default 1. */
+  /** τ of the post-hoc logit adjustment rows; null leaves them (and the τ-normalisation rows) out. Default 1. */
   posthocTau?: number | null;
   hardestClasses?: number;
   examplesPerClass?: number;
@@ -75,6 +75,9 @@ export function analyzeExperiment(experiment: LoadedExperiment, options: Analysi
     if (settings.posthocTau !== null) {
       const adjusted = posthocVariant(v, experiment, labels, settings.posthocTau);
       if (adjusted) variants.push(adjusted);
+      // τ-normalisation is the other post-hoc correction; the same switch shows or hides both.
+      const normalised = tauNormVariant(v, experiment, labels);
+      if (normalised) variants.push(normalised);
     }
   }
 

@@ -2,6 +2,7 @@ import type { EpochRecord } from '../engine/types';
 import { adjustLogitsPostHoc } from '../losses/posthoc';
 import type { LossParams } from '../losses/types';
 import { classPriorsFromCounts } from '../losses/weights';
+import { chooseTau, tauNormalizeLogits } from '../methods/tau-norm';
 import { computeMetrics } from '../metrics/classification';
 import { argmaxRows } from '../metrics/predictions';
 import type { ClassificationMetrics } from '../metrics/types';
@@ -59,7 +60,7 @@ export function trainedVariants(experiment: LoadedExperiment): Variant[] {
     if (run.status !== 'done' || !run.metrics) continue;
     let variant = byKey.get(run.lossKey);
     if (!variant) {
-      variant = { key: run.lossKey, label: run.lossKey, kind: 'trained', loss: run.loss, params: run.params, runs: [] };
+      variant = { key: run.lossKey, label: run.label ?? run.lossKey, kind: 'trained', loss: run.loss, params: run.params, runs: [] };
       byKey.set(run.lossKey, variant);
     }
     const l = logits.get(run.runId);
@@ -104,6 +105,44 @@ export function posthocVariant(source: Variant, experiment: LoadedExperiment, la
   return {
     key: posthocKey(source.key),
     label: `${source.label} + post-hoc LA (τ=${tau})`,
+    kind: 'posthoc',
+    loss: source.loss,
+    params: source.params,
+    source: source.key,
+    runs,
+  };
+}
+
+export function tauNormKey(sourceKey: string): string {
+  return `${sourceKey}+tau-norm`;
+}
+
+/**
+ * Post-hoc τ-normalisation (Kang et al. 2020) of a trained loss's runs: logits divided per class
+ * by ‖w_c‖^τ, with τ chosen per run on its validation logits (main/methods/tau-norm.ts). Needs
+ * the runs' classifier norms, logits and a validation set; runs after a second stage (whose
+ * classifier was re-balanced already) have no norms. Null when no run qualifies.
+ */
+export function tauNormVariant(source: Variant, experiment: LoadedExperiment, labels: ExperimentLabels): Variant | null {
+  const { results } = experiment;
+  const C = results.classes.length;
+  const normsOf = new Map(results.runs.map((r) => [r.runId, r.classifierNorms]));
+  const runs: SeedRun[] = [];
+  const taus: number[] = [];
+  for (const run of source.runs) {
+    const norms = normsOf.get(run.runId);
+    if (!norms || !run.testLogits || !run.valLogits || norms.some((n) => !(n > 0))) continue;
+    const { tau } = chooseTau(run.valLogits, labels.val, C, norms);
+    taus.push(tau);
+    const test = tauNormalizeLogits(run.testLogits, C, norms, tau);
+    const val = tauNormalizeLogits(run.valLogits, C, norms, tau);
+    const metrics = computeMetrics({ labels: labels.test, probs: softmaxRows(test, C), classNames: results.classes, trainCounts: results.dataset.counts.train });
+    runs.push({ seed: run.seed, runId: `${run.runId}+tau-norm`, metrics, predictions: argmaxRows(test, C), testLogits: test, valLogits: val, history: [], bestEpoch: null });
+  }
+  if (runs.length === 0) return null;
+  return {
+    key: tauNormKey(source.key),
+    label: `${source.label} + τ-norm (τ=${[...new Set(taus)].join('/')} on validation)`,
     kind: 'posthoc',
     loss: source.loss,
     params: source.params,

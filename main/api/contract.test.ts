@@ -6,6 +6,7 @@ import { ApiValidationError, CHANNELS, parseRequest, requestSchemas, type Channe
 /** One valid request per channel; Record<Channel, …> makes the compiler demand a new channel here. */
 const VALID: { [C in Channel]: Request<C> } = {
   'losses.list': {},
+  'methods.list': {},
   'backends.list': {},
   'models.describe': { model: { family: 'resnet', depth: 20 }, imageSize: 32, channels: 3, numClasses: 10 },
   'dataset.samplePath': {},

@@ -1,3 +1,4 @@
+import type { MethodDefinition } from '../methods/catalogue';
 import { z } from 'zod';
 import type { LoadProgress, SkippedFile } from '../dataset/types';
 import type { BackendReport } from '../engine/worker-protocol';
@@ -23,6 +24,8 @@ const exportFormat = z.enum(['html', 'pdf', 'csv', 'json', 'md']);
 export const requestSchemas = {
   /** Catalogue of losses with formulas, explanations and parameter specs. */
   'losses.list': z.object({}),
+  /** Catalogue of training methods (samplers, DRW/DRS, cRT/LWS, τ-norm) a recipe combines with a loss. */
+  'methods.list': z.object({}),
   /** Backends this machine can use, and which one `auto` would pick. */
   'backends.list': z.object({}),
   /**
@@ -202,6 +205,8 @@ export interface PlannedRun {
   lossKey: string;
   loss: string;
   seed: number;
+  /** Display name of the loss with its training recipe ("ce + class-balanced sampler"); absent for plain training. */
+  label?: string;
 }
 
 export interface RunningExperimentInfo {
@@ -240,6 +245,7 @@ export interface FolderListing {
 
 export interface Responses {
   'losses.list': LossInfo[];
+  'methods.list': MethodDefinition[];
   'backends.list': Awaited<ReturnType<typeof listBackends>>;
   'models.describe': NetworkSummary;
   'dataset.samplePath': { path: string };

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo';
 import { registerHistoryCommands } from './commands/history';
 import { registerLossValuesCommand } from './commands/loss-values';
-import { registerLossesCommand } from './commands/losses';
+import { registerLossesCommand, registerMethodsCommand } from './commands/losses';
 import { registerMetricsCommand } from './commands/metrics';
 import { registerReportCommand } from './commands/report';
 import { registerRunCommand } from './commands/run';
@@ -18,6 +18,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerDemoCommand(program);
   registerLossesCommand(program);
+  registerMethodsCommand(program);
   registerLossValuesCommand(program);
   registerMetricsCommand(program);
   registerHistoryCommands(program);

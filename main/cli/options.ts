@@ -134,3 +134,37 @@ export function parseHead(text: string): 'linear' | { mlp: number } {
   if (!match || Number(match[1]) < 1) throw new UsageError(`--head "${text}" is not linear or mlp:UNITS (e.g. mlp:256)`);
   return { mlp: Number(match[1]) };
 }
+
+/** `--second-stage crt|lws[:EPOCHS]`, also the `+crt` / `+lws:5` part of a --losses entry. */
+export function parseSecondStage(text: string): { kind: 'crt' | 'lws'; epochs?: number } | null {
+  if (text === 'none') return null;
+  const match = /^(crt|lws)(?::(\d+))?$/.exec(text);
+  if (!match) throw new UsageError(`second stage "${text}" is not one of none, crt, crt:EPOCHS, lws, lws:EPOCHS`);
+  return { kind: match[1] as 'crt' | 'lws', ...(match[2] ? { epochs: Number(match[2]) } : {}) };
+}
+
+function recipeEpoch(what: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${what} needs a 0-based epoch (an integer ≥ 0), got "${text}"`);
+  return n;
+}
+
+/**
+ * One --losses entry: a loss id with optional recipe parts joined by '+', e.g.
+ * `ce+sampler:class-balanced`, `ldam+drw:8`, `ce+drs:8`, `ce+crt`, `focal+lws:5`.
+ * The parts given are returned as a partial recipe (the rest comes from the flags or defaults).
+ */
+export function parseRecipeEntry(text: string): { id: string; recipe: Record<string, unknown> } {
+  const [id, ...parts] = text.split('+').map((p) => p.trim());
+  if (!id) throw new UsageError(`--losses entry "${text}" has no loss id`);
+  const recipe: Record<string, unknown> = {};
+  for (const part of parts) {
+    const [name, arg] = part.split(':', 2) as [string, string | undefined];
+    if (name === 'sampler' && arg) recipe.sampler = arg;
+    else if (name === 'drw' && arg !== undefined) recipe.drw = { epoch: recipeEpoch(`${id}+drw`, arg) };
+    else if (name === 'drs' && arg !== undefined) recipe.drs = recipeEpoch(`${id}+drs`, arg);
+    else if (name === 'crt' || name === 'lws') recipe.secondStage = parseSecondStage(part);
+    else throw new UsageError(`--losses entry "${text}": "${part}" is not a recipe part (sampler:NAME, drw:EPOCH, drs:EPOCH, crt[:EPOCHS], lws[:EPOCHS])`);
+  }
+  return { id, recipe };
+}

@@ -12,7 +12,7 @@ import type { EpochRecord } from './types';
  * same numbers as uninterrupted ones.
  */
 export interface RunCheckpoint {
-  /** 'train': inside the network stage; 'probe': the network stage of a linear-probe run is complete. */
+  /** 'train': inside the network stage; 'probe': the network stage is complete and a head stage (probe, cRT, LWS) follows. */
   stage: 'train' | 'probe';
   nextEpoch: number;
   step: number;
@@ -23,6 +23,8 @@ export interface RunCheckpoint {
   best: { epoch: number; score: number } | null;
   elapsedSeconds: number;
   imagesSeen: number;
+  /** Images drawn per class so far; absent in checkpoints from before samplers (every epoch then saw each image once). */
+  seenPerClass?: number[];
   tensors: {
     network: tf.Tensor[];
     optimizer: NamedTensor[];

@@ -2,13 +2,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor } from '@tensorflow/tfjs-core/dist/tensor_types';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { getLoss } from '../losses/registry';
-import type { LossFunction } from '../losses/types';
-import { createRng, deriveSeed, shuffleInPlace, type Rng } from '../util/random';
+import type { LossContext, LossFunction } from '../losses/types';
+import { DEFAULT_RECIPE, deferredWeighting } from '../methods/recipe';
+import { epochOrder, positionsByClass, type SamplerId } from '../methods/samplers';
+import { classWeightNorms } from '../methods/tau-norm';
+import { scaleLogits } from '../methods/lws';
+import { createRng, deriveSeed, type Rng } from '../util/random';
 import type { TrainingSpec } from '../experiment/config';
 import { fillBatch } from './batches';
 import { disposeCheckpoint, readCheckpoint, writeCheckpoint, type RunCheckpoint } from './checkpoint';
 import { predictFeatures, predictLogits, quickAccuracy } from './evaluate';
 import {
+  buildHead,
   buildNetwork,
   disposeNetwork,
   exportableModel,
@@ -19,7 +24,7 @@ import {
   type Network,
 } from './model';
 import { networkStats, type NetworkStats } from './network-stats';
-import { buildBackboneNetwork, buildHeadOnlyNetwork } from './backbone/backbone';
+import { buildBackboneNetwork, buildHeadOnlyNetwork, headUnits } from './backbone/backbone';
 import { learningRateAt } from './schedule';
 import {
   RunCancelledError,
@@ -29,6 +34,7 @@ import {
   type RunOutcome,
   type SavedWeights,
   type TrainingData,
+  type TrainingStage,
 } from './types';
 
 export interface RunCallbacks {
@@ -150,7 +156,7 @@ async function optimizeGroupsStep(groups: ParameterGroup[], decay: number, lossO
 
 type ValScores = { accuracy: number | null; balancedAccuracy: number | null };
 
-function epochRecord(epoch: number, stage: EpochRecord['stage'], lossSum: number, seen: number, val: ValScores, learningRate: number, startedAt: number): EpochRecord {
+function epochRecord(epoch: number, stage: TrainingStage, lossSum: number, seen: number, val: ValScores, learningRate: number, startedAt: number): EpochRecord {
   return {
     epoch,
     stage,
@@ -168,11 +174,11 @@ class BestEpoch {
   best: { epoch: number; snapshot: tf.Tensor[] } | null = null;
   score = -Infinity;
 
-  consider(score: number, epoch: number, network: Network): void {
+  consider(score: number, epoch: number, snapshot: () => tf.Tensor[]): void {
     if (score <= this.score) return;
     this.score = score;
     this.best?.snapshot.forEach((t) => t.dispose());
-    this.best = { epoch, snapshot: snapshotWeights(network) };
+    this.best = { epoch, snapshot: snapshot() };
   }
 
   dispose(): void {
@@ -263,11 +269,9 @@ export async function trainRun(job: RunJob, data: TrainingData, givenCallbacks: 
   const { checkpointDir: givenCheckpointDir, ...rest } = givenCallbacks;
   const callbacks: RunCallbacks = backbone || !givenCheckpointDir ? rest : { ...rest, checkpointDir: givenCheckpointDir };
   const training = job.training;
-  const lossFn = definition.create(job.params, {
-    numClasses: data.numClasses,
-    classCounts: data.trainCounts,
-    totalEpochs: training.epochs,
-  });
+  const recipe = job.recipe ?? DEFAULT_RECIPE;
+  const lossContext: LossContext = { numClasses: data.numClasses, classCounts: data.trainCounts, totalEpochs: training.epochs };
+  const lossFn = recipeLoss(job, definition.create(job.params, lossContext), lossContext);
   const protocol = definition.kind === 'embedding' ? 'linear-probe' : 'end-to-end';
   const network = frozen
     ? buildHeadOnlyNetwork(backbone, data.features!.dim, data.numClasses, job.seed)
@@ -282,14 +286,40 @@ export async function trainRun(job: RunJob, data: TrainingData, givenCallbacks: 
   const cancelled = () => callbacks.isCancelled?.() === true;
   let selection: StageResult = { best: null };
   const resume = callbacks.checkpointDir ? readCheckpoint(callbacks.checkpointDir) : null;
+  const secondStage = recipe.secondStage;
   try {
-    const context = { orderRng, augmentRng, meter, history, callbacks, cancelled };
-    if (frozen) return await trainFrozenBackboneRun(job, data, network, lossFn, context, meter, job.backbone!);
+    const context: StageContext = {
+      orderRng,
+      augmentRng,
+      meter,
+      history,
+      callbacks,
+      cancelled,
+      // Deferred re-sampling replaces the recipe's sampler from its epoch on.
+      samplerAt: (epoch) => (recipe.drs !== null && epoch >= recipe.drs ? 'class-balanced' : recipe.sampler),
+      seenPerClass: new Array<number>(data.numClasses).fill(0),
+      headStageFollows: protocol === 'linear-probe' || secondStage !== null,
+    };
+    const switches = { drwEpoch: recipe.drw && recipe.drw.epoch < training.epochs ? recipe.drw.epoch : null, drsEpoch: recipe.drs !== null && recipe.drs < training.epochs ? recipe.drs : null };
+    if (frozen) return { ...(await trainFrozenBackboneRun(job, data, network, lossFn, context, meter, job.backbone!)), ...switches };
     if (resume?.stage === 'probe') {
       restoreWeights(network, resume.tensors.network);
-      restoreStreams(resume, context);
+      restoreStreams(resume, context, data.trainCounts);
+      if (secondStage && resume.best && resume.tensors.best) selection = { best: { epoch: resume.best.epoch, snapshot: resume.tensors.best.map((t) => tf.clone(t)) } };
     } else {
       selection = await trainNetworkStage(job, data, network, lossFn, protocol, context, resume);
+    }
+    if (secondStage) {
+      // The second stage starts from the first stage's selected weights, whose features it keeps.
+      if (selection.best) restoreWeights(network, selection.best.snapshot);
+      selection.best?.snapshot.forEach((t) => t.dispose());
+      selection = { best: null };
+      if (secondStage.kind === 'lws') {
+        return { ...(await trainLwsStage(job, data, network, context, secondStage.epochs, (indices) => predictLogits(network, data, indices))), ...switches };
+      }
+      const trainFeatures = await predictFeatures(network, data, data.train);
+      const valFeatures = data.val.length > 0 ? await predictFeatures(network, data, data.val) : null;
+      selection = await trainCrtStage(job, data, network, context, secondStage.epochs, trainFeatures, valFeatures);
     }
     if (protocol === 'linear-probe') {
       const trainFeatures = await predictFeatures(network, data, data.train);
@@ -319,6 +349,10 @@ export async function trainRun(job: RunJob, data: TrainingData, givenCallbacks: 
       protocol,
       network: networkStats(network),
       ...(weights ? { weights } : {}),
+      seenPerClass: context.seenPerClass,
+      ...switches,
+      // τ-normalisation is an alternative to a second stage, not something to stack on it.
+      ...(secondStage ? {} : { classifierNorms: await classifierNorms(network, data.numClasses) }),
     };
   } finally {
     if (resume) disposeCheckpoint(resume);
@@ -327,11 +361,14 @@ export async function trainRun(job: RunJob, data: TrainingData, givenCallbacks: 
   }
 }
 
-function restoreStreams(checkpoint: RunCheckpoint, context: Pick<StageContext, 'orderRng' | 'augmentRng' | 'meter' | 'history'>): void {
+function restoreStreams(checkpoint: RunCheckpoint, context: Pick<StageContext, 'orderRng' | 'augmentRng' | 'meter' | 'history' | 'seenPerClass'>, trainCounts: readonly number[]): void {
   context.orderRng.state = checkpoint.orderState;
   context.augmentRng.state = checkpoint.augmentState;
   context.history.push(...checkpoint.history);
   context.meter.restore(checkpoint.elapsedSeconds, checkpoint.imagesSeen);
+  // Checkpoints from before samplers: every epoch drew each training image once.
+  const seen = checkpoint.seenPerClass ?? trainCounts.map((n) => n * checkpoint.nextEpoch);
+  context.seenPerClass.splice(0, context.seenPerClass.length, ...seen);
 }
 
 interface StageContext {
@@ -341,6 +378,36 @@ interface StageContext {
   history: EpochRecord[];
   callbacks: RunCallbacks;
   cancelled: () => boolean;
+  /** The recipe's sampler for a 0-based epoch of the main training. */
+  samplerAt: (epoch: number) => SamplerId;
+  /** Images drawn per class so far, every stage included. */
+  seenPerClass: number[];
+  /** A probe or second stage trains after the network stage (its last checkpoint says so). */
+  headStageFollows: boolean;
+}
+
+/**
+ * The run's loss under its recipe: with deferred re-weighting, the loss without class weights
+ * before the switch epoch and with class-balanced weights from it on.
+ */
+export function recipeLoss(job: RunJob, plain: LossFunction, context: LossContext): LossFunction {
+  const drw = job.recipe?.drw;
+  if (!drw) return plain;
+  const { before, after } = deferredWeighting(job.lossId, job.params, context.classCounts, drw.beta);
+  const early = getLoss(before.id).create(before.params, context);
+  const late = getLoss(after.id).create(after.params, context);
+  return (output, labels, step) => (step.epoch >= drw.epoch ? late : early)(output, labels, step);
+}
+
+/** Per-class L2 norms of the final classifier layer's weights. */
+async function classifierNorms(network: Network, numClasses: number): Promise<number[]> {
+  const layers = network.head.layers;
+  const kernel = layers[layers.length - 1]!.getWeights()[0]!;
+  return classWeightNorms((await kernel.data()) as Float32Array, numClasses);
+}
+
+function countSeen(seen: number[], labels: Int32Array): void {
+  for (const y of labels) seen[y]! += 1;
 }
 
 async function trainNetworkStage(
@@ -369,6 +436,7 @@ async function trainNetworkStage(
       ]
     : null;
   const order = Array.from(data.train);
+  const byClass = positionsByClass(Int32Array.from(data.train, (i) => data.labels[i] as number), data.numClasses).map((g) => g.map((p) => data.train[p] as number));
   const batchesPerEpoch = batchesOf(order, training.batchSize).length;
   const totalSteps = batchesPerEpoch * training.epochs;
   const buffer = new Float32Array((training.batchSize + 1) * s * s * ch);
@@ -379,7 +447,7 @@ async function trainNetworkStage(
     if (resume) {
       restoreWeights(network, resume.tensors.network);
       await restoreOptimizer(optimizer, resume.tensors.optimizer);
-      restoreStreams(resume, context);
+      restoreStreams(resume, context, data.trainCounts);
       order.splice(0, order.length, ...resume.order);
       step = resume.step;
       firstEpoch = resume.nextEpoch;
@@ -390,7 +458,8 @@ async function trainNetworkStage(
     }
     for (let epoch = firstEpoch; epoch < training.epochs; epoch++) {
       const epochStart = performance.now();
-      const batches = batchesOf(shuffleInPlace(order, context.orderRng), training.batchSize);
+      const items = epochOrder(context.samplerAt(epoch), order, byClass, epoch, training.epochs, context.orderRng);
+      const batches = batchesOf(items, training.batchSize);
       let lossSum = 0;
       let seen = 0;
       for (let b = 0; b < batches.length; b++) {
@@ -401,6 +470,7 @@ async function trainNetworkStage(
         const view = buffer.subarray(0, batch.length * s * s * ch);
         fillBatch(data, batch, view, augment, context.augmentRng);
         const labels = Int32Array.from(batch, (i) => data.labels[i] as number);
+        countSeen(context.seenPerClass, labels);
         const lossOf = () => {
           const x = tf.tensor4d(view, [batch.length, s, s, ch]);
           const y = tf.tensor1d(labels, 'int32');
@@ -424,7 +494,7 @@ async function trainNetworkStage(
       if (protocol === 'end-to-end' && data.val.length > 0) {
         const valLogits = await predictLogits(network, data, data.val);
         valScores = quickAccuracy(valLogits, data.labels, data.val, data.numClasses);
-        tracker.consider(valScores.balancedAccuracy as number, epoch, network);
+        tracker.consider(valScores.balancedAccuracy as number, epoch, () => snapshotWeights(network));
       }
       const record = epochRecord(epoch, 'train', lossSum, seen, valScores, optimizer.learningRate, epochStart);
       context.history.push(record);
@@ -432,7 +502,7 @@ async function trainNetworkStage(
         const state = await optimizerState(optimizer);
         try {
           await writeCheckpoint(context.callbacks.checkpointDir, {
-            stage: epoch + 1 === training.epochs && protocol === 'linear-probe' ? 'probe' : 'train',
+            stage: epoch + 1 === training.epochs && context.headStageFollows ? 'probe' : 'train',
             nextEpoch: epoch + 1,
             step,
             history: context.history,
@@ -442,6 +512,7 @@ async function trainNetworkStage(
             best: tracker.best ? { epoch: tracker.best.epoch, score: tracker.score } : null,
             elapsedSeconds: context.meter.seconds,
             imagesSeen: context.meter.imagesSeen,
+            seenPerClass: context.seenPerClass,
             tensors: { network: [...network.features.getWeights(), ...network.head.getWeights()], optimizer: state, best: tracker.best?.snapshot ?? null },
           });
         } finally {
@@ -461,12 +532,16 @@ async function trainNetworkStage(
 }
 
 interface HeadStage {
-  stage: EpochRecord['stage'];
+  stage: TrainingStage;
   epochs: number;
   /** Features of data.train (row p for data.train[p]) and of data.val. */
   trainFeatures: Float32Array;
   valFeatures: Float32Array | null;
   loss: (logits: tf.Tensor2D, labels: tf.Tensor1D, epoch: number) => tf.Scalar;
+  /** The sampler per epoch of this stage; default instance. */
+  sampler?: (epoch: number) => SamplerId;
+  /** What trains (default: the network's head with its weight decay): LWS trains per-class scales instead. */
+  trainable?: { width: number; variables: tf.Variable[]; apply: (rows: tf.Tensor2D, training: boolean) => tf.Tensor2D; snapshot: () => tf.Tensor[]; decay: number };
 }
 
 /**
@@ -476,11 +551,19 @@ interface HeadStage {
  */
 async function trainHeadStage(job: RunJob, data: TrainingData, network: Network, context: StageContext, stage: HeadStage): Promise<StageResult> {
   const { training } = job;
-  const dim = network.featureSize;
+  const trainable = stage.trainable ?? {
+    width: network.featureSize,
+    variables: trainableVariables([network.head]),
+    apply: (rows: tf.Tensor2D, isTraining: boolean) => network.head.apply(rows, { training: isTraining }) as tf.Tensor2D,
+    snapshot: () => snapshotWeights(network),
+    decay: training.weightDecay,
+  };
+  const dim = trainable.width;
   const { trainFeatures, valFeatures } = stage;
-  const variables = trainableVariables([network.head]);
+  const variables = trainable.variables;
   const optimizer = makeOptimizer(training);
   const positions = Array.from(data.train.keys());
+  const byClass = positionsByClass(Int32Array.from(data.train, (i) => data.labels[i] as number), data.numClasses);
   const batchesPerEpoch = batchesOf(positions, training.batchSize).length;
   const totalSteps = batchesPerEpoch * stage.epochs;
   const tracker = new BestEpoch();
@@ -488,7 +571,8 @@ async function trainHeadStage(job: RunJob, data: TrainingData, network: Network,
   try {
     for (let epoch = 0; epoch < stage.epochs; epoch++) {
       const epochStart = performance.now();
-      const batches = batchesOf(shuffleInPlace(positions, context.orderRng), training.batchSize);
+      const items = epochOrder(stage.sampler?.(epoch) ?? 'instance', positions, byClass, epoch, stage.epochs, context.orderRng);
+      const batches = batchesOf(items, training.batchSize);
       let lossSum = 0;
       let seen = 0;
       for (let b = 0; b < batches.length; b++) {
@@ -498,8 +582,9 @@ async function trainHeadStage(job: RunJob, data: TrainingData, network: Network,
         const rows = new Float32Array(batch.length * dim);
         batch.forEach((p, r) => rows.set(trainFeatures.subarray(p * dim, (p + 1) * dim), r * dim));
         const labels = Int32Array.from(batch, (p) => data.labels[data.train[p] as number] as number);
-        const value = await optimizeStep(optimizer, variables, training.weightDecay, () => {
-          const logits = network.head.apply(tf.tensor2d(rows, [batch.length, dim]), { training: true }) as tf.Tensor2D;
+        countSeen(context.seenPerClass, labels);
+        const value = await optimizeStep(optimizer, variables, trainable.decay, () => {
+          const logits = trainable.apply(tf.tensor2d(rows, [batch.length, dim]), true);
           return stage.loss(logits, tf.tensor1d(labels, 'int32'), epoch);
         });
         if (!Number.isFinite(value)) {
@@ -513,10 +598,10 @@ async function trainHeadStage(job: RunJob, data: TrainingData, network: Network,
       }
       let valScores: ValScores = { accuracy: null, balancedAccuracy: null };
       if (valFeatures) {
-        const values = await headLogits(network, valFeatures, data.val.length);
+        const values = await rowsThrough(trainable.apply, valFeatures, data.val.length, dim);
         valScores = quickAccuracy(values, data.labels, data.val, data.numClasses);
         // Selection indexes the whole history, whose first entries may be the network stage's epochs.
-        tracker.consider(valScores.balancedAccuracy as number, context.history.length, network);
+        tracker.consider(valScores.balancedAccuracy as number, context.history.length, trainable.snapshot);
       }
       const record = epochRecord(epoch, stage.stage, lossSum, seen, valScores, optimizer.learningRate, epochStart);
       context.history.push(record);
@@ -532,12 +617,89 @@ async function trainHeadStage(job: RunJob, data: TrainingData, network: Network,
 }
 
 /** The head's logits for rows of features (inference mode). */
-async function headLogits(network: Network, features: Float32Array, rows: number): Promise<Float32Array> {
+function headLogits(network: Network, features: Float32Array, rows: number): Promise<Float32Array> {
+  return rowsThrough((x) => network.head.apply(x) as tf.Tensor2D, features, rows, network.featureSize);
+}
+
+async function rowsThrough(apply: (rows: tf.Tensor2D, training: boolean) => tf.Tensor2D, features: Float32Array, rows: number, width: number): Promise<Float32Array> {
   if (rows === 0) return new Float32Array(0);
-  const logits = tf.tidy(() => network.head.apply(tf.tensor2d(features, [rows, network.featureSize])) as tf.Tensor2D);
+  const logits = tf.tidy(() => apply(tf.tensor2d(features, [rows, width]), false));
   const values = (await logits.data()) as Float32Array;
   logits.dispose();
   return values;
+}
+
+/**
+ * cRT (Kang et al. 2020): a freshly initialised head (the linear classifier; with a backbone's
+ * MLP head, the whole head), trained with cross-entropy and class-balanced sampling on the
+ * first stage's frozen features, selected on validation.
+ */
+function trainCrtStage(job: RunJob, data: TrainingData, network: Network, context: StageContext, epochs: number, trainFeatures: Float32Array, valFeatures: Float32Array | null): Promise<StageResult> {
+  const units = job.model.family === 'backbone' ? headUnits(job.model) : undefined;
+  const fresh = buildHead(network.featureSize, data.numClasses, deriveSeed(job.seed, 'crt'), units);
+  network.head.setWeights(fresh.getWeights());
+  fresh.dispose();
+  return trainHeadStage(job, data, network, context, {
+    stage: 'crt',
+    epochs,
+    trainFeatures,
+    valFeatures,
+    sampler: () => 'class-balanced',
+    loss: (logits, labels) => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, data.numClasses), logits) as tf.Scalar,
+  });
+}
+
+/**
+ * LWS (Kang et al. 2020): features and classifier stay as the first stage selected them; one
+ * scale per class multiplies the logits, trained with cross-entropy and class-balanced
+ * sampling (no weight decay, which would pull the scales to zero), selected on validation.
+ */
+async function trainLwsStage(
+  job: RunJob,
+  data: TrainingData,
+  network: Network,
+  context: StageContext,
+  epochs: number,
+  logitsOf: (indices: Int32Array) => Promise<Float32Array>,
+): Promise<RunOutcome> {
+  const C = data.numClasses;
+  const trainLogits = await logitsOf(data.train);
+  const valLogits = data.val.length > 0 ? await logitsOf(data.val) : null;
+  const testLogits = await logitsOf(data.test);
+  const scales = tf.variable(tf.ones([C]), true);
+  let selection: StageResult = { best: null };
+  try {
+    selection = await trainHeadStage(job, data, network, context, {
+      stage: 'lws',
+      epochs,
+      trainFeatures: trainLogits,
+      valFeatures: valLogits,
+      sampler: () => 'class-balanced',
+      trainable: { width: C, variables: [scales], apply: (rows) => tf.mul(rows, scales) as tf.Tensor2D, snapshot: () => [tf.clone(scales)], decay: 0 },
+      loss: (logits, labels) => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, C), logits) as tf.Scalar,
+    });
+    const last = Array.from(await scales.data());
+    const chosen = selection.best ? Array.from(await selection.best.snapshot[0]!.data()) : last;
+    const weights = context.callbacks.keepWeights ? await saveWeights(network) : undefined;
+    return {
+      runId: job.runId,
+      testLogits: scaleLogits(testLogits, C, chosen),
+      testLogitsLast: scaleLogits(testLogits, C, last),
+      valLogits: valLogits ? scaleLogits(valLogits, C, chosen) : new Float32Array(0),
+      history: context.history,
+      bestEpoch: selection.best?.epoch ?? context.history.length - 1,
+      trainSeconds: context.meter.seconds,
+      imagesPerSecond: context.meter.imagesPerSecond,
+      protocol: 'end-to-end',
+      network: networkStats(network),
+      ...(weights ? { weights } : {}),
+      seenPerClass: context.seenPerClass,
+      lwsScales: chosen,
+    };
+  } finally {
+    selection.best?.snapshot.forEach((t) => t.dispose());
+    scales.dispose();
+  }
 }
 
 /** Rows of a frozen backbone's cached features for `indices` (dataset item indices). */
@@ -562,13 +724,34 @@ async function trainFrozenBackboneRun(
   backbone: NonNullable<RunJob['backbone']>,
 ): Promise<RunOutcome> {
   const features = data.features!;
-  const selection = await trainHeadStage(job, data, network, context, {
+  const trainFeatures = gatherFeatures(features, data.train);
+  const valFeatures = data.val.length > 0 ? gatherFeatures(features, data.val) : null;
+  let selection = await trainHeadStage(job, data, network, context, {
     stage: 'train',
     epochs: job.training.epochs,
-    trainFeatures: gatherFeatures(features, data.train),
-    valFeatures: data.val.length > 0 ? gatherFeatures(features, data.val) : null,
+    trainFeatures,
+    valFeatures,
+    sampler: context.samplerAt,
     loss: (logits, labels, epoch) => lossFn(logits, labels, { epoch }),
   });
+  const head = () => networkStats(network);
+  const withBackbone = (stats: NetworkStats): NetworkStats => ({
+    trainableParams: stats.trainableParams,
+    totalParams: stats.totalParams + backbone.totalParams,
+    flopsPerImage: stats.flopsPerImage + backbone.flopsPerImage,
+  });
+  const secondStage = job.recipe?.secondStage ?? null;
+  if (secondStage) {
+    // The backbone's features are frozen already: the second stage starts from the selected head.
+    if (selection.best) restoreWeights(network, selection.best.snapshot);
+    selection.best?.snapshot.forEach((t) => t.dispose());
+    selection = { best: null };
+    if (secondStage.kind === 'lws') {
+      const outcome = await trainLwsStage(job, data, network, context, secondStage.epochs, (indices) => headLogits(network, gatherFeatures(features, indices), indices.length));
+      return { ...outcome, network: withBackbone(head()) };
+    }
+    selection = await trainCrtStage(job, data, network, context, secondStage.epochs, trainFeatures, valFeatures);
+  }
   try {
     const testFeatures = gatherFeatures(features, data.test);
     const testLogitsLast = await headLogits(network, testFeatures, data.test.length);
@@ -576,12 +759,7 @@ async function trainFrozenBackboneRun(
     const testLogits = selection.best ? await headLogits(network, testFeatures, data.test.length) : testLogitsLast;
     const valLogits = await headLogits(network, gatherFeatures(features, data.val), data.val.length);
     const weights = context.callbacks.keepWeights ? await saveWeights(network) : undefined;
-    const head = networkStats(network);
-    const stats: NetworkStats = {
-      trainableParams: head.trainableParams,
-      totalParams: head.totalParams + backbone.totalParams,
-      flopsPerImage: head.flopsPerImage + backbone.flopsPerImage,
-    };
+    const stats = withBackbone(head());
     return {
       runId: job.runId,
       testLogits,
@@ -594,6 +772,8 @@ async function trainFrozenBackboneRun(
       protocol: 'end-to-end',
       network: stats,
       ...(weights ? { weights } : {}),
+      seenPerClass: context.seenPerClass,
+      ...(secondStage ? {} : { classifierNorms: await classifierNorms(network, data.numClasses) }),
     };
   } finally {
     selection.best?.snapshot.forEach((t) => t.dispose());

@@ -1,5 +1,5 @@
 import type { LossParams } from '../losses/types';
-import type { ModelSpec, TrainingSpec } from '../experiment/config';
+import type { ModelSpec, Recipe, TrainingSpec } from '../experiment/config';
 import type { NetworkStats } from './network-stats';
 import type { ResolvedBackbone } from './backbone/load-backbone';
 
@@ -39,14 +39,18 @@ export interface RunJob {
   seed: number;
   model: ModelSpec;
   training: TrainingSpec;
+  /** Sampler, deferred schedule and second stage; absent means plain training. */
+  recipe?: Recipe;
+  /** Display name of the loss and recipe ("ce + class-balanced sampler"), with a recipe. */
+  label?: string;
   /** The checked backbone, for the backbone family (found and loaded once, before any run). */
   backbone?: ResolvedBackbone;
 }
 
 export interface EpochRecord {
   epoch: number;
-  /** 'train' for the network, 'probe' for the linear read-out of embedding losses. */
-  stage: 'train' | 'probe';
+  /** 'train' for the network, 'probe' for the linear read-out of embedding losses, 'crt'/'lws' for a recipe's second stage. */
+  stage: TrainingStage;
   trainLoss: number;
   valAccuracy: number | null;
   valBalancedAccuracy: number | null;
@@ -56,9 +60,11 @@ export interface EpochRecord {
   numTensors: number;
 }
 
+export type TrainingStage = 'train' | 'probe' | 'crt' | 'lws';
+
 export interface BatchProgress {
   runId: string;
-  stage: 'train' | 'probe';
+  stage: TrainingStage;
   epoch: number;
   epochs: number;
   batch: number;
@@ -87,6 +93,15 @@ export interface RunOutcome {
   network?: NetworkStats;
   /** Weights of the selected model in TensorFlow.js's format, when asked for. */
   weights?: SavedWeights;
+  /** Training images drawn per class over the whole run, every stage included (absent in runs from before recipes). */
+  seenPerClass?: number[];
+  /** 0-based epoch at which deferred re-weighting / re-sampling took effect; null when the recipe has none. */
+  drwEpoch?: number | null;
+  drsEpoch?: number | null;
+  /** L2 norm of each class's weights in the final classifier layer (for post-hoc τ-normalisation); absent after a second stage. */
+  classifierNorms?: number[];
+  /** LWS: the learned per-class logit scales of the selected epoch. */
+  lwsScales?: number[];
 }
 
 export interface SavedWeights {

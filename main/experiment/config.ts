@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SAMPLER_IDS } from '../methods/samplers';
 
 /**
  * The experiment configuration: everything that determines an experiment's numbers.
@@ -15,9 +16,32 @@ const imbalanceSchema = z.discriminatedUnion('kind', [
 
 const lossParamValue = z.union([z.number(), z.string(), z.array(z.number()), z.null()]);
 
+/**
+ * How a loss is trained beyond the loss itself (main/methods): the sampler, deferred
+ * re-weighting or re-sampling, and a decoupled second stage. Every field's default is the
+ * training LossLab has always done, and a loss entry without a recipe means exactly that.
+ */
+export const recipeSchema = z.object({
+  sampler: z.enum(SAMPLER_IDS).default('instance'),
+  /** Deferred re-weighting (Cao et al. 2019): class-balanced weights from this 0-based epoch on. */
+  drw: z
+    .object({ epoch: z.number().int().min(0).max(999), beta: z.number().min(0).lt(1).default(0.9999) })
+    .nullable()
+    .default(null),
+  /** Deferred re-sampling (Cao et al. 2019): the class-balanced sampler from this 0-based epoch on. */
+  drs: z.number().int().min(0).max(999).nullable().default(null),
+  /** Decoupled second stage (Kang et al. 2020) on the selected network's frozen features. */
+  secondStage: z
+    .object({ kind: z.enum(['crt', 'lws']), epochs: z.number().int().min(1).max(200).default(10) })
+    .nullable()
+    .default(null),
+});
+
 export const lossChoiceSchema = z.object({
   id: z.string().min(1).max(64),
   params: z.record(z.string(), lossParamValue).default({}),
+  /** Absent in configurations written before recipes: plain training. */
+  recipe: recipeSchema.optional(),
 });
 
 /** Today's from-scratch network: conv-BN-ReLU blocks with max-pooling between them. */
@@ -122,6 +146,8 @@ export const experimentConfigSchema = z.object({
 export type ExperimentConfigInput = z.input<typeof experimentConfigSchema>;
 export type ExperimentConfig = z.output<typeof experimentConfigSchema>;
 export type LossChoice = z.output<typeof lossChoiceSchema>;
+export type Recipe = z.output<typeof recipeSchema>;
+export type RecipeInput = z.input<typeof recipeSchema>;
 export type ModelSpec = z.output<typeof modelSchema>;
 export type CnnModelSpec = z.output<typeof cnnModelSchema>;
 export type ResnetModelSpec = z.output<typeof resnetModelSchema>;

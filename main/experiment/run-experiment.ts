@@ -6,6 +6,7 @@ import { TrainingPool, type PoolEvents, type RunSettlement } from '../engine/poo
 import type { RunJob, RunOutcome, TrainingData } from '../engine/types';
 import type { BackendReport } from '../engine/worker-protocol';
 import { getLoss, resolveLossParams } from '../losses/registry';
+import { checkRecipe, isPlainRecipe, recipeKeyParts, recipeLabel } from '../methods/recipe';
 import { selectBackend } from '../engine/backends/select-backend';
 import { resolveBackbone, scalingStatistics } from '../engine/backbone/backbone';
 import type { DownloadProgress } from '../engine/backbone/download';
@@ -18,7 +19,7 @@ import { summarizeRuns } from '../results/summarize';
 import type { BackboneSummary, ExperimentResults, NetworkSummary, RunResult } from '../results/types';
 import { RESULTS_FORMAT_VERSION } from '../results/types';
 import { softwareVersions } from '../util/versions';
-import type { ExperimentConfig } from './config';
+import type { ExperimentConfig, LossChoice } from './config';
 import { finetuneName, headName, modelLabel } from './model-label';
 
 export interface ExperimentEvents extends PoolEvents {
@@ -58,11 +59,23 @@ export function lossKeyOf(id: string, params: Record<string, unknown>): string {
   return `${id}(${keys.map((k) => `${k}=${JSON.stringify(params[k])}`).join(',')})`;
 }
 
-/** The run list: every loss × every seed, losses outermost so the first results cover every loss early. */
+/** A loss entry's key with its recipe: "ce", "ce+sampler=class-balanced", "ldam+drw=8", "ce+crt". Plain training keeps the loss key, so earlier run ids stay. */
+export function recipeKeyOf(id: string, params: Record<string, unknown>, recipe: LossChoice['recipe']): string {
+  return [lossKeyOf(id, params), ...recipeKeyParts(recipe)].join('+');
+}
+
+/**
+ * The run list: every loss × every seed, losses outermost so the first results cover every loss early.
+ * Recipes that cannot run or that would over-correct are refused here, before anything is loaded or written.
+ */
 export function planRuns(config: ExperimentConfig): RunJob[] {
   const losses = config.losses.map((choice) => {
     const params = resolveLossParams(choice.id, choice.params);
-    return { id: choice.id, params, key: lossKeyOf(choice.id, choice.params) };
+    const recipe = isPlainRecipe(choice.recipe) ? undefined : choice.recipe;
+    if (recipe) {
+      checkRecipe({ lossId: choice.id, params, lossKind: getLoss(choice.id).kind, recipe, epochs: config.training.epochs });
+    }
+    return { id: choice.id, params, key: recipeKeyOf(choice.id, choice.params, recipe), recipe, label: recipeLabel(lossKeyOf(choice.id, choice.params), recipe) };
   });
   const keys = new Set<string>();
   for (const loss of losses) {
@@ -81,6 +94,7 @@ export function planRuns(config: ExperimentConfig): RunJob[] {
         seed,
         model: config.model,
         training: config.training,
+        ...(loss.recipe ? { recipe: loss.recipe, label: loss.label } : {}),
       });
     }
   }
@@ -264,12 +278,14 @@ function assemble(input: {
   const logits: ExperimentOutput['logits'] = new Map();
   const runs: RunResult[] = settlements.map((settlement) => {
     const { job } = settlement;
+    const lossKey = job.runId.replace(/#seed\d+$/, '');
     const base = {
       runId: job.runId,
-      lossKey: job.runId.replace(/#seed\d+$/, ''),
+      lossKey,
       loss: job.lossId,
       params: job.params,
       seed: job.seed,
+      ...(job.recipe ? { recipe: job.recipe, label: job.label ?? lossKey } : {}),
     };
     if (settlement.status === 'cancelled') return { ...base, status: 'cancelled' };
     if (settlement.status === 'failed') return { ...base, status: 'failed', error: settlement.message };
@@ -290,6 +306,10 @@ function assemble(input: {
       trainSeconds: outcome.trainSeconds,
       imagesPerSecond: outcome.imagesPerSecond,
       ...(outcome.network ? { trainableParams: outcome.network.trainableParams, flopsPerImage: outcome.network.flopsPerImage } : {}),
+      ...(outcome.seenPerClass ? { seenPerClass: outcome.seenPerClass } : {}),
+      ...(job.recipe ? { drwEpoch: outcome.drwEpoch ?? null, drsEpoch: outcome.drsEpoch ?? null } : {}),
+      ...(outcome.classifierNorms ? { classifierNorms: outcome.classifierNorms } : {}),
+      ...(outcome.lwsScales ? { lwsScales: outcome.lwsScales } : {}),
     };
   });
   const trainCounts = plan.counts.train;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { strToU8, zipSync } from 'fflate';
 import { ANALYSIS_METRICS } from '../analysis/types';
+import type { RunResult } from '../results/types';
 import { writeFileAtomic } from '../util/atomic-write';
 import { csvRow } from '../util/csv';
 import type { ReportContext } from './context';
@@ -12,6 +13,20 @@ type Cell = string | number | null | undefined;
 export const CSV_TABLES = ['runs', 'summary', 'per-class', 'confusion', 'comparisons', 'mcnemar', 'reliability'] as const;
 export type CsvTable = (typeof CSV_TABLES)[number];
 
+/** How each run was trained beyond its loss (main/methods): empty for plain training, apart from the images drawn per class. */
+const RECIPE_COLUMNS = ['sampler', 'drw_epoch', 'drs_epoch', 'second_stage', 'seen_per_class'];
+
+function recipeCells(run: RunResult | undefined): Cell[] {
+  const recipe = run?.recipe;
+  return [
+    recipe?.sampler ?? (run ? 'instance' : null),
+    run?.drwEpoch ?? null,
+    run?.drsEpoch ?? null,
+    recipe?.secondStage?.kind ?? null,
+    run?.seenPerClass ? run.seenPerClass.join(' ') : null,
+  ];
+}
+
 export function csvTables(ctx: ReportContext): Record<CsvTable, Cell[][]> {
   const { results } = ctx.experiment;
   const a = ctx.analysis;
@@ -20,15 +35,17 @@ export function csvTables(ctx: ReportContext): Record<CsvTable, Cell[][]> {
   const metricCols = ANALYSIS_METRICS.map((m) => METRIC_COLUMNS[m]);
   const runInfo = new Map(results.runs.map((r) => [r.runId, r]));
 
-  const runs: Cell[][] = [['row', 'kind', 'loss', 'source', 'seed', 'run_id', 'status', ...metricCols, 'temperature', 'best_epoch', 'train_seconds', 'images_per_second']];
+  const runs: Cell[][] = [['row', 'kind', 'loss', 'source', 'seed', 'run_id', 'status', ...metricCols, 'temperature', 'best_epoch', 'train_seconds', 'images_per_second', ...RECIPE_COLUMNS]];
   for (const v of a.variants) {
     for (const r of v.runs) {
       const info = v.kind === 'trained' ? runInfo.get(r.runId) : undefined;
-      runs.push([v.key, v.kind, v.loss, v.source ?? '', r.seed, r.runId, 'done', ...ANALYSIS_METRICS.map((m) => r.metrics[m]), r.temperature, info?.bestEpoch, info?.trainSeconds, info?.imagesPerSecond]);
+      // A post-hoc row keeps the recipe of the run it adjusts.
+      const trained = runInfo.get(r.runId.replace(/\+(posthoc-la|tau-norm)$/, ''));
+      runs.push([v.key, v.kind, v.loss, v.source ?? '', r.seed, r.runId, 'done', ...ANALYSIS_METRICS.map((m) => r.metrics[m]), r.temperature, info?.bestEpoch, info?.trainSeconds, info?.imagesPerSecond, ...recipeCells(trained)]);
     }
   }
   // Failed and cancelled runs stay visible, with empty metrics.
-  for (const r of results.runs.filter((x) => x.status !== 'done')) runs.push([r.lossKey, 'trained', r.loss, '', r.seed, r.runId, r.status, ...ANALYSIS_METRICS.map(() => null), null, null, null, null]);
+  for (const r of results.runs.filter((x) => x.status !== 'done')) runs.push([r.lossKey, 'trained', r.loss, '', r.seed, r.runId, r.status, ...ANALYSIS_METRICS.map(() => null), null, null, null, null, ...recipeCells(r)]);
 
   const summary: Cell[][] = [['row', 'kind', 'metric', 'n', 'mean', 'std', 'ci95_low', 'ci95_high']];
   for (const v of a.variants) {

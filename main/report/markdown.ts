@@ -39,7 +39,7 @@ export function renderMarkdown(ctx: ReportContext): string {
   for (const w of [...a.incompleteRuns.map((r) => `Run ${r.runId} ${r.status}${r.error ? `: ${r.error}` : ''}.`), ...a.warnings]) out.push(`> **Note:** ${w}`, '');
 
   out.push('## Comparison', '');
-  out.push(`Mean over seeds with the ${level}% confidence interval of the mean (Student t). Rows marked "post-hoc LA" apply post-hoc logit adjustment (τ = ${a.settings.posthocTau ?? '—'}, training priors) to the trained runs above them.`, '');
+  out.push(`Mean over seeds with the ${level}% confidence interval of the mean (Student t). Rows marked "post-hoc LA" apply post-hoc logit adjustment (τ = ${a.settings.posthocTau ?? '—'}, training priors) to the trained runs above them; rows marked "τ-norm" divide each class's logits by its classifier weight norm to the power τ, with τ chosen per run on the validation set.`, '');
   const metrics: AnalysisMetric[] = ['balancedAccuracy', 'accuracy', 'macroF1', 'gmean', 'ece', 'eceTemperatureScaled', 'nll', 'manyShotAccuracy', 'mediumShotAccuracy', 'fewShotAccuracy'];
   out.push(mdTable(['loss', ...metrics.map((m) => METRIC_LABELS[m])], a.variants.map((v) => [v.label, ...metrics.map((m) => withInterval(v.metrics[m]))])), '');
 

@@ -1,4 +1,4 @@
-import type { ExperimentConfig } from '../experiment/config';
+import type { ExperimentConfig, Recipe } from '../experiment/config';
 import type { ImbalanceProfile, SkippedFile } from '../dataset/types';
 import type { ClassificationMetrics } from '../metrics/types';
 import type { EpochRecord } from '../engine/types';
@@ -54,6 +54,18 @@ export interface RunResult {
   trainableParams?: number;
   /** Forward-pass FLOPs per image (2 per multiply-accumulate of conv and dense layers). */
   flopsPerImage?: number;
+  /** The training recipe, when not plain training, and its display name ("ce + class-balanced sampler"). */
+  recipe?: Recipe;
+  label?: string;
+  /** Training images drawn per class over the whole run (every stage). */
+  seenPerClass?: number[];
+  /** 0-based epoch at which DRW / DRS took effect (null: the recipe has none). */
+  drwEpoch?: number | null;
+  drsEpoch?: number | null;
+  /** Per-class L2 norms of the final classifier layer's weights, for post-hoc τ-normalisation. */
+  classifierNorms?: number[];
+  /** LWS runs: the learned per-class logit scales. */
+  lwsScales?: number[];
 }
 
 export interface NetworkSummary {

@@ -18,6 +18,13 @@ test('losses.list is plain data: every loss with formula, explanation and parame
   assert.ok(losses.find((l) => l.id === 'cb-ce')!.tags.includes('imbalance'), 'the catalogue carries its tags');
 });
 
+test('methods.list is the training-method catalogue as plain data, for a recipe builder', async () => {
+  const { handlers } = servicesForTest();
+  const methods = await handlers['methods.list']({});
+  assert.deepEqual(methods.map((m) => m.kind), ['sampler', 'sampler', 'sampler', 'sampler', 'schedule', 'schedule', 'second-stage', 'second-stage', 'post-hoc']);
+  assert.deepEqual(JSON.parse(JSON.stringify(methods)), methods);
+});
+
 test('backends.list names the backends and app.info describes served mode', async () => {
   const { handlers } = servicesForTest({ browseRoot: '/srv' });
   const backends = await handlers['backends.list']({});

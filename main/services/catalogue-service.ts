@@ -1,6 +1,7 @@
 import type { LossInfo, ParsedRequest, Responses } from '../api/contract';
 import { listLosses } from '../losses/registry';
 import { tagsOf } from '../losses/tags';
+import { listMethods } from '../methods/catalogue';
 import type { LossDefinition } from '../losses/types';
 
 /** A catalogue entry as plain data: functions (the loss itself, hooks) stay in the main process. */
@@ -17,6 +18,9 @@ export function createCatalogueService() {
   return {
     async losses(_request: ParsedRequest<'losses.list'>): Promise<Responses['losses.list']> {
       return listLosses().map(lossInfo);
+    },
+    async methods(_request: ParsedRequest<'methods.list'>): Promise<Responses['methods.list']> {
+      return listMethods();
     },
     async backends(_request: ParsedRequest<'backends.list'>): Promise<Responses['backends.list']> {
       // Loaded on first use: probing backends pulls in TensorFlow.js, which the app's start-up does not need.

@@ -70,6 +70,7 @@ export function createServices(options: ServicesOptions): Services {
 
   const handlers: ApiHandlers = {
     'losses.list': catalogue.losses,
+    'methods.list': catalogue.methods,
     'backends.list': catalogue.backends,
     'models.describe': models.describe,
     'dataset.samplePath': datasets.samplePath,

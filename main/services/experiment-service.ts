@@ -35,6 +35,7 @@ function plannedRuns(config: ExperimentConfig): PlannedRun[] {
     lossKey: job.runId.replace(/#seed\d+$/, ''),
     loss: job.lossId,
     seed: job.seed,
+    ...(job.label ? { label: job.label } : {}),
   }));
 }
 

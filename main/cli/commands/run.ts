@@ -3,7 +3,21 @@ import { Command, Option } from 'commander';
 import { BACKBONE_SCALINGS, experimentConfigSchema, parseExperimentConfig, type ExperimentConfig, type ExperimentConfigInput } from '../../experiment/config';
 import { backboneInputSize } from '../../engine/backbone/source';
 import { executeExperiment } from '../execute';
-import { parseFinetune, parseHead, parseImbalance, parseInteger, parseList, parseLossParams, parseModel, parseNumber, parseSeeds, UsageError } from '../options';
+import {
+  parseFinetune,
+  parseHead,
+  parseImbalance,
+  parseInteger,
+  parseList,
+  parseLossParams,
+  parseModel,
+  parseNumber,
+  parseRecipeEntry,
+  parseSecondStage,
+  parseSeeds,
+  UsageError,
+} from '../options';
+import { SAMPLER_IDS } from '../../methods/samplers';
 import { downloadProgressBar } from '../progress';
 
 interface RunFlags {
@@ -40,6 +54,11 @@ interface RunFlags {
   splitSeed?: number;
   resize?: string;
   colorMode?: string;
+  sampler?: string;
+  drw?: number;
+  drwBeta?: number;
+  drs?: number;
+  secondStage?: string;
   cache: boolean;
 }
 
@@ -69,14 +88,16 @@ export function configFromFlags(flags: RunFlags): ExperimentConfigInput {
   if (flags.testData) config.testData = flags.testData;
   if (flags.losses) {
     const params = parseLossParams(flags.param);
-    const ids = parseList(flags.losses);
+    const entries = parseList(flags.losses).map(parseRecipeEntry);
+    const ids = entries.map((e) => e.id);
     for (const loss of params.keys()) {
       if (!ids.includes(loss)) throw new UsageError(`--param names loss "${loss}", which is not in --losses (${ids.join(',')})`);
     }
-    config.losses = ids.map((id) => ({ id, params: params.get(id) ?? {} }));
+    config.losses = entries.map(({ id, recipe }) => ({ id, params: params.get(id) ?? {}, ...(Object.keys(recipe).length > 0 ? { recipe } : {}) }));
   } else if (flags.param.length > 0) {
     throw new UsageError('--param needs --losses on the command line');
   }
+  applyRecipeFlags(config, flags);
   if (flags.imbalance) config.imbalance = parseImbalance(flags.imbalance);
   if (flags.seeds) config.seeds = parseSeeds(flags.seeds);
   if (flags.imageSize !== undefined) config.imageSize = flags.imageSize;
@@ -105,6 +126,24 @@ export function configFromFlags(flags: RunFlags): ExperimentConfigInput {
   if (!config.data) throw new UsageError('--data DIR is required (a folder with one subfolder per class)');
   if (!config.losses) throw new UsageError('--losses is required, e.g. --losses ce,focal,balanced-softmax (see `losslab losses`)');
   return config as unknown as ExperimentConfigInput;
+}
+
+/**
+ * --sampler, --drw, --drs and --second-stage set the recipe of every loss entry; a part an
+ * entry names itself (`ce+sampler:sqrt`) wins over the flag.
+ */
+function applyRecipeFlags(config: Record<string, unknown>, flags: RunFlags): void {
+  const fromFlags: Record<string, unknown> = {};
+  if (flags.sampler !== undefined) fromFlags.sampler = flags.sampler;
+  if (flags.drw !== undefined) fromFlags.drw = { epoch: flags.drw, ...(flags.drwBeta !== undefined ? { beta: flags.drwBeta } : {}) };
+  else if (flags.drwBeta !== undefined) throw new UsageError('--drw-beta needs --drw EPOCH');
+  if (flags.drs !== undefined) fromFlags.drs = flags.drs;
+  if (flags.secondStage !== undefined) fromFlags.secondStage = parseSecondStage(flags.secondStage);
+  if (Object.keys(fromFlags).length === 0 || !Array.isArray(config.losses)) return;
+  config.losses = (config.losses as Record<string, unknown>[]).map((entry) => ({
+    ...entry,
+    recipe: { ...fromFlags, ...((entry.recipe as Record<string, unknown>) ?? {}) },
+  }));
 }
 
 /**
@@ -173,7 +212,7 @@ export function registerRunCommand(program: Command): void {
     .option('--config <file>', 'JSON experiment configuration; flags given override it')
     .option('--data <dir>', 'dataset folder: one subfolder per class, or train/ and test/ folders')
     .option('--test-data <dir>', 'separate test folder with the same class subfolders')
-    .option('--losses <ids>', 'comma-separated loss ids (see `losslab losses`); required')
+    .option('--losses <ids>', 'comma-separated loss ids (see `losslab losses`), each optionally with recipe parts: ce+sampler:class-balanced, ldam+drw:8, ce+drs:8, ce+crt, ce+lws:5 (see `losslab methods`); required')
     .option('--param <loss.key=value>', 'loss hyperparameter, repeatable (e.g. focal.gamma=1)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--imbalance <profile>', withDefault('none | exp:RHO | step:RHO | counts:FILE', d.imbalance.kind))
     .option('--image-size <px>', withDefault('images are resized to this square size', d.imageSize), parseInteger('--image-size', 8, 256))
@@ -197,7 +236,12 @@ export function registerRunCommand(program: Command): void {
     .option('--test-fraction <f>', withDefault('held-out test share', d.testFraction), parseNumber('--test-fraction', 0.01, 0.9))
     .option('--split-seed <n>', withDefault('seed of the data split and tail choice', d.splitSeed), parseInteger('--split-seed', 0, 2 ** 31 - 1))
     .addOption(new Option('--resize <policy>', withDefault('how images become square', d.resize)).choices(['center-crop', 'squash', 'letterbox']))
-    .addOption(new Option('--color-mode <mode>', withDefault('colour handling', d.colorMode)).choices(['auto', 'rgb', 'grayscale']));
+    .addOption(new Option('--color-mode <mode>', withDefault('colour handling', d.colorMode)).choices(['auto', 'rgb', 'grayscale']))
+    .addOption(new Option('--sampler <name>', 'how each epoch draws its images (every loss entry; see `losslab methods`; default instance)').choices([...SAMPLER_IDS]))
+    .option('--drw <epoch>', 'deferred re-weighting: class-balanced weights from this 0-based epoch (default: none)', parseInteger('--drw', 0, 999))
+    .option('--drw-beta <beta>', 'β of the DRW weights (default 0.9999)', parseNumber('--drw-beta', 0, 0.999999999))
+    .option('--drs <epoch>', 'deferred re-sampling: the class-balanced sampler from this 0-based epoch (default: none)', parseInteger('--drs', 0, 999))
+    .option('--second-stage <stage>', 'decoupled second stage after the loss: none, crt[:EPOCHS] or lws[:EPOCHS] (default 10 epochs)');
   addTrainingOptions(command, d).action(async (flags: RunFlags) => {
     const input = configFromFlags(flags) as Record<string, unknown>;
     const model = input.model as Record<string, unknown>;

@@ -97,6 +97,7 @@ export function buildHeadOnlyNetwork(spec: BackboneModelSpec, featureSize: numbe
   return { features, head: buildHead(featureSize, numClasses, seed, headUnits(spec)), featureSize };
 }
 
-function headUnits(spec: BackboneModelSpec): number | undefined {
+/** Hidden units of an MLP head, or undefined for a linear one. */
+export function headUnits(spec: BackboneModelSpec): number | undefined {
   return spec.head === 'linear' ? undefined : spec.head.mlp;
 }

@@ -1,3 +1,4 @@
+import { listMethods } from '../../methods/catalogue';
 import type { ReportContext } from '../context';
 import { describeNetwork, escapeHtml, plural } from '../format';
 import { texToMathml } from '../math';
@@ -43,9 +44,18 @@ export function environmentSection(ctx: ReportContext): string {
       ])
     : '<p>No backend was recorded (no run reached training).</p>';
   const versions = table(['software', 'version'], Object.entries(results.versions).map(([k, v]) => [escapeHtml(k), escapeHtml(v)]));
+  // Recipes change what each run drew and when it switched, so those columns appear once a recipe is in the experiment.
+  const recipes = results.runs.some((r) => r.recipe);
   const timing = table(
-    ['run', 'status', 'train time (s)', 'images/s', 'selected epoch'],
-    results.runs.map((r) => [escapeHtml(r.runId), escapeHtml(r.status + (r.error ? `: ${r.error}` : '')), r.trainSeconds?.toFixed(1) ?? '—', r.imagesPerSecond?.toFixed(0) ?? '—', r.bestEpoch !== undefined ? String(r.bestEpoch + 1) : '—']),
+    ['run', 'status', 'train time (s)', 'images/s', 'selected epoch', ...(recipes ? ['images drawn per class', 'DRW / DRS from epoch'] : [])],
+    results.runs.map((r) => [
+      escapeHtml(r.runId),
+      escapeHtml(r.status + (r.error ? `: ${r.error}` : '')),
+      r.trainSeconds?.toFixed(1) ?? '—',
+      r.imagesPerSecond?.toFixed(0) ?? '—',
+      r.bestEpoch !== undefined ? String(r.bestEpoch + 1) : '—',
+      ...(recipes ? [r.seenPerClass?.join(' / ') ?? '—', `${r.drwEpoch ?? '—'} / ${r.drsEpoch ?? '—'}`] : []),
+    ]),
   );
   return section('environment', 'Engine backend and versions', backend + versions + `<h3>Runs</h3>` + timing);
 }
@@ -62,5 +72,27 @@ export function lossesSection(ctx: ReportContext): string {
   const posthoc = ctx.analysis.settings.posthocTau !== null
     ? `<div class="loss"><h3>Post-hoc logit adjustment <small>(extra rows)</small></h3><div class="formula">${texToMathml(`\\hat{y}(x) = \\arg\\max_{c}\\; z_c(x) - \\tau \\log \\pi_c, \\quad \\tau = ${ctx.analysis.settings.posthocTau}`)}</div><p>Not a training loss: each trained model's test logits z are shifted by τ·log π_c, π being the training-set class frequencies, which moves decisions towards rare classes without retraining. Every trained loss gets such a row, computed from the same runs.</p><p class="citation">Menon, A. K., Jayasumana, S., Rawat, A. S., Jain, H., Veit, A., Kumar, S. (2021). <em>Long-tail learning via logit adjustment</em>. ICLR.</p></div>`
     : '';
-  return section('losses', 'Losses compared', cards.join('') + posthoc);
+  const methods = methodCards(ctx);
+  return section('losses', 'Losses compared', cards.join('') + posthoc + methods);
+}
+
+/** The training methods the experiment's recipes used, and τ-normalisation when its rows are shown. */
+function methodCards(ctx: ReportContext): string {
+  const used = new Set<string>();
+  for (const loss of ctx.experiment.results.config.losses) {
+    const r = loss.recipe;
+    if (!r) continue;
+    if (r.sampler !== 'instance') used.add(r.sampler);
+    if (r.drw) used.add('drw');
+    if (r.drs !== null) used.add('drs');
+    if (r.secondStage) used.add(r.secondStage.kind);
+  }
+  if (ctx.analysis.variants.some((v) => v.key.endsWith('+tau-norm'))) used.add('tau-norm');
+  return listMethods()
+    .filter((m) => used.has(m.id))
+    .map((m) => {
+      const c = m.citation;
+      return `<div class="loss"><h3>${escapeHtml(m.name)} <small>(${escapeHtml(m.kind)})</small></h3><div class="formula">${texToMathml(m.formula)}</div><p>${escapeHtml(m.explanation)}</p><p class="citation">${escapeHtml(c.authors)} (${c.year}). <em>${escapeHtml(c.title)}</em>${c.venue ? `. ${escapeHtml(c.venue)}` : ''}.</p></div>`;
+    })
+    .join('');
 }

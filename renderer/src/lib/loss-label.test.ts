@@ -22,6 +22,15 @@ describe('loss labels', () => {
     expect(lossKeyLabel('focal', [focal])).toEqual({ name: 'Focal loss (softmax)', detail: '', full: '' });
   });
 
+  it('names a recipe after its loss: sampler, DRW/DRS epochs and second stage in words', () => {
+    expect(lossKeyLabel('focal(alpha=[0.25,1],gamma=1)+sampler=sqrt+drw=8+lws(epochs=3)', [focal])).toEqual({
+      name: 'Focal loss (softmax) + square-root sampler + DRW@8 + LWS',
+      detail: 'α = [0.25, 1], γ = 1',
+      full: 'α = [0.25, 1], γ = 1',
+    });
+    expect(lossKeyLabel('focal+sampler=class-balanced+drs=4+crt', [focal]).name).toBe('Focal loss (softmax) + class-balanced sampler + DRS@4 + cRT');
+  });
+
   it('falls back to the id for a loss the catalogue does not know', () => {
     expect(lossKeyLabel('custom(k=1)', [])).toMatchObject({ name: 'custom', detail: 'k = 1' });
   });

@@ -59,7 +59,40 @@ function splitTopLevel(text: string): string[] {
  * The same label from a loss key ("focal(alpha=null,gamma=2)"), for places that only have the
  * key: live training rows and the history list.
  */
-export function lossKeyLabel(lossKey: string, catalogue: readonly LossInfo[]): LossLabel {
+export function lossKeyLabel(fullKey: string, catalogue: readonly LossInfo[]): LossLabel {
+  const { lossKey, recipe } = splitRecipe(fullKey);
+  const label = plainLossKeyLabel(lossKey, catalogue);
+  return recipe.length === 0 ? label : { ...label, name: [label.name, ...recipe].join(' + ') };
+}
+
+const RECIPE_WORDS: Record<string, string> = { crt: 'cRT', lws: 'LWS', 'sampler=class-balanced': 'class-balanced sampler', 'sampler=sqrt': 'square-root sampler', 'sampler=progressive': 'progressive sampler' };
+
+/**
+ * A recipe's key is the loss key followed by '+'-joined parts ("focal(gamma=1)+sampler=sqrt+drw=8");
+ * the parts come back in words ("square-root sampler", "DRW@8").
+ */
+function splitRecipe(key: string): { lossKey: string; recipe: string[] } {
+  let depth = 0;
+  for (let i = 0; i < key.length; i++) {
+    const ch = key[i];
+    if (ch === '(' || ch === '[') depth++;
+    else if (ch === ')' || ch === ']') depth--;
+    else if (ch === '+' && depth === 0) {
+      const parts = key.slice(i + 1).split('+');
+      return {
+        lossKey: key.slice(0, i),
+        recipe: parts.map((p) => {
+          const base = p.replace(/\(.*\)$/, '');
+          const drw = /^(drw|drs)=(\d+)/.exec(base);
+          return drw ? `${drw[1]!.toUpperCase()}@${drw[2]}` : (RECIPE_WORDS[base] ?? p);
+        }),
+      };
+    }
+  }
+  return { lossKey: key, recipe: [] };
+}
+
+function plainLossKeyLabel(lossKey: string, catalogue: readonly LossInfo[]): LossLabel {
   const open = lossKey.indexOf('(');
   const id = open < 0 ? lossKey : lossKey.slice(0, open);
   const info = catalogue.find((l) => l.id === id);

@@ -11,7 +11,7 @@ export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
 /** One training (loss × seed) as the Training screen shows it, updated from events. */
 export class RunRow {
   status = $state<RunStatus>('queued');
-  stage = $state<'train' | 'probe'>('train');
+  stage = $state<'train' | 'probe' | 'crt' | 'lws'>('train');
   epoch = $state(0);
   epochs = $state(0);
   batch = $state(0);
