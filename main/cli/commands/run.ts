@@ -237,10 +237,10 @@ export function registerRunCommand(program: Command): void {
     .option('--split-seed <n>', withDefault('seed of the data split and tail choice', d.splitSeed), parseInteger('--split-seed', 0, 2 ** 31 - 1))
     .addOption(new Option('--resize <policy>', withDefault('how images become square', d.resize)).choices(['center-crop', 'squash', 'letterbox']))
     .addOption(new Option('--color-mode <mode>', withDefault('colour handling', d.colorMode)).choices(['auto', 'rgb', 'grayscale']))
-    .addOption(new Option('--sampler <name>', 'how each epoch draws its images (every loss entry; see `losslab methods`; default instance)').choices([...SAMPLER_IDS]))
-    .option('--drw <epoch>', 'deferred re-weighting: class-balanced weights from this 0-based epoch (default: none)', parseInteger('--drw', 0, 999))
+    .addOption(new Option('--sampler <name>', withDefault('how each epoch draws its images (every loss entry; see `losslab methods`)', 'instance')).choices([...SAMPLER_IDS]))
+    .option('--drw <epoch>', withDefault('deferred re-weighting: class-balanced weights from this 0-based epoch', 'none'), parseInteger('--drw', 0, 999))
     .option('--drw-beta <beta>', 'β of the DRW weights (default 0.9999)', parseNumber('--drw-beta', 0, 0.999999999))
-    .option('--drs <epoch>', 'deferred re-sampling: the class-balanced sampler from this 0-based epoch (default: none)', parseInteger('--drs', 0, 999))
+    .option('--drs <epoch>', withDefault('deferred re-sampling: the class-balanced sampler from this 0-based epoch', 'none'), parseInteger('--drs', 0, 999))
     .option('--second-stage <stage>', 'decoupled second stage after the loss: none, crt[:EPOCHS] or lws[:EPOCHS] (default 10 epochs)');
   addTrainingOptions(command, d).action(async (flags: RunFlags) => {
     const input = configFromFlags(flags) as Record<string, unknown>;
