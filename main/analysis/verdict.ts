@@ -1,3 +1,4 @@
+import { signed } from '../report/numbers';
 import type { ExperimentAnalysis } from './types';
 
 /**
@@ -20,10 +21,6 @@ export interface Verdict {
   level: number;
 }
 
-/** A difference as the reports write it: +0.150 / −0.020, three decimals. */
-export function signedFraction(value: number, digits = 3): string {
-  return `${value > 0 ? '+' : value < 0 ? '−' : '±'}${Math.abs(value).toFixed(digits)}`;
-}
 
 function listOf(names: string[]): string {
   if (names.length <= 1) return names.join('');
@@ -64,7 +61,7 @@ export function verdictOf(analysis: ExperimentAnalysis): Verdict {
     return { ...none, best: best.key, tied, text: `${label(best.key)} is best: balanced accuracy ${best.score.toFixed(3)} (not paired with the baseline ${label(baseline)}); ${tiedText}.` };
   }
   const [lo, hi] = comparison.interval;
-  const against = `${signedFraction(comparison.difference)} balanced accuracy over ${label(baseline)} [${signedFraction(lo)}, ${signedFraction(hi)}] (${percent} paired bootstrap${comparison.significant ? '' : ', not significant'})`;
+  const against = `${signed(comparison.difference)} balanced accuracy over ${label(baseline)} [${signed(lo)}, ${signed(hi)}] (${percent} paired bootstrap${comparison.significant ? '' : ', not significant'})`;
   return {
     text: `${label(best.key)} is best: ${against}; ${tiedText}.`,
     best: best.key,
