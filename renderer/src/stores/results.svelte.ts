@@ -17,7 +17,7 @@ export interface CellSelection {
 
 const CELL_IMAGE_LIMIT = 60;
 /** Test images per page of the per-image view. */
-export const PREDICTIONS_PAGE = 24;
+export const PREDICTIONS_PAGE = 12;
 
 export type PredictionFilter = Request<'experiments.predictions'>['filter'] & string;
 

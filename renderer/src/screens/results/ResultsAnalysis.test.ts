@@ -119,11 +119,11 @@ describe('Results analysis', () => {
     expect(first.querySelector('img')!.getAttribute('src')).toBe('/files?path=b1');
     const cells = [...first.querySelectorAll('td.prediction')];
     expect(cells.map((c) => c.getAttribute('aria-label'))).toEqual(['Cross-entropy: a, 91 %, wrong', 'Focal loss (softmax) (γ = 1): b, 62 %, right']);
-    expect(screen.getByTestId('predictions-range').textContent).toBe('1–24 of 30');
+    expect(screen.getByTestId('predictions-range').textContent).toBe('1–12 of 30');
 
     await fireEvent.click(screen.getByRole('button', { name: 'Next' }));
-    await waitFor(() => expect(screen.getByTestId('predictions-range').textContent).toBe('25–30 of 30'));
-    expect(transport.calls.filter((c) => c.channel === 'experiments.predictions').at(-1)?.request).toMatchObject({ offset: 24, limit: 24, filter: 'all', seed: 1 });
+    await waitFor(() => expect(screen.getByTestId('predictions-range').textContent).toBe('13–24 of 30'));
+    expect(transport.calls.filter((c) => c.channel === 'experiments.predictions').at(-1)?.request).toMatchObject({ offset: 12, limit: 12, filter: 'all', seed: 1 });
 
     await fireEvent.change(screen.getByLabelText('Show'), { target: { value: 'disagree' } });
     await waitFor(() => expect(transport.calls.filter((c) => c.channel === 'experiments.predictions').at(-1)?.request).toMatchObject({ offset: 0, filter: 'disagree' }));
