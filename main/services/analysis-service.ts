@@ -3,12 +3,12 @@ import path from 'node:path';
 import { analyzeExperiment } from '../analysis/analyze';
 import { loadExperiment, type LoadedExperiment } from '../analysis/load';
 import { verdictOf } from '../analysis/verdict';
-import type { AnalysisRow, AnalysisView, ImagePrediction, ParsedRequest, PredictionsPage, Responses } from '../api/contract';
+import type { AnalysisRow, AnalysisView, ParsedRequest, PredictionsPage, Responses } from '../api/contract';
 import { recipeLabel } from '../losses/recipe-label';
-import type { ExperimentResults } from '../results/types';
 import type { ExperimentStore } from '../store/experiment-store';
 import type { FolderAccess } from './folder-access';
 import { readStoredResults } from './history-service';
+import { absoluteTestPath, predictionAt } from './test-predictions';
 import type { ImageUrl } from './types';
 
 export interface AnalysisServiceOptions {
@@ -19,32 +19,6 @@ export interface AnalysisServiceOptions {
 
 /** The files of a trained model in the store (TensorFlow.js layers format). */
 export const MODEL_FILES = ['model.json', 'weights.bin'] as const;
-
-/** Where a test file lives: below the separate test folder when the experiment had one, else below the dataset root. */
-export function absoluteTestPath(results: ExperimentResults, file: string): string {
-  const roots = [results.config.testData, results.dataset.root].filter((r): r is string => typeof r === 'string');
-  for (const root of roots) {
-    const candidate = path.resolve(root, file);
-    if (existsSync(candidate)) return candidate;
-  }
-  return path.resolve(results.dataset.root, file);
-}
-
-/** Predicted class and its softmax probability for row `row` of row-major logits. */
-export function predictionAt(logits: Float32Array, row: number, classes: number): ImagePrediction {
-  const start = row * classes;
-  let predicted = 0;
-  let max = -Infinity;
-  for (let c = 0; c < classes; c++) {
-    if (logits[start + c]! > max) {
-      max = logits[start + c]!;
-      predicted = c;
-    }
-  }
-  let sum = 0;
-  for (let c = 0; c < classes; c++) sum += Math.exp(logits[start + c]! - max);
-  return { predicted, confidence: 1 / sum };
-}
 
 /**
  * What the Results screen shows beyond results.json: the reports' analysis (so app and report
