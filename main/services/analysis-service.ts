@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { analyzeExperiment } from '../analysis/analyze';
+import { Worker } from 'node:worker_threads';
 import { loadExperiment, type LoadedExperiment } from '../analysis/load';
-import { verdictOf } from '../analysis/verdict';
 import type { AnalysisRow, AnalysisView, ParsedRequest, PredictionsPage, Responses } from '../api/contract';
+import type { AnalysisJob, FromAnalysisWorker } from './analysis-worker';
 import { recipeLabel } from '../losses/recipe-label';
 import type { ExperimentStore } from '../store/experiment-store';
 import type { FolderAccess } from './folder-access';
@@ -20,6 +20,30 @@ export interface AnalysisServiceOptions {
 /** The files of a trained model in the store (TensorFlow.js layers format). */
 export const MODEL_FILES = ['model.json', 'weights.bin'] as const;
 
+/** Runs the reports' analysis of a folder in its own thread (analysis-worker.ts). */
+function analyseInThread(job: AnalysisJob): Promise<Extract<FromAnalysisWorker, { ok: true }>> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(path.join(__dirname, 'analysis-worker.js'), { workerData: job });
+    let settled = false;
+    worker.once('message', (answer: FromAnalysisWorker) => {
+      settled = true;
+      if (answer.ok) resolve(answer);
+      else {
+        const error = new Error(answer.message);
+        error.name = answer.name;
+        reject(error);
+      }
+    });
+    worker.once('error', (error) => {
+      settled = true;
+      reject(new Error(`The analysis failed: ${error.message}`));
+    });
+    worker.once('exit', () => {
+      if (!settled) reject(new Error('The analysis thread stopped before it answered.'));
+    });
+  });
+}
+
 /**
  * What the Results screen shows beyond results.json: the reports' analysis (so app and report
  * show the same numbers), each test image's predictions across losses, and the stored models.
@@ -28,16 +52,18 @@ export function createAnalysisService({ store, access, imageUrl }: AnalysisServi
   // The screen asks again for each baseline and each page of images: keep the loaded folder
   // (logits parsed once) and the analyses, until results.json changes (a resume rewrites it).
   let loaded: { id: string; stamp: number; experiment: LoadedExperiment } | null = null;
-  const analyses = new Map<string, AnalysisView>();
+  /** Analyses of the open experiment by baseline, for the results.json they were computed from. */
+  let analyses: { id: string; stamp: number; byBaseline: Map<string, Promise<AnalysisView>> } | null = null;
+
+  /** results.json's modification time: a resume rewrites it, and then nothing cached is valid. */
+  function stampOf(id: string): number {
+    readStoredResults(store, id); // a clear message for an unknown id or one with no results yet
+    return statSync(path.join(store.open(id).dir, 'results.json')).mtimeMs;
+  }
 
   function experimentOf(id: string): LoadedExperiment {
-    readStoredResults(store, id); // a clear message for an unknown id or one with no results yet
-    const dir = store.open(id).dir;
-    const stamp = statSync(path.join(dir, 'results.json')).mtimeMs;
-    if (loaded?.id !== id || loaded.stamp !== stamp) {
-      loaded = { id, stamp, experiment: loadExperiment(dir) };
-      analyses.clear();
-    }
+    const stamp = stampOf(id);
+    if (loaded?.id !== id || loaded.stamp !== stamp) loaded = { id, stamp, experiment: loadExperiment(store.open(id).dir) };
     return loaded.experiment;
   }
 
@@ -54,24 +80,34 @@ export function createAnalysisService({ store, access, imageUrl }: AnalysisServi
     return index !== undefined && MODEL_FILES.every((file) => existsSync(path.join(modelDir(id, index), file)));
   }
 
+  /** The analysis with the reports' defaults (2000 resamples, bootstrap seed 0, 95%): the same intervals as an export. */
+  async function compute(id: string, baseline: string | undefined): Promise<AnalysisView> {
+    const { analysis: full, verdict } = await analyseInThread({ dir: store.open(id).dir, ...(baseline !== undefined ? { baseline } : {}) });
+    const indexes = runIndexes(id);
+    const variants: AnalysisRow[] = full.variants.map(({ runs, curves: _curves, confusion: _confusion, ...row }) => ({
+      ...row,
+      runs: runs.map((r) => ({ seed: r.seed, runId: r.runId })),
+      modelRuns: row.kind === 'trained' ? runs.filter((r) => hasModel(id, indexes.get(r.runId))).map((r) => ({ seed: r.seed, runId: r.runId })) : [],
+    }));
+    const { hardest: _hardest, ...rest } = full;
+    return { analysis: { ...rest, variants }, verdict };
+  }
+
   return {
     async analysis({ id, baseline }: ParsedRequest<'experiments.analysis'>): Promise<Responses['experiments.analysis']> {
-      const experiment = experimentOf(id);
+      const stamp = stampOf(id);
+      if (analyses?.id !== id || analyses.stamp !== stamp) analyses = { id, stamp, byBaseline: new Map() };
       const cacheKey = baseline ?? '';
-      const cached = analyses.get(cacheKey);
+      const cached = analyses.byBaseline.get(cacheKey);
       if (cached) return cached;
-      // The reports' defaults (2000 resamples, bootstrap seed 0, 95%): the same intervals as an export.
-      const full = analyzeExperiment(experiment, baseline !== undefined ? { baseline } : {});
-      const indexes = runIndexes(id);
-      const variants: AnalysisRow[] = full.variants.map(({ runs, curves: _curves, confusion: _confusion, ...row }) => ({
-        ...row,
-        runs: runs.map((r) => ({ seed: r.seed, runId: r.runId })),
-        modelRuns: row.kind === 'trained' ? runs.filter((r) => hasModel(id, indexes.get(r.runId))).map((r) => ({ seed: r.seed, runId: r.runId })) : [],
-      }));
-      const { hardest: _hardest, ...rest } = full;
-      const view: AnalysisView = { analysis: { ...rest, variants }, verdict: verdictOf(full) };
-      analyses.set(cacheKey, view);
-      return view;
+      const computing = compute(id, baseline);
+      analyses.byBaseline.set(cacheKey, computing);
+      // A failure is not kept: the next call tries again.
+      const cache = analyses.byBaseline;
+      computing.catch(() => {
+        if (cache.get(cacheKey) === computing) cache.delete(cacheKey);
+      });
+      return computing;
     },
 
     async predictions(request: ParsedRequest<'experiments.predictions'>): Promise<PredictionsPage> {
