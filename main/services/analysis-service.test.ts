@@ -64,6 +64,17 @@ test('experiments.analysis returns the reports\' analysis, with display names an
   assert.match(view.verdict.text, / is best: /);
 });
 
+test('the comparison table (results.json) and the analysis give the same ECE and balanced accuracy', async () => {
+  const view = await services.handlers['experiments.analysis']({ id });
+  const results = await services.handlers['experiments.get']({ id });
+  for (const summary of results.summary) {
+    const row = view.analysis.variants.find((v) => v.key === summary.lossKey)!;
+    for (const metric of ['ece', 'balancedAccuracy'] as const) {
+      assert.ok(Math.abs(row.metrics[metric].mean! - summary.metrics[metric].mean) < 1e-12, `${summary.lossKey} ${metric}`);
+    }
+  }
+});
+
 test('experiments.analysis compares against the chosen baseline, and refuses an unknown one', async () => {
   const view = await services.handlers['experiments.analysis']({ id, baseline: 'focal(gamma=1)' });
   assert.equal(view.analysis.settings.baseline, 'focal(gamma=1)');
