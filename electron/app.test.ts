@@ -106,6 +106,19 @@ test('the save dialog decides where an export may be written', async () => {
   assert.deepEqual(options.filters[0]!.extensions, ['zip']);
 });
 
+test('the model is saved through a folder dialog; cancelling writes nothing', async () => {
+  const { invoke, fake } = await started();
+  fake.dialog.nextOpen = { canceled: true, filePaths: [] };
+  assert.deepEqual((await invoke(`${IPC_PREFIX}dialog.saveModel`, { id: 'abc', runId: 'ce#seed1' })).result, { path: null, files: [] });
+  const folder = tempDir('model-target');
+  fake.dialog.nextOpen = { canceled: false, filePaths: [folder] };
+  const saved = await invoke(`${IPC_PREFIX}dialog.saveModel`, { id: 'abc', runId: 'ce#seed1' });
+  assert.match(saved.error.message, /no experiment "abc"/, 'reaches the store; fails only because the experiment does not exist');
+  const [, options] = fake.dialog.asked.at(-1) as [unknown, { properties: string[] }];
+  assert.deepEqual(options.properties, ['openDirectory', 'createDirectory']);
+  assert.deepEqual(fs.readdirSync(folder), [], 'nothing written');
+});
+
 test('dropped paths become readable; anything else sent on the drop channel is refused', async () => {
   const { invoke, ready, logs } = await started();
   const folder = tempDir('dropped');

@@ -17,7 +17,7 @@ const EXPORT_FILTERS: Record<ExportFormat, { name: string; extensions: string[] 
  * Native dialogs: the folder the user picks becomes readable, the file they save to becomes the
  * one place an export may be written. The dialogs belong to the focused LossLab window.
  */
-export function enableDialogs(electron: ElectronApi, services: Pick<Services, 'handlers' | 'access' | 'exportTo'>): void {
+export function enableDialogs(electron: ElectronApi, services: Pick<Services, 'handlers' | 'access' | 'exportTo' | 'modelExport'>): void {
   const handlers: ApiHandlers = services.handlers;
   const parent = () => electron.BrowserWindow.getFocusedWindow() ?? electron.BrowserWindow.getAllWindows()[0];
 
@@ -40,6 +40,20 @@ export function enableDialogs(electron: ElectronApi, services: Pick<Services, 'h
     // The OS dialog already asked about replacing this exact file; a path LossLab changed (an
     // extension added) is still refused if it exists.
     return services.exportTo(id, format, answer.filePath, { overwrite: 'exact' });
+  };
+
+  handlers['dialog.saveModel'] = async ({ id, runId }) => {
+    const options = {
+      title: 'Choose where to save the trained model',
+      buttonLabel: 'Save model here',
+      properties: ['openDirectory' as const, 'createDirectory' as const],
+    };
+    const window = parent();
+    const answer = window ? await electron.dialog.showOpenDialog(window, options) : await electron.dialog.showOpenDialog(options);
+    const chosen = answer.canceled ? undefined : answer.filePaths[0];
+    if (!chosen) return { path: null, files: [] };
+    // A new folder named after the run is made inside the chosen one: nothing there is replaced.
+    return services.modelExport.saveInto(id, runId, chosen);
   };
 }
 

@@ -23,11 +23,14 @@ export const PRELOAD_CHANNELS = [
   'experiments.delete',
   'experiments.cellImages',
   'experiments.export',
+  'experiments.analysis',
+  'experiments.predictions',
   'experiments.running',
   'app.info',
   'fs.browse',
   'dialog.openFolder',
   'dialog.saveExport',
+  'dialog.saveModel',
 ] as const satisfies readonly Channel[];
 
 // Compile-time proof that the list above names every channel of the contract.

@@ -3,3 +3,4 @@ export { analyzeExperiment, analyzeExperimentFolder, resolveBaseline, AnalysisEr
 export { loadExperiment, type LoadedExperiment, type RunLogits } from './load';
 export { compareToBaseline, pairBySeed } from './compare';
 export * from './types';
+export { verdictOf, type Verdict } from './verdict';

@@ -85,7 +85,7 @@ export interface RunAnalysis {
  */
 export interface VariantAnalysis {
   key: string;
-  /** Human label, e.g. "focal (gamma=2)" or "ce + post-hoc LA (τ=1)". */
+  /** Display name (losses/display-name.ts), e.g. "Focal loss (softmax) (γ = 1)" or "Cross-entropy + post-hoc LA (τ = 1)". */
   label: string;
   kind: 'trained' | 'posthoc';
   /** The loss's catalogue id. */

@@ -1,5 +1,7 @@
 import type { EpochRecord } from '../engine/types';
+import { posthocDisplayName } from '../losses/display-name';
 import { adjustLogitsPostHoc } from '../losses/posthoc';
+import { recipeLabel } from '../losses/recipe-label';
 import type { LossParams } from '../losses/types';
 import { classPriorsFromCounts } from '../losses/weights';
 import { chooseTau, tauNormalizeLogits } from '../methods/tau-norm';
@@ -60,7 +62,8 @@ export function trainedVariants(experiment: LoadedExperiment): Variant[] {
     if (run.status !== 'done' || !run.metrics) continue;
     let variant = byKey.get(run.lossKey);
     if (!variant) {
-      variant = { key: run.lossKey, label: run.label ?? run.lossKey, kind: 'trained', loss: run.loss, params: run.params, runs: [] };
+      // Recipe runs carry their name (the loss's display name with the recipe's parts); plain runs are named from the loss.
+      variant = { key: run.lossKey, label: run.label ?? recipeLabel(run.loss, run.params).display, kind: 'trained', loss: run.loss, params: run.params, runs: [] };
       byKey.set(run.lossKey, variant);
     }
     const l = logits.get(run.runId);
@@ -104,7 +107,7 @@ export function posthocVariant(source: Variant, experiment: LoadedExperiment, la
   if (runs.length === 0) return null;
   return {
     key: posthocKey(source.key),
-    label: `${source.label} + post-hoc LA (τ=${tau})`,
+    label: posthocDisplayName(source.label, tau),
     kind: 'posthoc',
     loss: source.loss,
     params: source.params,

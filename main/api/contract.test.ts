@@ -20,11 +20,14 @@ const VALID: { [C in Channel]: Request<C> } = {
   'experiments.delete': { id: 'abc' },
   'experiments.cellImages': { id: 'abc', runId: 'ce#seed1', trueClass: 1, predictedClass: 2, limit: 10 },
   'experiments.export': { id: 'abc', format: 'csv', path: '/tmp/out.csv' },
+  'experiments.analysis': { id: 'abc', baseline: 'focal(gamma=1)' },
+  'experiments.predictions': { id: 'abc', seed: 2, offset: 24, limit: 24, filter: 'disagree', trueClass: 1 },
   'experiments.running': {},
   'app.info': {},
   'fs.browse': { path: '/srv/data' },
   'dialog.openFolder': {},
   'dialog.saveExport': { id: 'abc', format: 'html' },
+  'dialog.saveModel': { id: 'abc', runId: 'ce#seed1' },
 };
 
 test('every channel accepts its valid example and fills defaults', () => {

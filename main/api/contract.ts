@@ -9,6 +9,8 @@ import type { LossTag } from '../losses/tags';
 import type { LossDefinition } from '../losses/types';
 import type { ExperimentResults, NetworkSummary, RunResult } from '../results/types';
 import type { ExperimentListing } from '../store/experiment-store';
+import type { ExperimentAnalysis, VariantAnalysis } from '../analysis/types';
+import type { Verdict } from '../analysis/verdict';
 
 /**
  * The one API contract between the app's user interface and the main-side services. The
@@ -74,6 +76,26 @@ export const requestSchemas = {
     limit: z.number().int().min(1).max(500).default(60),
   }),
   /**
+   * The comparison the reports show, computed in the main process by the same analysis
+   * (analysis/analyze.ts, same default settings): paired comparisons against `baseline` (a loss
+   * key; default cross-entropy, else the first loss), ranking, calibration, post-hoc rows, and
+   * the verdict line.
+   */
+  'experiments.analysis': z.object({ id: experimentId, baseline: z.string().min(1).max(512).optional() }),
+  /**
+   * Test images a page at a time, with what every loss of one seed predicted for each and how
+   * confident it was. `filter`: 'disagree' keeps images the losses disagree on; 'wrong' those at
+   * least one loss got wrong. `trueClass` keeps one class.
+   */
+  'experiments.predictions': z.object({
+    id: experimentId,
+    seed: z.number().int().min(0).optional(),
+    offset: z.number().int().min(0).default(0),
+    limit: z.number().int().min(1).max(200).default(24),
+    filter: z.enum(['all', 'disagree', 'wrong']).default('all'),
+    trueClass: z.number().int().min(0).optional(),
+  }),
+  /**
    * Writes a report of an experiment to a path the user chose (desktop: a save dialog; served: below
    * --root; a relative path is relative to --root). The format's extension is added when missing;
    * CSV is one .zip of the tables. An existing file is refused with an error named
@@ -95,6 +117,12 @@ export const requestSchemas = {
   'dialog.openFolder': z.object({}),
   /** Desktop only: a native save dialog, then the export written there. null when cancelled. */
   'dialog.saveExport': z.object({ id: experimentId, format: exportFormat }),
+  /**
+   * Desktop only: a native folder dialog, then the trained model of one run (TensorFlow.js layers
+   * format: model.json + weights.bin) copied into a new folder there. null when cancelled. Served
+   * mode downloads the same files as a .zip from GET /download?id=…&run=….
+   */
+  'dialog.saveModel': z.object({ id: experimentId, runId: z.string().min(1).max(512) }),
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
@@ -243,6 +271,42 @@ export interface FolderListing {
   truncated: boolean;
 }
 
+/** A row of the comparison as the app shows it: the analysis row without per-run detail and curves (results.json has those). */
+export type AnalysisRow = Omit<VariantAnalysis, 'runs' | 'curves' | 'confusion'> & {
+  /** The row's runs, by seed (per-seed temperatures are in `calibration`). */
+  runs: { seed: number; runId: string }[];
+  /** Whether the store kept this run's trained weights (a model can be exported). Trained rows only. */
+  modelRuns: { seed: number; runId: string }[];
+};
+
+export interface AnalysisView {
+  analysis: Omit<ExperimentAnalysis, 'variants' | 'hardest'> & { variants: AnalysisRow[] };
+  verdict: Verdict;
+}
+
+/** One run's answer for a test image: the class it predicted, with its softmax probability. */
+export interface ImagePrediction {
+  predicted: number;
+  confidence: number;
+}
+
+export interface PredictionsPage {
+  /** Test images that pass the filter. */
+  total: number;
+  seed: number;
+  /** Seeds with predictions, to choose from. */
+  seeds: number[];
+  /** One column per loss, in the configuration's order. */
+  runs: { runId: string; lossKey: string; label: string }[];
+  items: (ImageRef & {
+    /** Index into results.testItems. */
+    index: number;
+    trueClass: number;
+    /** Aligned with `runs`; null where that run has no predictions. */
+    predictions: (ImagePrediction | null)[];
+  })[];
+}
+
 export interface Responses {
   'losses.list': LossInfo[];
   'methods.list': MethodDefinition[];
@@ -260,11 +324,15 @@ export interface Responses {
   'experiments.cellImages': { total: number; images: CellImage[] };
   /** `path`: the file written (with its extension; CSV: a .zip of the tables); `files`: every file written. */
   'experiments.export': { path: string; files: string[] };
+  'experiments.analysis': AnalysisView;
+  'experiments.predictions': PredictionsPage;
   'experiments.running': RunningExperimentInfo[];
   'app.info': AppInfo;
   'fs.browse': FolderListing;
   'dialog.openFolder': { path: string | null };
   'dialog.saveExport': { path: string | null; files: string[] };
+  /** The folder written (holding model.json and weights.bin); null when cancelled. */
+  'dialog.saveModel': { path: string | null; files: string[] };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ import { TrainingPool, type PoolEvents, type RunSettlement } from '../engine/poo
 import type { RunJob, RunOutcome, TrainingData } from '../engine/types';
 import type { BackendReport } from '../engine/worker-protocol';
 import { getLoss, resolveLossParams } from '../losses/registry';
-import { checkRecipe, isPlainRecipe, recipeKeyParts, recipeLabel } from '../methods/recipe';
+import { recipeLabel } from '../losses/recipe-label';
+import { checkRecipe, isPlainRecipe, recipeKeyParts, withRecipeParts } from '../methods/recipe';
 import { selectBackend } from '../engine/backends/select-backend';
 import { resolveBackbone, scalingStatistics } from '../engine/backbone/backbone';
 import type { DownloadProgress } from '../engine/backbone/download';
@@ -75,7 +76,7 @@ export function planRuns(config: ExperimentConfig): RunJob[] {
     if (recipe) {
       checkRecipe({ lossId: choice.id, params, lossKind: getLoss(choice.id).kind, recipe, epochs: config.training.epochs });
     }
-    return { id: choice.id, params, key: recipeKeyOf(choice.id, choice.params, recipe), recipe, label: recipeLabel(lossKeyOf(choice.id, choice.params), recipe) };
+    return { id: choice.id, params, key: recipeKeyOf(choice.id, choice.params, recipe), recipe, label: withRecipeParts(recipeLabel(choice.id, choice.params).display, recipe) };
   });
   const keys = new Set<string>();
   for (const loss of losses) {

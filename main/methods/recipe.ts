@@ -44,10 +44,14 @@ const SAMPLER_WORDS: Record<SamplerId, string> = {
   progressive: 'progressively balanced sampler',
 };
 
-/** Display name: "ce + class-balanced sampler", "ldam + DRW@8", "ce + cRT"; the loss key alone for plain training. */
-export function recipeLabel(lossKey: string, recipe: Recipe | undefined): string {
-  if (!recipe || isPlainRecipe(recipe)) return lossKey;
-  const parts = [lossKey];
+/**
+ * A recipe's name: the loss's name followed by the recipe's parts in words ("Cross-entropy +
+ * class-balanced sampler", "LDAM + DRW@8", "ce + cRT" where `loss` is the id); the loss alone for
+ * plain training.
+ */
+export function withRecipeParts(loss: string, recipe: Recipe | undefined): string {
+  if (!recipe || isPlainRecipe(recipe)) return loss;
+  const parts = [loss];
   if (recipe.sampler !== 'instance') parts.push(SAMPLER_WORDS[recipe.sampler]);
   if (recipe.drw) parts.push(`DRW@${recipe.drw.epoch}${recipe.drw.beta !== DEFAULT_BETA ? ` (β=${recipe.drw.beta})` : ''}`);
   if (recipe.drs !== null) parts.push(`DRS@${recipe.drs}`);
@@ -118,7 +122,7 @@ export interface RecipeCheck {
 
 /** Refuses, with the reason, a recipe that cannot run or whose parts would over-correct. */
 export function checkRecipe({ lossId, params, lossKind, recipe, epochs }: RecipeCheck): void {
-  const name = recipeLabel(lossId, recipe);
+  const name = withRecipeParts(lossId, recipe);
   const rebalancing = lossId === 'ldam' && recipe.drw ? null : rebalancingOf(lossId, params);
   const resampling = recipe.sampler !== 'instance' ? `the ${SAMPLER_WORDS[recipe.sampler]}` : recipe.drs !== null ? 'deferred re-sampling' : null;
   if (resampling && rebalancing) {

@@ -5,17 +5,12 @@ import type { Summary } from '../stats/summary';
 
 /** Number and text formatting shared by the HTML and Markdown writers. */
 
+import { fixed } from './numbers';
+
+export { fixed, pValue, signed } from './numbers';
+
 export function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-/** A metric value with 3 decimals; '—' for missing. */
-export function fixed(value: number | null | undefined, digits = 3): string {
-  return value === null || value === undefined || !Number.isFinite(value) ? '—' : value.toFixed(digits);
-}
-
-export function signed(value: number, digits = 3): string {
-  return `${value > 0 ? '+' : value < 0 ? '−' : '±'}${Math.abs(value).toFixed(digits)}`;
 }
 
 export function percent(value: number | null | undefined, digits = 1): string {
@@ -29,13 +24,6 @@ export function summaryParts(s: Summary, digits = 3): { mean: string; interval: 
     interval: s.ci95 ? `[${s.ci95[0].toFixed(digits)}, ${s.ci95[1].toFixed(digits)}]` : null,
     std: s.std !== null ? s.std.toFixed(digits) : null,
   };
-}
-
-/** p-values as statisticians print them: 3 significant digits, tiny ones as "< 1e-6". */
-export function pValue(p: number): string {
-  if (p < 1e-6) return '< 1e-6';
-  if (p < 0.001) return p.toExponential(1);
-  return p.toFixed(3);
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {

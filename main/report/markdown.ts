@@ -43,8 +43,9 @@ export function renderMarkdown(ctx: ReportContext): string {
   const metrics: AnalysisMetric[] = ['balancedAccuracy', 'accuracy', 'macroF1', 'gmean', 'ece', 'eceTemperatureScaled', 'nll', 'manyShotAccuracy', 'mediumShotAccuracy', 'fewShotAccuracy'];
   out.push(mdTable(['loss', ...metrics.map((m) => METRIC_LABELS[m])], a.variants.map((v) => [v.label, ...metrics.map((m) => withInterval(v.metrics[m]))])), '');
 
+  const nameOf = (key: string) => a.variants.find((v) => v.key === key)?.label ?? key;
   const baseline = a.settings.baseline;
-  out.push(`## Against the baseline (${baseline})`, '');
+  out.push(`## Against the baseline (${a.variants.find((v) => v.key === baseline)?.label ?? baseline})`, '');
   out.push(
     `Δ = mean over seed-paired runs of the difference in balanced accuracy; ${level}% paired bootstrap interval over test images (${a.settings.bootstrapResamples} resamples, seed ${a.settings.bootstrapSeed}). McNemar p_max is the largest per-seed p-value. "n.s." = not significant (the interval includes 0).`,
     '',
@@ -59,7 +60,7 @@ export function renderMarkdown(ctx: ReportContext): string {
   if (a.ranking && a.ranking.entries.length > 0) {
     out.push('## Ranking', '');
     out.push(`By mean balanced accuracy over seeds ${a.ranking.seeds.join(', ')}; losses whose difference from their group's best is not significant share its rank.`, '');
-    for (const e of a.ranking.entries) out.push(`${e.rank}. ${e.key} — ${fixed(e.score)}${e.tiedWith.length > 1 ? ` (tied with ${e.tiedWith.filter((k) => k !== e.key).join(', ')})` : ''}`);
+    for (const e of a.ranking.entries) out.push(`${e.rank}. ${nameOf(e.key)} — ${fixed(e.score)}${e.tiedWith.length > 1 ? ` (tied with ${e.tiedWith.filter((k) => k !== e.key).map(nameOf).join(', ')})` : ''}`);
     out.push('');
   }
   out.push('## Per-class recall (head → tail)', '');

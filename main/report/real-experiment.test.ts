@@ -63,7 +63,7 @@ describe('reports of a real experiment', () => {
     assert.equal(results.runs[0]!.lossKey, 'ce');
     assert.ok(Math.abs(ce.metrics.balancedAccuracy.mean! - mean) < 1e-12);
     const firstRow = [...doc.querySelectorAll('#comparison table')][0]!.querySelector('tbody tr')!;
-    assert.equal(firstRow.querySelector('th')!.textContent, 'ce');
+    assert.equal(firstRow.querySelector('th')!.textContent, 'Cross-entropy');
     assert.equal(firstRow.querySelector('td')!.textContent!.slice(0, 5), mean.toFixed(3));
     const images = [...doc.querySelectorAll('#misclassified img')];
     const examples = analysis.hardest.reduce((n, h) => n + h.examples.length, 0);

@@ -67,7 +67,8 @@ describe('HTML report', () => {
       const table = [...doc.querySelectorAll('#comparison table')].find((t) => caption.test(t.querySelector('caption')?.textContent ?? ''))!;
       return [...table.querySelectorAll('tbody tr')].map((tr) => tr.querySelector('th')!.textContent!);
     };
-    const labels = ['ce', 'ce + post-hoc LA (τ=1)', 'focal(gamma=1)', 'focal(gamma=1) + post-hoc LA (τ=1)', 'balanced-softmax', 'balanced-softmax + post-hoc LA (τ=1)'];
+    // Display names, never internal keys such as focal(gamma=1).
+    const labels = ['Cross-entropy', 'Cross-entropy + post-hoc LA (τ = 1)', 'Focal loss (softmax) (γ = 1)', 'Focal loss (softmax) (γ = 1) + post-hoc LA (τ = 1)', 'Balanced softmax', 'Balanced softmax + post-hoc LA (τ = 1)'];
     assert.deepEqual(rowsOf(/^Classification/), labels);
     assert.deepEqual(rowsOf(/^Calibration/), labels);
     const analysis = analyzeExperimentFolder(dir, fast);
@@ -124,7 +125,7 @@ describe('unusual experiments', () => {
     const doc = parseHtml(await renderHtml(buildReportContext(single, fast)));
     assert.deepEqual([...doc.querySelectorAll('section')].map((s) => s.id), REPORT_SECTIONS.map(([id]) => id));
     assert.match(doc.querySelector('#notes')!.textContent!, /no validation set/);
-    assert.match(doc.querySelector('.lead')!.textContent!, /Baseline focal/, 'without ce the first loss is the baseline');
+    assert.match(doc.querySelector('.lead')!.textContent!, /Only one loss finished: Focal loss \(softmax\)/, 'the verdict line says there is nothing to compare');
     assert.equal(doc.querySelectorAll('#comparison table')[0]!.querySelectorAll('td small').length, 0, 'one seed has no seed interval');
     assert.equal(doc.querySelectorAll('#comparison table')[2]!.querySelectorAll('tbody tr').length, 2, 'baseline and its post-hoc row');
     for (const format of ['md', 'csv', 'json'] as const) assert.ok((await exportReport(single, format, path.join(root, `single-out.${format}`), fast)).length > 0);
@@ -221,8 +222,8 @@ describe('JSON and Markdown reports', () => {
     const out = path.join(root, 'r.md');
     await exportReport({ folder: dir, format: 'md', path: out, options: fast });
     const md = fs.readFileSync(out, 'utf8');
-    for (const heading of ['## The question asked', '## Comparison', '## Against the baseline (ce)', '## Ranking', '## Per-class recall (head → tail)', '## Reproduce']) assert.ok(md.includes(heading), heading);
-    assert.match(md, /\| focal\(gamma=1\) \+ post-hoc LA \(τ=1\) \|/);
+    for (const heading of ['## The question asked', '## Comparison', '## Against the baseline (Cross-entropy)', '## Ranking', '## Per-class recall (head → tail)', '## Reproduce']) assert.ok(md.includes(heading), heading);
+    assert.match(md, /\| Focal loss \(softmax\) \(γ = 1\) \+ post-hoc LA \(τ = 1\) \|/);
     assert.match(md, /```json\n\{/);
   });
 });
@@ -245,8 +246,8 @@ describe('report command', () => {
     }
     assert.deepEqual(written, [`${out}\n`]);
     const md = fs.readFileSync(out, 'utf8');
-    assert.match(md, /## Against the baseline \(focal\(gamma=1\)\)/);
-    assert.doesNotMatch(md, /post-hoc LA \(τ=1\) \|/);
+    assert.match(md, /## Against the baseline \(Focal loss \(softmax\) \(γ = 1\)\)/);
+    assert.doesNotMatch(md, /post-hoc LA \(τ = 1\) \|/);
     await assert.rejects(program.parseAsync(['node', 'losslab', 'report', path.join(root, 'missing', 'x'), '--format', 'md']), /No such folder/);
     await assert.rejects(program.parseAsync(['node', 'losslab', 'report', dir, '--format', 'md', '--out', out, '--baseline', 'hinge', '--force']), /not among the trained losses/);
   });

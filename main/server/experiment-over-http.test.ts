@@ -124,6 +124,18 @@ test('an experiment started over HTTP streams its events over the WebSocket to c
     const missing = await download('id=no-such-experiment&format=md');
     assert.equal(missing.status, 422);
     assert.match(((await missing.json()) as { error: { message: string } }).error.message, /no experiment "no-such-experiment"/);
+
+    // A trained model: model.json and weights.bin as one .zip.
+    const run = results.runs[0]!;
+    const modelResponse = await download(`id=${id}&run=${encodeURIComponent(run.runId)}`);
+    assert.equal(modelResponse.status, 200);
+    assert.equal(modelResponse.headers.get('content-type'), 'application/zip');
+    const model = unzipSync(new Uint8Array(await modelResponse.arrayBuffer()));
+    assert.deepEqual(Object.keys(model).map((name) => name.split('/').pop()).sort(), ['model.json', 'weights.bin']);
+    const noRun = await download(`id=${id}&run=nope%23seed1`);
+    assert.equal(noRun.status, 422);
+    assert.match(((await noRun.json()) as { error: { message: string } }).error.message, /has no run "nope#seed1"/);
+    assert.deepEqual(new Set(fs.readdirSync(root)), before, 'a model download writes nothing below --root');
     socket.close();
   } finally {
     await server.close();

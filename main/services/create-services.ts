@@ -1,6 +1,7 @@
 import type { ApiHandlers, AppInfo } from '../api/contract';
 import { ExperimentStore } from '../store/experiment-store';
 import { softwareVersions } from '../util/versions';
+import { createAnalysisService } from './analysis-service';
 import { createBrowseService } from './browse-service';
 import { createCatalogueService } from './catalogue-service';
 import { createDatasetService } from './dataset-service';
@@ -10,6 +11,7 @@ import type { PdfPrinter } from '../report';
 import { FolderAccess } from './folder-access';
 import { createHistoryService } from './history-service';
 import { createModelService } from './model-service';
+import { createModelExport, type ModelExport } from './model-export';
 import type { Emit, ImageUrl } from './types';
 
 export interface ServicesOptions {
@@ -36,6 +38,8 @@ export interface Services {
   exportTo: ExportService['exportTo'];
   /** Renders a report into a temporary file for served mode's download route. */
   renderForDownload: ExportService['renderForDownload'];
+  /** A run's stored model: copied into a folder a native dialog chose (desktop), or zipped for served mode's download route. */
+  modelExport: ModelExport;
   /** Resolves once an experiment's results are written (or it failed). */
   settled: (id: string) => Promise<void>;
   /** Cancels running experiments and waits for them to stop. */
@@ -67,6 +71,8 @@ export function createServices(options: ServicesOptions): Services {
   const exports = createExportService({ store, access, ...(options.printPdf ? { printPdf: options.printPdf } : {}) });
   const browser = createBrowseService(browseRoot);
   const models = createModelService();
+  const analysis = createAnalysisService({ store, access, imageUrl });
+  const modelExport = createModelExport(analysis);
 
   const handlers: ApiHandlers = {
     'losses.list': catalogue.losses,
@@ -85,6 +91,8 @@ export function createServices(options: ServicesOptions): Services {
     'experiments.delete': history.delete,
     'experiments.cellImages': history.cellImages,
     'experiments.export': exports.export,
+    'experiments.analysis': analysis.analysis,
+    'experiments.predictions': analysis.predictions,
     'fs.browse': browser.browse,
     'app.info': async () => ({
       mode,
@@ -96,12 +104,14 @@ export function createServices(options: ServicesOptions): Services {
     }),
     'dialog.openFolder': desktopOnly('The "Open folder" dialog'),
     'dialog.saveExport': desktopOnly('The save dialog'),
+    'dialog.saveModel': desktopOnly('The folder dialog for saving a model'),
   };
   return {
     handlers,
     access,
     exportTo: exports.exportTo,
     renderForDownload: exports.renderForDownload,
+    modelExport,
     settled: experiments.settled,
     shutdown: async () => {
       models.shutdown();

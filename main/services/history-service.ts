@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { CellImage, ParsedRequest, Responses } from '../api/contract';
@@ -6,6 +5,7 @@ import type { ExperimentResults } from '../results/types';
 import type { ExperimentStore } from '../store/experiment-store';
 import type { FolderAccess } from './folder-access';
 import type { ImageUrl } from './types';
+import { absoluteTestPath, predictionAt } from './test-predictions';
 
 /** The part of logits.json (see results/write.ts) the cell viewer reads. */
 interface StoredLogits {
@@ -20,33 +20,6 @@ export interface HistoryServiceOptions {
   imageUrl: ImageUrl;
   /** Whether an experiment is still training (its folder must not be deleted under it). */
   isRunning: (id: string) => boolean;
-}
-
-/** Row of test item i: predicted class and its softmax probability. */
-function prediction(logits: number[], row: number, classes: number): { predicted: number; confidence: number } {
-  const start = row * classes;
-  let predicted = 0;
-  let max = -Infinity;
-  for (let c = 0; c < classes; c++) {
-    const value = logits[start + c] as number;
-    if (value > max) {
-      max = value;
-      predicted = c;
-    }
-  }
-  let sum = 0;
-  for (let c = 0; c < classes; c++) sum += Math.exp((logits[start + c] as number) - max);
-  return { predicted, confidence: 1 / sum };
-}
-
-/** Where a test file lives: below the separate test folder when the experiment had one, else below the dataset root. */
-function absoluteTestPath(results: ExperimentResults, file: string): string {
-  const roots = [results.config.testData, results.dataset.root].filter((r): r is string => typeof r === 'string');
-  for (const root of roots) {
-    const candidate = path.resolve(root, file);
-    if (existsSync(candidate)) return candidate;
-  }
-  return path.resolve(results.dataset.root, file);
 }
 
 /** results.json of an experiment, with a message that says what to do when there is none. */
@@ -106,7 +79,7 @@ export function createHistoryService({ store, access, imageUrl, isRunning }: His
       const matches: { row: number; confidence: number }[] = [];
       logits.testItems.forEach((item, row) => {
         if (item.classIndex !== trueClass) return;
-        const { predicted, confidence } = prediction(run.test, row, C);
+        const { predicted, confidence } = predictionAt(run.test, row, C);
         if (predicted === predictedClass) matches.push({ row, confidence });
       });
       // Most confident first: for an error cell these are the most telling mistakes.

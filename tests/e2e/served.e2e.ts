@@ -261,12 +261,88 @@ describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
     const matrices = page.getByRole('table', { name: /^Confusion matrix for/ });
     await matrices.first().waitFor();
     assert.equal(await matrices.count(), 3);
-    const comparisonRows = page.locator('table.comparison tbody tr');
+    const comparisonRows = page.locator('table.comparison tbody tr:not(.posthoc)');
     assert.equal(await comparisonRows.count(), 3);
     assert.ok((await page.locator('table.comparison td.best').count()) >= 8, 'each of the 8 metric columns marks a best loss');
     assert.match((await page.getByTestId('results-network').textContent()) ?? '', /^CNN, 3 conv blocks, width 16, [\d,]+ trainable parameters$/);
     await page.getByRole('img', { name: 'Test recall per class' }).waitFor();
     await shot('06-results');
+  });
+
+  it('puts the verdict first, then the paired comparison, post-hoc rows, calibration and per-class table', async () => {
+    const verdict = page.getByTestId('verdict');
+    await verdict.waitFor();
+    const verdictText = (await verdict.textContent()) ?? '';
+    // "X is best: +0.123 balanced accuracy over Cross-entropy [+0.050, +0.200] (95% paired bootstrap); …", or CE itself is best.
+    assert.match(verdictText, /^(.+) is best: (?:[+−±]\d\.\d{3} balanced accuracy over Cross-entropy \[[+−±]\d\.\d{3}, [+−±]\d\.\d{3}\] \(95% paired bootstrap(?:, not significant)?\)|balanced accuracy \d\.\d{3})/);
+    assert.doesNotMatch(verdictText, /\w+\(\w+=/, 'display names, never internal ids');
+
+    const paired = page.getByTestId('paired-table');
+    await paired.waitFor();
+    // Baseline, two other losses and three post-hoc rows.
+    assert.equal(await paired.locator('tbody tr').count(), 6);
+    assert.match((await paired.locator('tbody tr').first().textContent()) ?? '', /Cross-entropy \(baseline\)/);
+    assert.equal(await paired.locator('.badge').count(), 5, 'every comparison says whether it is significant');
+    assert.match((await paired.textContent()) ?? '', /seed 1: b=\d+, c=\d+, p/);
+    await page.getByRole('img', { name: 'Difference in balanced accuracy against Cross-entropy' }).waitFor();
+    assert.equal(await page.locator('table.comparison tbody tr.posthoc').count(), 3, 'a post-hoc row under each loss');
+    assert.equal(await page.locator('[data-testid="calibration-table"] tbody tr').count(), 6);
+    await page.getByRole('img', { name: 'Reliability diagram: Balanced softmax' }).waitFor();
+    assert.equal(await page.locator('[data-testid="per-class-table"] td[data-measure="f1"]').count(), 3 * 10, 'F1 of each of ten classes for three losses');
+
+    // Another baseline: the main process recomputes the comparisons against it.
+    await page.getByLabel('Baseline', { exact: true }).selectOption({ label: 'Balanced softmax' });
+    await page.getByRole('img', { name: 'Difference in balanced accuracy against Balanced softmax' }).waitFor();
+    assert.match((await paired.locator('tbody tr').first().textContent()) ?? '', /Balanced softmax \(baseline\)/);
+    await page.locator('#paired-title').scrollIntoViewIfNeeded();
+    await shot('06b-results-paired');
+  });
+
+  it('keeps every comparison column reachable at 900 px, and says so when the table scrolls', async () => {
+    await page.setViewportSize({ width: 900, height: 950 });
+    try {
+      const box = page.locator('[aria-label="Comparison table"]');
+      const { scrollWidth, clientWidth } = await box.evaluate((el) => ({ scrollWidth: (el as unknown as { scrollWidth: number }).scrollWidth, clientWidth: (el as unknown as { clientWidth: number }).clientWidth }));
+      if (scrollWidth > clientWidth + 1) await page.getByTestId('scroll-hint').first().waitFor();
+      // Scrolled to its end, the table shows its last column whole inside the scroll box.
+      await box.evaluate((el) => {
+        const scroller = el as unknown as { scrollLeft: number; scrollWidth: number };
+        scroller.scrollLeft = scroller.scrollWidth;
+      });
+      const lastHeader = await page.locator('table.comparison thead th').last().boundingBox();
+      const boxBounds = await box.boundingBox();
+      assert.ok(lastHeader && boxBounds && lastHeader.x >= boxBounds.x && lastHeader.x + lastHeader.width <= boxBounds.x + boxBounds.width + 1, 'the last column can be reached');
+      await page.locator('#comparison-title').scrollIntoViewIfNeeded();
+      await shot('06d-results-900px');
+    } finally {
+      await page.setViewportSize({ width: 1400, height: 950 });
+    }
+  });
+
+  it('shows each test image with what every loss predicted, page by page', async () => {
+    const table = page.getByTestId('predictions-table');
+    await table.waitFor();
+    assert.deepEqual(await table.locator('thead th.loss').allTextContents(), LOSSES);
+    const first = table.locator('tbody tr').first();
+    assert.equal(await first.locator('td.prediction').count(), 3);
+    assert.match((await first.locator('td.prediction').first().getAttribute('aria-label')) ?? '', /^Cross-entropy: .+, \d+ %, (right|wrong)$/);
+    const range = page.getByTestId('predictions-range');
+    assert.match((await range.textContent()) ?? '', /^1–12 of \d+$/);
+    await page.getByRole('button', { name: 'Next', exact: true }).click();
+    await page.waitForFunction(() => /^13–/.test((globalThis as unknown as PageGlobal).document.querySelector('[data-testid="predictions-range"]')?.textContent ?? ''));
+    await page.waitForFunction(allImagesComplete, '[data-testid="predictions-table"] img');
+    assert.equal(await table.locator('img').evaluateAll(countBroken), 0, 'every test image loaded');
+    await page.getByLabel('Show', { exact: true }).selectOption('wrong');
+    await page.waitForFunction(() => /^1–/.test((globalThis as unknown as PageGlobal).document.querySelector('[data-testid="predictions-range"]')?.textContent ?? '') || (globalThis as unknown as PageGlobal).document.querySelector('[data-testid="predictions-range"]')?.textContent === '0–0 of 0');
+    await table.scrollIntoViewIfNeeded();
+    await shot('06c-results-per-image');
+  });
+
+  it('downloads a trained model as a .zip', async () => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download model (.zip)' }).click()]);
+    assert.match(download.suggestedFilename(), /^losslab-.+-Cross-entropy-seed\d+\.zip$/);
+    const files = unzipSync(new Uint8Array(readFileSync((await download.path())!)));
+    assert.deepEqual(Object.keys(files).map((f) => f.split('/').pop()).sort(), ['model.json', 'weights.bin']);
   });
 
   it('opens the images behind a confusion cell', async () => {

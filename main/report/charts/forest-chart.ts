@@ -13,7 +13,9 @@ export interface ForestRow {
  */
 export function forestChart(title: string, rows: ForestRow[], xLabel: string): string {
   const rowHeight = 22;
-  const frame: Frame = { width: 640, height: 44 + rows.length * rowHeight, left: 250, right: 20, top: 8, bottom: 36 };
+  // Room for the longest label (about 6.4 px a character at the row labels' 11.5 px), so display names are never cut on the left.
+  const left = Math.max(120, Math.min(440, Math.ceil(Math.max(0, ...rows.map((r) => r.label.length)) * 6.4) + 16));
+  const frame: Frame = { width: left + 390, height: 44 + rows.length * rowHeight, left, right: 20, top: 8, bottom: 36 };
   const { x0, x1, y0 } = plotArea(frame);
   const extent = Math.max(0.01, ...rows.flatMap((r) => [Math.abs(r.interval[0]), Math.abs(r.interval[1])]));
   const x = linearScale([-extent * 1.1, extent * 1.1], [x0, x1], 6);

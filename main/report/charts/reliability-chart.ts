@@ -28,6 +28,6 @@ export function reliabilityChart(title: string, before: ReliabilityDiagram, afte
     }
   }
   body.push(xAxis(x.ticks.map((t) => ({ x: x(t), label: t.toFixed(1) })), frame, 'confidence'));
-  body.push(text(x0, 12, `ECE ${before.ece.toFixed(3)}${after ? ` → ${after.ece.toFixed(3)} (T-scaled)` : ''}`, { class: 'chart-note' }));
+  body.push(text(x0, 12, `pooled ECE ${before.ece.toFixed(3)}${after ? ` → ${after.ece.toFixed(3)} (T-scaled)` : ''}`, { class: 'chart-note' }));
   return svgChart(frame.width, frame.height, title, body.join(''));
 }

@@ -35,7 +35,7 @@ export function comparisonSection(ctx: ReportContext): string {
   const baseline = a.variants.find((v) => v.key === a.settings.baseline)!;
   const intro = `<p>Each cell is the mean over seeds; below it the ${level}% confidence interval of that mean (Student t over ${plural(seeds, 'seed')}; none with one seed). Best value per column in bold. Rows in italics apply post-hoc logit adjustment to the trained model above them.</p>`;
   const headline = metricTable(a.variants, ['balancedAccuracy', 'accuracy', 'macroF1', 'gmean', 'manyShotAccuracy', 'mediumShotAccuracy', 'fewShotAccuracy'], 'Classification (test set, weights selected by validation balanced accuracy)');
-  const calibration = metricTable(a.variants, ['ece', 'eceTemperatureScaled', 'nll', 'brier'], `Calibration and likelihood (ECE with ${a.settings.calibrationBins} bins; temperature fitted on the validation set)`);
+  const calibration = metricTable(a.variants, ['ece', 'eceTemperatureScaled', 'nll', 'brier'], `Calibration and likelihood (ECE: each run's, ${a.settings.calibrationBins} bins, as a fraction, mean over seeds; temperature fitted on the validation set)`);
 
   const rankOf = new Map((a.ranking?.entries ?? []).map((e) => [e.key, e]));
   const pairedRows = a.comparisons.map((c) => {
@@ -80,7 +80,8 @@ function rankingText(ctx: ReportContext): string {
   const r = ctx.analysis.ranking;
   if (!r || r.entries.length === 0) return '<h3 id="ranking">Ranking</h3><p>No ranking: the losses share no finished seed with logits.</p>';
   const groups = new Map<number, string[]>();
-  for (const e of r.entries) groups.set(e.rank, [...(groups.get(e.rank) ?? []), `${escapeHtml(e.key)} (${fixed(e.score)})`]);
+  const label = (key: string) => ctx.analysis.variants.find((v) => v.key === key)?.label ?? key;
+  for (const e of r.entries) groups.set(e.rank, [...(groups.get(e.rank) ?? []), `${escapeHtml(label(e.key))} (${fixed(e.score)})`]);
   const items = [...groups.entries()].map(([rank, keys]) => `<li value="${rank}">${keys.join(', ')}${keys.length > 1 ? ' <em>— tied: not significantly different from the first of the group</em>' : ''}</li>`);
-  return `<h3 id="ranking">Ranking</h3><p>By mean balanced accuracy over seeds ${r.seeds.join(', ')}, best first. A loss shares the rank of the best loss of its group when the paired bootstrap interval of their difference includes 0.${r.excluded.length > 0 ? ` Not ranked: ${r.excluded.map(escapeHtml).join(', ')}.` : ''}</p><ol class="ranking">${items.join('')}</ol>`;
+  return `<h3 id="ranking">Ranking</h3><p>By mean balanced accuracy over seeds ${r.seeds.join(', ')}, best first. A loss shares the rank of the best loss of its group when the paired bootstrap interval of their difference includes 0.${r.excluded.length > 0 ? ` Not ranked: ${r.excluded.map((k) => escapeHtml(label(k))).join(', ')}.` : ''}</p><ol class="ranking">${items.join('')}</ol>`;
 }

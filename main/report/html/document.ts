@@ -1,5 +1,6 @@
 import type { ReportContext } from '../context';
-import { escapeHtml, fixed } from '../format';
+import { verdictOf } from '../../analysis/verdict';
+import { escapeHtml } from '../format';
 import { embedThumbnails } from '../thumbnails';
 import { calibrationSection } from './calibration';
 import { comparisonSection } from './comparison';
@@ -33,12 +34,10 @@ export const REPORT_SECTIONS: [string, string][] = [
   ['reproducibility', 'Reproducibility'],
 ];
 
+/** The verdict line the app shows at the top of its Results screen (analysis/verdict.ts): same words, same numbers. */
 function summaryLine(ctx: ReportContext): string {
-  const r = ctx.analysis.ranking;
-  if (!r || r.entries.length === 0) return '';
-  const top = r.entries.filter((e) => e.rank === 1);
-  const names = top.map((e) => `<strong>${escapeHtml(e.key)}</strong> (${fixed(e.score)})`).join(', ');
-  return `<p class="lead">Best balanced accuracy: ${names}${top.length > 1 ? ' — not significantly different from each other' : ''}. Baseline ${escapeHtml(ctx.analysis.settings.baseline)}: ${fixed(ctx.analysis.variants.find((v) => v.key === ctx.analysis.settings.baseline)?.metrics.balancedAccuracy.mean)}.</p>`;
+  const verdict = verdictOf(ctx.analysis);
+  return verdict.text ? `<p class="lead verdict">${escapeHtml(verdict.text)}</p>` : '';
 }
 
 function notes(ctx: ReportContext): string {

@@ -16,7 +16,7 @@ export function configurationSection(ctx: ReportContext): string {
   // Parameters after defaults were applied; the configuration in the reproducibility block has them as given.
   const losses = table(
     ['loss', 'parameters used', 'seeds finished'],
-    ctx.analysis.variants.filter((v) => v.kind === 'trained').map((v) => [escapeHtml(v.key), escapeHtml(paramsText(v.params)), v.seeds.join(', ')]),
+    ctx.analysis.variants.filter((v) => v.kind === 'trained').map((v) => [`${escapeHtml(v.label)}<small>${escapeHtml(v.key)}</small>`, escapeHtml(paramsText(v.params)), v.seeds.join(', ')]),
   );
   const facts = definitionList([
     ['Seeds', `${config.seeds.join(', ')} — each seed fixes a run's initial weights, batch order and augmentation; runs of different losses with the same seed are paired`],

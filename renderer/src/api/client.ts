@@ -24,5 +24,6 @@ export function createClient(transport: Transport): LossLabClient {
     pathForFile: (file) => transport.pathForFile(file),
     onConnectionChange: (listener) => transport.onConnectionChange(listener),
     downloadExport: transport.downloadExport ? (id, format) => transport.downloadExport!(id, format) : null,
+    downloadModel: transport.downloadModel ? (id, runId) => transport.downloadModel!(id, runId) : null,
   };
 }

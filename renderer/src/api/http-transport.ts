@@ -105,6 +105,33 @@ export class HttpTransport implements Transport {
     return { blob: await response.blob(), filename };
   }
 
+  /** GET /download?id=…&run=…: one run's trained model (model.json + weights.bin) as a .zip. */
+  async downloadModel(id: string, runId: string): Promise<DownloadedFile> {
+    const url = new URL(this.url('download'));
+    url.searchParams.set('id', id);
+    url.searchParams.set('run', runId);
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url.toString());
+    } catch {
+      throw new ConnectionError('The LossLab server did not answer: it may have stopped, or the network is down.', 'download');
+    }
+    if (!response.ok) {
+      const text = await response.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // plain text error
+      }
+      const error = rebuildError(body || `HTTP ${response.status} ${response.statusText}`, 'download', response.status);
+      if (response.status === 401 || response.status === 403) error.name = 'AccessDenied';
+      throw error;
+    }
+    const disposition = response.headers.get('content-disposition') ?? '';
+    return { blob: await response.blob(), filename: /filename="([^"]+)"/.exec(disposition)?.[1] ?? `losslab-${id}-model.zip` };
+  }
+
   subscribe(listener: (event: ApiEvent) => void): Unsubscribe {
     this.listeners.add(listener);
     this.ensureSocket();

@@ -20,6 +20,8 @@ export interface Transport {
   onConnectionChange(listener: (state: ConnectionState) => void): Unsubscribe;
   /** Served mode: a report rendered by the server and handed to the browser as a file (CSV: a .zip). Absent on the desktop. */
   downloadExport?(id: string, format: ExportFormat): Promise<DownloadedFile>;
+  /** Served mode: one run's trained model as a .zip. Absent on the desktop, which saves it through a folder dialog. */
+  downloadModel?(id: string, runId: string): Promise<DownloadedFile>;
 }
 
 export type ExportFormat = Request<'experiments.export'>['format'];
@@ -41,4 +43,6 @@ export interface LossLabClient {
   onConnectionChange(listener: (state: ConnectionState) => void): Unsubscribe;
   /** Served mode only (null on the desktop, which saves through a native dialog). */
   readonly downloadExport: ((id: string, format: ExportFormat) => Promise<DownloadedFile>) | null;
+  /** Served mode only (null on the desktop, which uses dialog.saveModel). */
+  readonly downloadModel: ((id: string, runId: string) => Promise<DownloadedFile>) | null;
 }

@@ -20,6 +20,14 @@ function rgbOf(hex: string): string {
 }
 
 describe('ConfusionMatrix', () => {
+  it('writes column headers vertically once a name is longer than a cell holds, so they cannot overlap', () => {
+    const short = render(ConfusionMatrix, { title: 'Focal', classes, matrix, view: 'counts', scaleMax: 6, theme: 'light' });
+    expect(short.container.querySelectorAll('.col-head span.rotated')).toHaveLength(0);
+    short.unmount();
+    const long = render(ConfusionMatrix, { title: 'Focal', classes: ['sneaker', 'ankle-boot'], matrix, view: 'counts', scaleMax: 6, theme: 'light' });
+    expect(long.container.querySelectorAll('.col-head span.rotated')).toHaveLength(2);
+  });
+
   it('shows counts with spoken labels naming true and predicted class', () => {
     const { container } = render(ConfusionMatrix, { title: 'Focal', classes, matrix, view: 'counts', scaleMax: 6, theme: 'light' });
     expect(cell(container, 0, 0).textContent?.trim()).toBe('6');

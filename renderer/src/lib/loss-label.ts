@@ -1,11 +1,6 @@
 import type { LossInfo } from '../../../main/api/contract';
 import type { LossParams } from '../../../main/losses/types';
-
-function formatParam(value: LossParams[string]): string {
-  if (value === null) return 'none';
-  if (Array.isArray(value)) return value.length > 4 ? `[${value.slice(0, 3).join(', ')}, …]` : `[${value.join(', ')}]`;
-  return String(value);
-}
+import { recipeName } from '../../../main/losses/display-name';
 
 export interface LossLabel {
   name: string;
@@ -23,18 +18,17 @@ function isDefault(info: LossInfo | undefined, key: string, value: unknown): boo
 /**
  * A loss as people read it: the catalogue's name, plus the parameters it was given that differ
  * from the defaults, written with the catalogue's symbols (γ = 1). Defaults are left out of the
- * short form — "LDAM (with DRW)" rather than five default values — but kept in `full`.
+ * short form — "LDAM (with DRW)" rather than five default values — but kept in `full`. The same
+ * rule as the reports' names (main/losses/display-name.ts).
  */
 export function lossLabel(lossId: string, params: LossParams, catalogue: readonly LossInfo[]): LossLabel {
-  const info = catalogue.find((l) => l.id === lossId);
-  const symbols = new Map(info?.params.map((p) => [p.key, p.label]) ?? []);
-  const keys = Object.keys(params).sort();
-  const write = (key: string) => `${symbols.get(key) ?? key} = ${formatParam(params[key]!)}`;
-  return {
-    name: info?.name ?? lossId,
-    detail: keys.filter((key) => !isDefault(info, key, params[key])).map(write).join(', '),
-    full: keys.map(write).join(', '),
-  };
+  const { name, detail, full } = recipeName(lossId, params, catalogue.find((l) => l.id === lossId));
+  return { name, detail, full };
+}
+
+/** "Name (detail)", the one-line form tables and legends show. */
+export function lossDisplayName(label: LossLabel): string {
+  return label.detail ? `${label.name} (${label.detail})` : label.name;
 }
 
 /** Splits "a=1,b=[1,2]" at the commas that separate parameters, not those inside arrays. */

@@ -52,6 +52,18 @@ export class FakeTransport implements Transport {
     };
   }
 
+  /** Served mode's model download; a test replaces `modelDownload` to answer it. */
+  modelDownload: ((id: string, runId: string) => Promise<DownloadedFile>) | null = null;
+
+  get downloadModel(): ((id: string, runId: string) => Promise<DownloadedFile>) | undefined {
+    if (this.mode !== 'served') return undefined;
+    return async (id, runId) => {
+      this.calls.push({ channel: 'downloadModel' as never, request: { id, runId } });
+      if (!this.modelDownload) throw new Error('No fake model download handler');
+      return this.modelDownload(id, runId);
+    };
+  }
+
   onConnectionChange(listener: (state: ConnectionState) => void) {
     listener('open');
     return () => {};
