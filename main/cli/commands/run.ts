@@ -41,6 +41,7 @@ interface RunFlags {
   resize?: string;
   colorMode?: string;
   cache: boolean;
+  redis?: string;
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
@@ -186,7 +187,8 @@ export function registerRunCommand(program: Command): void {
     .option('--test-fraction <f>', 'held-out test share', parseNumber('--test-fraction', 0.01, 0.9))
     .option('--split-seed <n>', 'seed of the data split and tail choice', parseInteger('--split-seed', 0, 2 ** 31 - 1))
     .addOption(new Option('--resize <policy>', 'how images become square').choices(['center-crop', 'squash', 'letterbox']))
-    .addOption(new Option('--color-mode <mode>', 'colour handling').choices(['auto', 'rgb', 'grayscale']));
+    .addOption(new Option('--color-mode <mode>', 'colour handling').choices(['auto', 'rgb', 'grayscale']))
+    .option('--redis <url>', 'queue mode: the runs go to `losslab worker`s serving this Redis (redis:// or rediss://); --workers N then trains N here too');
   addTrainingOptions(command).action(async (flags: RunFlags) => {
     const input = configFromFlags(flags) as Record<string, unknown>;
     const model = input.model as Record<string, unknown>;
@@ -201,6 +203,11 @@ export function registerRunCommand(program: Command): void {
       }
     }
     const config = parseExperimentConfig(input);
-    await executeExperiment(config, { cache: flags.cache, ...(flags.out ? { out: flags.out } : {}) });
+    await executeExperiment(config, {
+      cache: flags.cache,
+      ...(flags.out ? { out: flags.out } : {}),
+      // In queue mode this process trains nothing unless --workers asks it to.
+      ...(flags.redis ? { redis: flags.redis, localWorkers: flags.workers ?? 0 } : {}),
+    });
   });
 }
