@@ -166,10 +166,12 @@ export class QueueWorker {
           send({ type: 'batch', ...rest });
         },
         onEpoch: (_runId, record: EpochRecord) => {
-          this.log(`[${this.name}] ${spec.runId} ${record.stage} epoch ${record.epoch + 1}/${record.stage === 'train' ? spec.config.training.epochs : spec.config.training.probeEpochs} loss ${record.trainLoss.toFixed(4)}${record.valBalancedAccuracy === null ? '' : ` val bal.acc ${record.valBalancedAccuracy.toFixed(3)}`} (${record.seconds.toFixed(1)} s)`);
-          // The checkpoint of this epoch is on disk now: copy it to Redis before announcing the epoch.
+          // The checkpoint of this epoch is on disk now: it reaches Redis before the epoch is announced.
           const bytes = readCheckpointBytes(dir);
           if (bytes) outbox = outbox.then(() => this.redis.hset(checkpointKey(jobId), { header: bytes.header, data: bytes.data })).catch(() => undefined);
+          const total = record.stage === 'train' ? spec.config.training.epochs : spec.config.training.probeEpochs;
+          const val = record.valBalancedAccuracy === null ? '' : ` val bal.acc ${record.valBalancedAccuracy.toFixed(3)}`;
+          outbox = outbox.then(() => this.log(`[${this.name}] ${spec.runId} ${record.stage} epoch ${record.epoch + 1}/${total} loss ${record.trainLoss.toFixed(4)}${val} (${record.seconds.toFixed(1)} s)`));
           send({ type: 'epoch', record });
           if (this.draining) {
             stopAfterEpoch = true;

@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { Queue } from 'bullmq';
+import sharp from 'sharp';
+import { temporaryDir } from '../../tests/fixtures/mnist-folder';
+import type { ExperimentResults } from '../results/types';
+import { RUN_QUEUE, STUDY_PROTOCOL_VERSION } from './protocol';
+
+/**
+ * Queue mode end to end: a real Redis on a loopback port, `losslab worker` processes with their
+ * own home folders, and `losslab run --redis` studies, compared with the same study run locally.
+ */
+const CLI = path.join(__dirname, '../../../bin/losslab.js');
+const SAMPLE = path.join(__dirname, '../../../assets/sample/digits');
+const redisMissing = spawnSync('redis-server', ['--version']).error ? 'redis-server is not installed (apt-get install redis-server); the queue-mode tests need a real Redis' : false;
+
+/** A tiny study: 3 classes × 30 digits at 8 px, a 1-block CNN, so each run trains in about a second. */
+const STUDY_ARGS = ['--losses', 'ce,focal', '--epochs', '4', '--image-size', '8', '--width', '4', '--depth', '1', '--no-cache'];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  waitFor: (pattern: RegExp) => Promise<void>;
+  exited: Promise<number | null>;
+}
+
+function launch(args: string[], home: string): Proc {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, HOME: home, XDG_CACHE_HOME: path.join(home, '.cache'), XDG_DATA_HOME: path.join(home, '.data') }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  const onData = (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const waiter of waiters.splice(0)) {
+      if (waiter.pattern.test(text)) waiter.resolve();
+      else waiters.push(waiter);
+    }
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => text,
+    exited,
+    waitFor: (pattern) =>
+      new Promise<void>((resolve, reject) => {
+        if (pattern.test(text)) return resolve();
+        waiters.push({ pattern, resolve });
+        void exited.then((code) => reject(new Error(`process exited (${code}) before printing ${pattern}:\n${text}`)));
+      }),
+  };
+}
+
+/** The numbers of a study, without what depends on the clock or on where it ran. */
+function numbers(results: ExperimentResults): unknown {
+  return results.runs.map((run) => {
+    if (run.status !== 'done') return { runId: run.runId, status: run.status };
+    return {
+      runId: run.runId,
+      metrics: run.metrics,
+      metricsLast: run.metricsLast,
+      bestEpoch: run.bestEpoch,
+      history: (run.history ?? []).map((e) => [e.epoch, e.stage, e.trainLoss, e.valAccuracy, e.valBalancedAccuracy, e.learningRate]),
+    };
+  });
+}
+
+function readResults(dir: string): ExperimentResults {
+  return JSON.parse(fs.readFileSync(path.join(dir, 'results.json'), 'utf8')) as ExperimentResults;
+}
+
+async function copyDigits(to: string, alter = false): Promise<void> {
+  for (const label of ['0', '1', '2']) {
+    fs.mkdirSync(path.join(to, label), { recursive: true });
+    for (const name of fs.readdirSync(path.join(SAMPLE, label)).sort().slice(0, 30)) fs.copyFileSync(path.join(SAMPLE, label, name), path.join(to, label, name));
+  }
+  if (alter) {
+    // Same names and classes, one image's pixels different: only the decoded data tells them apart.
+    const file = path.join(to, '0', fs.readdirSync(path.join(to, '0')).sort()[0]!);
+    const inverted = await sharp(file).negate().png().toBuffer();
+    fs.writeFileSync(file, inverted);
+  }
+}
+
+describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
+  let redis: ChildProcess;
+  let url: string;
+  let data: string;
+  let local: unknown;
+  const running: Proc[] = [];
+
+  const worker = async (extra: string[] = []): Promise<Proc> => {
+    const proc = launch(['worker', '--redis', url, '--lock-seconds', '2', '--no-cache', ...extra], temporaryDir('queue-worker-home'));
+    running.push(proc);
+    await proc.waitFor(/serving/);
+    return proc;
+  };
+  const study = (out: string) => launch(['run', '--data', data, ...STUDY_ARGS, '--out', out, '--redis', url], temporaryDir('queue-study-home'));
+  const stopAll = async () => {
+    for (const proc of running.splice(0)) {
+      proc.child.kill('SIGKILL');
+      await proc.exited;
+    }
+  };
+
+  before(async () => {
+    const port = await freePort();
+    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    url = `redis://127.0.0.1:${port}`;
+    data = path.join(temporaryDir('queue-data'), 'digits');
+    await copyDigits(data);
+    const out = path.join(temporaryDir('queue-local'), 'study');
+    const reference = launch(['run', '--data', data, ...STUDY_ARGS, '--out', out], temporaryDir('queue-local-home'));
+    assert.equal(await reference.exited, 0, reference.output());
+    local = numbers(readResults(out));
+  });
+
+  after(async () => {
+    await stopAll();
+    redis?.kill('SIGKILL');
+  });
+
+  test('two workers and one study give the numbers of the same study run locally', async () => {
+    try {
+      const [a, b] = await Promise.all([worker(), worker()]);
+      const out = path.join(temporaryDir('queue-two'), 'study');
+      const run = study(out);
+      assert.equal(await run.exited, 0, run.output());
+      assert.deepEqual(numbers(readResults(out)), local);
+      assert.match(a!.output() + b!.output(), /epoch 4\/4/);
+      // The folder is a local study's: per-run logs, outcomes, models, and the results files.
+      for (const index of [0, 1]) {
+        assert.equal(fs.readFileSync(path.join(out, 'runs', String(index), 'log.jsonl'), 'utf8').trim().split('\n').length, 4);
+        assert.ok(fs.existsSync(path.join(out, 'runs', String(index), 'outcome.json')));
+        assert.ok(fs.existsSync(path.join(out, 'runs', String(index), 'model', 'model.json')));
+      }
+      assert.ok(fs.existsSync(path.join(out, 'metrics.csv')));
+    } finally {
+      await stopAll();
+    }
+  });
+
+  test('a worker killed mid-run: another takes the run over from its checkpoint and the numbers stay the same', async () => {
+    try {
+      const first = await worker();
+      const out = path.join(temporaryDir('queue-kill'), 'study');
+      const run = study(out);
+      await first.waitFor(/ce#seed1 train epoch 1\/4/);
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const second = await worker();
+      assert.equal(await run.exited, 0, run.output());
+      assert.match(second.output(), /run ce#seed1 .*: resuming from epoch [2-4]/);
+      assert.deepEqual(numbers(readResults(out)), local);
+    } finally {
+      await stopAll();
+    }
+  });
+
+  test('a malformed job put on the queue by hand is refused and logged, and the worker keeps serving', async () => {
+    const queue = new Queue(RUN_QUEUE, { connection: { host: '127.0.0.1', port: Number(new URL(url).port), maxRetriesPerRequest: null } });
+    try {
+      const w = await worker();
+      const foreign = await queue.add('foreign', { protocol: STUDY_PROTOCOL_VERSION + 1, studyId: 'x' });
+      const malformed = await queue.add('malformed', { protocol: STUDY_PROTOCOL_VERSION, studyId: '../../etc', runIndex: -1, config: { data: '/etc' } });
+      await w.waitFor(new RegExp(`refused job ${malformed.id}: malformed job`));
+      await w.waitFor(new RegExp(`refused job ${foreign.id}: the job speaks study protocol ${STUDY_PROTOCOL_VERSION + 1}`));
+      assert.equal(await (await queue.getJob(malformed.id!))!.getState(), 'failed');
+      assert.equal(await (await queue.getJob(foreign.id!))!.getState(), 'failed');
+      const out = path.join(temporaryDir('queue-after-bad'), 'study');
+      const run = study(out);
+      assert.equal(await run.exited, 0, run.output());
+      assert.deepEqual(numbers(readResults(out)), local);
+    } finally {
+      await queue.close();
+      await stopAll();
+    }
+  });
+
+  test('a worker whose data differs refuses the run, and it goes to another worker', async () => {
+    try {
+      const root = temporaryDir('queue-other-data');
+      await copyDigits(path.join(root, 'digits'), true);
+      const wrong = await worker(['--data-root', root]);
+      const out = path.join(temporaryDir('queue-refused'), 'study');
+      const run = study(out);
+      await wrong.waitFor(/refused run ce#seed1 .*fingerprint/);
+      await worker();
+      assert.equal(await run.exited, 0, run.output());
+      assert.deepEqual(numbers(readResults(out)), local);
+      assert.doesNotMatch(wrong.output(), /epoch \d/);
+    } finally {
+      await stopAll();
+    }
+  });
+});
