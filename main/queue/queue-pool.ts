@@ -271,6 +271,7 @@ function isRedisTrouble(error: unknown): boolean {
 
 /** The RunnerFactory of queue mode: a study's runs go to the workers serving this Redis. */
 export function queueRunner(redisUrl: string, log?: (line: string) => void): RunnerFactory {
+  redisOptionsFromUrl(redisUrl); // a URL that cannot work is refused now, not after the dataset has loaded
   return (input) =>
     new QueuePool({
       redisUrl,

@@ -19,6 +19,8 @@ const SAMPLE = path.join(__dirname, '../../../assets/sample/digits');
 const redisMissing = spawnSync('redis-server', ['--version']).error ? 'redis-server is not installed (apt-get install redis-server); the queue-mode tests need a real Redis' : false;
 
 /** A tiny study: 3 classes × 30 digits at 8 px, a 1-block CNN, so each run trains in about a second. */
+/** The test's Redis wants a password: no output, record or result may ever show it. */
+const PASSWORD = 'pw-queue-test-5ecret';
 const STUDY_ARGS = ['--losses', 'ce,focal', '--epochs', '4', '--image-size', '8', '--width', '4', '--depth', '1', '--no-cache'];
 
 async function freePort(): Promise<number> {
@@ -115,13 +117,20 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
     for (const proc of running.splice(0)) {
       proc.child.kill('SIGKILL');
       await proc.exited;
+      assert.doesNotMatch(proc.output(), new RegExp(PASSWORD));
     }
+  };
+  /** The study's folder is complete, matches the local study, and holds the Redis password nowhere. */
+  const assertStudy = (out: string, run: Proc) => {
+    assert.deepEqual(numbers(readResults(out)), local);
+    assert.doesNotMatch(run.output(), new RegExp(PASSWORD));
+    for (const file of ['results.json', 'experiment.json']) assert.doesNotMatch(fs.readFileSync(path.join(out, file), 'utf8'), new RegExp(PASSWORD));
   };
 
   before(async () => {
     const port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    url = `redis://127.0.0.1:${port}`;
+    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD], { stdio: 'ignore' });
+    url = `redis://:${PASSWORD}@127.0.0.1:${port}`;
     data = path.join(temporaryDir('queue-data'), 'digits');
     await copyDigits(data);
     const out = path.join(temporaryDir('queue-local'), 'study');
@@ -141,7 +150,8 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
       const out = path.join(temporaryDir('queue-two'), 'study');
       const run = study(out);
       assert.equal(await run.exited, 0, run.output());
-      assert.deepEqual(numbers(readResults(out)), local);
+      assertStudy(out, run);
+      assert.match(run.output(), /redis:\/\/:\*\*\*@127\.0\.0\.1/);
       assert.match(a!.output() + b!.output(), /epoch 4\/4/);
       // The folder is a local study's: per-run logs, outcomes, models, and the results files.
       for (const index of [0, 1]) {
@@ -166,14 +176,14 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
       const second = await worker();
       assert.equal(await run.exited, 0, run.output());
       assert.match(second.output(), /run ce#seed1 .*: resuming from epoch [2-4]/);
-      assert.deepEqual(numbers(readResults(out)), local);
+      assertStudy(out, run);
     } finally {
       await stopAll();
     }
   });
 
   test('a malformed job put on the queue by hand is refused and logged, and the worker keeps serving', async () => {
-    const queue = new Queue(RUN_QUEUE, { connection: { host: '127.0.0.1', port: Number(new URL(url).port), maxRetriesPerRequest: null } });
+    const queue = new Queue(RUN_QUEUE, { connection: { host: '127.0.0.1', port: Number(new URL(url).port), password: PASSWORD, maxRetriesPerRequest: null } });
     try {
       const w = await worker();
       const foreign = await queue.add('foreign', { protocol: STUDY_PROTOCOL_VERSION + 1, studyId: 'x' });
@@ -185,7 +195,7 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
       const out = path.join(temporaryDir('queue-after-bad'), 'study');
       const run = study(out);
       assert.equal(await run.exited, 0, run.output());
-      assert.deepEqual(numbers(readResults(out)), local);
+      assertStudy(out, run);
     } finally {
       await queue.close();
       await stopAll();
@@ -202,8 +212,47 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
       await wrong.waitFor(/refused run ce#seed1 .*fingerprint/);
       await worker();
       assert.equal(await run.exited, 0, run.output());
-      assert.deepEqual(numbers(readResults(out)), local);
+      assertStudy(out, run);
       assert.doesNotMatch(wrong.output(), /epoch \d/);
+    } finally {
+      await stopAll();
+    }
+  });
+
+  test('SIGTERM: the worker ends its epoch, hands the run back with its checkpoint, and leaves', async () => {
+    try {
+      const first = await worker();
+      const out = path.join(temporaryDir('queue-term'), 'study');
+      const run = study(out);
+      await first.waitFor(/ce#seed1 train epoch 1\/4/);
+      first.child.kill('SIGTERM');
+      assert.equal(await first.exited, 0, first.output());
+      assert.match(first.output(), /ce#seed1 goes back to the queue after epoch [2-3]/);
+      assert.match(first.output(), /worker stopped/);
+      const second = await worker();
+      assert.equal(await run.exited, 0, run.output());
+      assert.match(second.output(), /run ce#seed1 .*: resuming from epoch [3-4]/);
+      assertStudy(out, run);
+    } finally {
+      await stopAll();
+    }
+  });
+
+  test('the study process killed and resumed with --redis: runs finished meanwhile are collected, none is trained twice', async () => {
+    try {
+      const w = await worker();
+      const out = path.join(temporaryDir('queue-resume'), 'study');
+      const run = study(out);
+      await w.waitFor(/focal#seed1 train epoch 1\/4/);
+      run.child.kill('SIGKILL');
+      await run.exited;
+      // The worker goes on without the study's process; the outcome waits in Redis.
+      await w.waitFor(/focal#seed1 train epoch 4\/4/);
+      const resumed = launch(['resume', out, '--redis', url, '--no-cache'], temporaryDir('queue-resume-home'));
+      assert.equal(await resumed.exited, 0, resumed.output());
+      assertStudy(out, resumed);
+      assert.equal(w.output().match(/run ce#seed1 of study/g)?.length, 1);
+      assert.equal(w.output().match(/run focal#seed1 of study/g)?.length, 1);
     } finally {
       await stopAll();
     }
