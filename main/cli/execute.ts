@@ -11,6 +11,7 @@ import { terminalProgress } from './progress';
 import { formatSummaryTable } from './summary-table';
 import { UsageError } from './options';
 import os from 'node:os';
+import type { BackendRequest } from '../engine/worker-protocol';
 import type { RunnerFactory } from '../experiment/run-experiment';
 import { redactRedisUrl } from '../queue/connection';
 import { queueRunner } from '../queue/queue-pool';
@@ -28,7 +29,7 @@ export interface ExecuteOptions {
 }
 
 /** Who trains a study's runs: local worker threads, or queue workers (and optionally some in this process). */
-async function runnerOptions(options: Pick<ExecuteOptions, 'redis' | 'localWorkers' | 'cache'>, log: (line: string) => void): Promise<{ runner?: RunnerFactory; stop: () => Promise<void> }> {
+async function runnerOptions(options: Pick<ExecuteOptions, 'redis' | 'localWorkers' | 'cache'>, backend: BackendRequest, log: (line: string) => void): Promise<{ runner?: RunnerFactory; stop: () => Promise<void> }> {
   if (!options.redis) return { stop: async () => undefined };
   const url = options.redis;
   log(`queue mode: runs go to the workers serving ${redactRedisUrl(url)}`);
@@ -37,7 +38,7 @@ async function runnerOptions(options: Pick<ExecuteOptions, 'redis' | 'localWorke
     worker = new QueueWorker({
       redisUrl: url,
       concurrency: options.localWorkers,
-      backend: 'auto',
+      backend,
       workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-worker-')),
       ...(options.cache ? { cacheDir: defaultCacheDir() } : {}),
       log,
@@ -64,7 +65,7 @@ export async function executeExperiment(config: ExperimentConfig, options: Execu
   }
   if (options.redis && config.model.family === 'backbone') throw new UsageError('Studies on a pretrained backbone train locally only; leave out --redis');
   const progress = terminalProgress();
-  const { runner, stop } = await runnerOptions(options, stderrLine);
+  const { runner, stop } = await runnerOptions(options, config.backend, stderrLine);
   try {
     return await follow(() => startStoredExperiment(new ExperimentFolder(dir), config, { id, ...cacheOption(options.cache), events: progress.events, ...(runner ? { runner } : {}) }), progress, dir);
   } finally {
@@ -74,7 +75,7 @@ export async function executeExperiment(config: ExperimentConfig, options: Execu
 
 export async function resumeExperiment(folder: ExperimentFolder, cache: boolean, queue: Pick<ExecuteOptions, 'redis' | 'localWorkers'> = {}): Promise<string> {
   const progress = terminalProgress();
-  const { runner, stop } = await runnerOptions({ ...queue, cache }, stderrLine);
+  const { runner, stop } = await runnerOptions({ ...queue, cache }, folder.readRecord().config.backend, stderrLine);
   try {
     return await follow(() => resumeStoredExperiment(folder, { ...cacheOption(cache), events: progress.events, ...(runner ? { runner } : {}) }), progress, folder.dir);
   } finally {

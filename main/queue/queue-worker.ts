@@ -205,7 +205,10 @@ export class QueueWorker {
         throw new UnrecoverableError(CANCELLED_REASON);
       }
       this.log(`[${this.name}] ${spec.runId} failed: ${settlement.message}`);
-      throw new Error(settlement.message);
+      // A training thread that died (out of memory, a native crash) may do better elsewhere; a
+      // diverging loss or a bad parameter would fail the same way on every worker.
+      if (/^Training worker (crashed|exited)/.test(settlement.message)) throw new Error(settlement.message);
+      throw new UnrecoverableError(settlement.message);
     } finally {
       clearInterval(cancelWatch);
       this.active.delete(jobId);
