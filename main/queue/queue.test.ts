@@ -16,6 +16,7 @@ import { RUN_QUEUE, STUDY_PROTOCOL_VERSION } from './protocol';
  */
 const CLI = path.join(__dirname, '../../../bin/losslab.js');
 const SAMPLE = path.join(__dirname, '../../../assets/sample/digits');
+const opensslMissing = spawnSync('openssl', ['version']).error ? 'openssl is not installed; the TLS test needs it to make a certificate' : false;
 const redisMissing = spawnSync('redis-server', ['--version']).error ? 'redis-server is not installed (apt-get install redis-server); the queue-mode tests need a real Redis' : false;
 
 /** A tiny study: 3 classes × 30 digits at 8 px, a 1-block CNN, so each run trains in about a second. */
@@ -41,8 +42,8 @@ interface Proc {
   exited: Promise<number | null>;
 }
 
-function launch(args: string[], home: string): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, HOME: home, XDG_CACHE_HOME: path.join(home, '.cache'), XDG_DATA_HOME: path.join(home, '.data') }, stdio: ['ignore', 'pipe', 'pipe'] });
+function launch(args: string[], home: string, env: NodeJS.ProcessEnv = {}): Proc {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env, HOME: home, XDG_CACHE_HOME: path.join(home, '.cache'), XDG_DATA_HOME: path.join(home, '.data') }, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   const waiters: { pattern: RegExp; resolve: () => void }[] = [];
   const onData = (chunk: Buffer) => {
@@ -255,6 +256,33 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
       assert.equal(w.output().match(/run focal#seed1 of study/g)?.length, 1);
     } finally {
       await stopAll();
+    }
+  });
+
+  test('rediss:// with a password from LOSSLAB_REDIS_PASSWORD and a private CA from LOSSLAB_REDIS_CA', { skip: opensslMissing }, async () => {
+    const dir = temporaryDir('queue-tls');
+    const [cert, key] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost']);
+    assert.equal(made.status, 0, String(made.stderr));
+    const port = await freePort();
+    const tlsRedis = spawn('redis-server', ['--port', '0', '--tls-port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--tls-cert-file', cert, '--tls-key-file', key, '--tls-auth-clients', 'no', '--requirepass', PASSWORD], { stdio: 'ignore' });
+    const env = { LOSSLAB_REDIS_PASSWORD: PASSWORD, LOSSLAB_REDIS_CA: cert };
+    const tlsUrl = `rediss://localhost:${port}`;
+    try {
+      const w = launch(['worker', '--redis', tlsUrl, '--no-cache'], temporaryDir('queue-tls-worker'), env);
+      running.push(w);
+      await w.waitFor(/serving rediss:\/\/localhost/);
+      const out = path.join(dir, 'study');
+      const run = launch(['run', '--data', data, ...STUDY_ARGS, '--out', out, '--redis', tlsUrl], temporaryDir('queue-tls-study'), env);
+      assert.equal(await run.exited, 0, run.output());
+      assertStudy(out, run);
+      // Without the CA the connection is refused rather than made unchecked.
+      const unchecked = launch(['worker', '--redis', tlsUrl, '--no-cache'], temporaryDir('queue-tls-nocheck'), { LOSSLAB_REDIS_PASSWORD: PASSWORD, LOSSLAB_REDIS_CA: '' });
+      running.push(unchecked);
+      await unchecked.waitFor(/self[- ]signed certificate/i);
+    } finally {
+      await stopAll();
+      tlsRedis.kill('SIGKILL');
     }
   });
 });
