@@ -65,6 +65,14 @@ export function cancelKey(jobId: string): string {
   return `${KEY_PREFIX}:cancel:${jobId}`;
 }
 
+/** Refusals of a run by workers without its data, so a run no worker can take fails instead of circling forever. */
+export function refusalKey(jobId: string): string {
+  return `${KEY_PREFIX}:refusals:${jobId}`;
+}
+
+/** A run's failure reason when its study cancelled it. */
+export const CANCELLED_REASON = 'cancelled by the study';
+
 /** Progress a worker reports through BullMQ's job progress (a Redis stream event). */
 const epochRecordSchema = z.object({
   epoch: z.number().int().min(0),

@@ -6,8 +6,8 @@ import type { RunJob, TrainingData } from '../engine/types';
 import type { ExperimentConfig } from '../experiment/config';
 import type { RunnerFactory } from '../experiment/run-experiment';
 import { redisOptionsFromUrl } from './connection';
-import { cancelKey, checkpointKey, decodeOutcome, jobIdOf, progressSchema, RUN_QUEUE, STUDY_PROTOCOL_VERSION, type RunJobData } from './protocol';
-import { CANCELLED_REASON } from './queue-worker';
+import type { EpochRecord } from '../engine/types';
+import { CANCELLED_REASON, cancelKey, checkpointKey, decodeOutcome, jobIdOf, progressSchema, refusalKey, RUN_QUEUE, STUDY_PROTOCOL_VERSION, type RunJobData } from './protocol';
 import { trainingDataFingerprint } from './run-data';
 
 export interface QueuePoolOptions {
@@ -43,6 +43,8 @@ export class QueuePool {
   private readonly pending = new Map<string, RunJob>();
   private readonly settled: RunSettlement[] = [];
   private readonly started = new Set<string>();
+  /** Epochs passed on per job ("stage:epoch"): a run taken over never logs an epoch twice, and none is missing at the end. */
+  private readonly epochsLogged = new Map<string, Set<string>>();
   /** Everything that touches the study's folder happens in order, one at a time. */
   private chain: Promise<void> = Promise.resolve();
   private expected = 0;
@@ -110,6 +112,7 @@ export class QueuePool {
     const dataFingerprint = trainingDataFingerprint(this.options.data);
     for (const run of jobs) {
       const jobId = jobIdOf(this.studyId, run.index);
+      this.epochsLogged.set(jobId, this.epochsInFolder(run.index));
       const existing = await this.queue.getJob(jobId);
       if (existing) {
         const state = await existing.getState();
@@ -165,10 +168,33 @@ export class QueuePool {
       events.onBatch?.({ runId: run.runId, ...rest });
     } else {
       this.enqueue(async () => {
+        if (!this.pending.has(jobId)) return;
         await this.fetchCheckpoint(jobId, run.index);
-        events.onEpoch?.(run.runId, progress.record);
+        this.logEpoch(jobId, run, progress.record);
       });
     }
+  }
+
+  /** Epochs an earlier process of this study already logged: those its checkpoint in the study's folder holds. */
+  private epochsInFolder(runIndex: number): Set<string> {
+    const dir = this.options.checkpointDir?.(runIndex);
+    const bytes = dir ? readCheckpointBytes(dir) : null;
+    if (!bytes) return new Set();
+    try {
+      const history = (JSON.parse(bytes.header) as { history?: EpochRecord[] }).history ?? [];
+      return new Set(history.map((record) => `${record.stage}:${record.epoch}`));
+    } catch {
+      return new Set();
+    }
+  }
+
+  private logEpoch(jobId: string, run: RunJob, record: EpochRecord): void {
+    const logged = this.epochsLogged.get(jobId) ?? new Set<string>();
+    this.epochsLogged.set(jobId, logged);
+    const key = `${record.stage}:${record.epoch}`;
+    if (logged.has(key)) return;
+    logged.add(key);
+    this.options.events?.onEpoch?.(run.runId, record);
   }
 
   private async fetchCheckpoint(jobId: string, runIndex: number): Promise<void> {
@@ -191,7 +217,10 @@ export class QueuePool {
     const state = await job.getState();
     if (state === 'completed') {
       await this.fetchCheckpointOnce(jobId, run.index);
-      this.settle({ status: 'done', job: run, outcome: decodeOutcome(job.returnvalue) });
+      const outcome = decodeOutcome(job.returnvalue);
+      // Epoch events still in flight (or lost with a dead worker) are logged from the outcome, as a local run logs them: before it ends.
+      for (const record of outcome.history) this.logEpoch(jobId, run, record);
+      this.settle({ status: 'done', job: run, outcome });
       await this.cleanUp(job, jobId);
     } else if (state === 'failed') {
       const reason = job.failedReason ?? 'failed on a worker';
@@ -211,7 +240,7 @@ export class QueuePool {
 
   private async cleanUp(job: Job, jobId: string): Promise<void> {
     await job.remove().catch(() => undefined);
-    await this.redis.del(checkpointKey(jobId), cancelKey(jobId), `losslab:refusals:${jobId}`);
+    await this.redis.del(checkpointKey(jobId), cancelKey(jobId), refusalKey(jobId));
   }
 
   private settle(settlement: RunSettlement): void {

@@ -9,7 +9,7 @@ import type { BatchProgress, EpochRecord, TrainingData } from '../engine/types';
 import type { BackendRequest } from '../engine/worker-protocol';
 import { planRuns } from '../experiment/run-experiment';
 import { redactRedisUrl, redisOptionsFromUrl } from './connection';
-import { cancelKey, checkpointKey, encodeOutcome, parseRunJobData, RefusedJobError, RUN_QUEUE, type RunJobData, type RunProgress } from './protocol';
+import { CANCELLED_REASON, cancelKey, checkpointKey, encodeOutcome, parseRunJobData, refusalKey, RUN_QUEUE, type RunJobData, type RunProgress } from './protocol';
 import { loadRunData, trainingDataFingerprint } from './run-data';
 
 export interface QueueWorkerOptions {
@@ -32,10 +32,6 @@ export interface QueueWorkerOptions {
 
 /** A study whose data this worker cannot provide is handed back this many times before its run fails. */
 const MAX_REFUSALS = 50;
-/** Why a run stopped when its study cancelled it. */
-export const CANCELLED_REASON = 'cancelled by the study';
-/** Refusals per job, so a run no worker can take fails instead of circling forever. */
-const refusalKey = (jobId: string) => `losslab:refusals:${jobId}`;
 
 interface PreparedData {
   data: TrainingData;

@@ -126,6 +126,11 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
     assert.deepEqual(numbers(readResults(out)), local);
     assert.doesNotMatch(run.output(), new RegExp(PASSWORD));
     for (const file of ['results.json', 'experiment.json']) assert.doesNotMatch(fs.readFileSync(path.join(out, file), 'utf8'), new RegExp(PASSWORD));
+    // Each run's log holds every epoch once, whichever workers and study processes trained it.
+    for (const index of [0, 1]) {
+      const epochs = fs.readFileSync(path.join(out, 'runs', String(index), 'log.jsonl'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { epoch: number }).epoch);
+      assert.deepEqual(epochs.sort(), [0, 1, 2, 3]);
+    }
   };
 
   before(async () => {
@@ -191,8 +196,17 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
       const malformed = await queue.add('malformed', { protocol: STUDY_PROTOCOL_VERSION, studyId: '../../etc', runIndex: -1, config: { data: '/etc' } });
       await w.waitFor(new RegExp(`refused job ${malformed.id}: malformed job`));
       await w.waitFor(new RegExp(`refused job ${foreign.id}: the job speaks study protocol ${STUDY_PROTOCOL_VERSION + 1}`));
-      assert.equal(await (await queue.getJob(malformed.id!))!.getState(), 'failed');
-      assert.equal(await (await queue.getJob(foreign.id!))!.getState(), 'failed');
+      // The refusal is logged just before BullMQ moves the job: wait for it to leave the active state.
+      const settledState = async (id: string) => {
+        for (;;) {
+          const state = await (await queue.getJob(id))!.getState();
+          if (state !== 'active' && state !== 'waiting') return state;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      };
+      assert.equal(await settledState(malformed.id!), 'failed');
+      assert.equal(await settledState(foreign.id!), 'failed');
+      assert.match((await queue.getJob(malformed.id!))!.failedReason, /refused by .*malformed job/);
       const out = path.join(temporaryDir('queue-after-bad'), 'study');
       const run = study(out);
       assert.equal(await run.exited, 0, run.output());
