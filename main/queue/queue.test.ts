@@ -19,7 +19,7 @@ const SAMPLE = path.join(__dirname, '../../../assets/sample/digits');
 const opensslMissing = spawnSync('openssl', ['version']).error ? 'openssl is not installed; the TLS test needs it to make a certificate' : false;
 const redisMissing = spawnSync('redis-server', ['--version']).error ? 'redis-server is not installed (apt-get install redis-server); the queue-mode tests need a real Redis' : false;
 
-/** A tiny study: 3 classes × 30 digits at 8 px, a 1-block CNN, so each run trains in about a second. */
+/** A tiny study: 3 classes × 80 digits at 8 px, a 1-block CNN: each run trains in a second or two, long enough for a worker to be stopped mid-run. */
 /** The test's Redis wants a password: no output, record or result may ever show it. */
 const PASSWORD = 'pw-queue-test-5ecret';
 const STUDY_ARGS = ['--losses', 'ce,focal', '--epochs', '4', '--image-size', '8', '--width', '4', '--depth', '1', '--no-cache'];
@@ -90,7 +90,7 @@ function readResults(dir: string): ExperimentResults {
 async function copyDigits(to: string, alter = false): Promise<void> {
   for (const label of ['0', '1', '2']) {
     fs.mkdirSync(path.join(to, label), { recursive: true });
-    for (const name of fs.readdirSync(path.join(SAMPLE, label)).sort().slice(0, 30)) fs.copyFileSync(path.join(SAMPLE, label, name), path.join(to, label, name));
+    for (const name of fs.readdirSync(path.join(SAMPLE, label)).sort().slice(0, 80)) fs.copyFileSync(path.join(SAMPLE, label, name), path.join(to, label, name));
   }
   if (alter) {
     // Same names and classes, one image's pixels different: only the decoded data tells them apart.
