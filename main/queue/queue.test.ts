@@ -8,7 +8,10 @@ import { Queue } from 'bullmq';
 import sharp from 'sharp';
 import { temporaryDir } from '../../tests/fixtures/mnist-folder';
 import type { ExperimentResults } from '../results/types';
+import { parseExperimentConfig } from '../experiment/config';
+import { servicesForTest } from '../services/service-fixtures';
 import { RUN_QUEUE, STUDY_PROTOCOL_VERSION } from './protocol';
+import { queueRunner } from './queue-pool';
 
 /**
  * Queue mode end to end: a real Redis on a loopback port, `losslab worker` processes with their
@@ -297,6 +300,25 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
     } finally {
       await stopAll();
       tlsRedis.kill('SIGKILL');
+    }
+  });
+
+  test("served mode with --redis: the app's experiment goes to the workers and their progress reaches the event stream", async () => {
+    try {
+      await worker();
+      const services = servicesForTest({ browseRoot: path.dirname(data), runner: queueRunner(url) });
+      // The configuration STUDY_ARGS gives on the command line.
+      const config = parseExperimentConfig({ data, losses: [{ id: 'ce' }, { id: 'focal' }], imageSize: 8, training: { epochs: 4 }, model: { width: 4, depth: 1 } });
+      const { id } = await services.handlers['experiment.start']({ config });
+      await services.settled(id);
+      for (const type of ['experiment.backend', 'experiment.runStart', 'experiment.epoch', 'experiment.runSettled', 'experiment.done'] as const) {
+        assert.ok(services.events.some((event) => event.type === type), `no ${type} event`);
+      }
+      assert.equal(services.events.filter((event) => event.type === 'experiment.epoch').length, 8);
+      assert.deepEqual(numbers(readResults(path.join(services.dataDir, id))), local);
+      await services.shutdown();
+    } finally {
+      await stopAll();
     }
   });
 });
