@@ -134,6 +134,8 @@ export class QueuePool {
       // Lower numbers first, as a local study trains them.
       await this.queue.add(run.runId, data, { jobId, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false });
     }
+    const workers = await this.queue.getWorkersCount().catch(() => null);
+    this.options.log?.(`${jobs.length} run(s) of study ${this.studyId} on the queue; ${workers === null ? 'workers unknown' : `${workers} worker(s) connected`}${workers === 0 ? ' — start some with `losslab worker --redis URL`' : ''}`);
     await this.poll();
   }
 
