@@ -10,12 +10,42 @@ import { defaultCacheDir } from '../util/paths';
 import { terminalProgress } from './progress';
 import { formatSummaryTable } from './summary-table';
 import { UsageError } from './options';
+import os from 'node:os';
+import type { BackendRequest } from '../engine/worker-protocol';
+import type { RunnerFactory } from '../experiment/run-experiment';
+import { redactRedisUrl } from '../queue/connection';
+import { queueRunner } from '../queue/queue-pool';
+import { QueueWorker } from '../queue/queue-worker';
 
 export interface ExecuteOptions {
   /** Output folder; defaults to <store>/<experiment id> under the user-data directory. */
   out?: string;
   cache: boolean;
   label?: string;
+  /** Queue mode: the runs go to the workers serving this Redis (see `losslab worker`). */
+  redis?: string;
+  /** In queue mode, workers this process runs itself besides the remote ones (default none). */
+  localWorkers?: number;
+}
+
+/** Who trains a study's runs: local worker threads, or queue workers (and optionally some in this process). */
+async function runnerOptions(options: Pick<ExecuteOptions, 'redis' | 'localWorkers' | 'cache'>, backend: BackendRequest, log: (line: string) => void): Promise<{ runner?: RunnerFactory; stop: () => Promise<void> }> {
+  if (!options.redis) return { stop: async () => undefined };
+  const url = options.redis;
+  log(`queue mode: runs go to the workers serving ${redactRedisUrl(url)}`);
+  let worker: QueueWorker | null = null;
+  if (options.localWorkers && options.localWorkers > 0) {
+    worker = new QueueWorker({
+      redisUrl: url,
+      concurrency: options.localWorkers,
+      backend,
+      workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-worker-')),
+      ...(options.cache ? { cacheDir: defaultCacheDir() } : {}),
+      log,
+    });
+    await worker.start();
+  }
+  return { runner: queueRunner(url, log), stop: async () => void (await worker?.close()) };
 }
 
 /** An experiment folder named by id (in the store) or by path (any folder holding experiment.json). */
@@ -33,13 +63,28 @@ export async function executeExperiment(config: ExperimentConfig, options: Execu
   if (fs.existsSync(path.join(dir, 'experiment.json'))) {
     throw new UsageError(`${dir} already holds an experiment; choose another --out folder, or continue it with \`losslab resume ${dir}\`.`);
   }
+  if (options.redis && config.model.family === 'backbone') throw new UsageError('Studies on a pretrained backbone train locally only; leave out --redis');
   const progress = terminalProgress();
-  return follow(() => startStoredExperiment(new ExperimentFolder(dir), config, { id, ...cacheOption(options.cache), events: progress.events }), progress, dir);
+  const { runner, stop } = await runnerOptions(options, config.backend, stderrLine);
+  try {
+    return await follow(() => startStoredExperiment(new ExperimentFolder(dir), config, { id, ...cacheOption(options.cache), events: progress.events, ...(runner ? { runner } : {}) }), progress, dir);
+  } finally {
+    await stop();
+  }
 }
 
-export async function resumeExperiment(folder: ExperimentFolder, cache: boolean): Promise<string> {
+export async function resumeExperiment(folder: ExperimentFolder, cache: boolean, queue: Pick<ExecuteOptions, 'redis' | 'localWorkers'> = {}): Promise<string> {
   const progress = terminalProgress();
-  return follow(() => resumeStoredExperiment(folder, { ...cacheOption(cache), events: progress.events }), progress, folder.dir);
+  const { runner, stop } = await runnerOptions({ ...queue, cache }, folder.readRecord().config.backend, stderrLine);
+  try {
+    return await follow(() => resumeStoredExperiment(folder, { ...cacheOption(cache), events: progress.events, ...(runner ? { runner } : {}) }), progress, folder.dir);
+  } finally {
+    await stop();
+  }
+}
+
+function stderrLine(line: string): void {
+  process.stderr.write(`${line}\n`);
 }
 
 function cacheOption(cache: boolean): { cacheDir?: string } {

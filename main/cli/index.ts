@@ -7,6 +7,7 @@ import { registerMetricsCommand } from './commands/metrics';
 import { registerReportCommand } from './commands/report';
 import { registerRunCommand } from './commands/run';
 import { registerServeCommand } from './commands/serve';
+import { registerWorkerCommand } from './commands/worker';
 import { softwareVersions } from '../util/versions';
 
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerHistoryCommands(program);
   registerReportCommand(program);
   registerServeCommand(program);
+  registerWorkerCommand(program);
   return program;
 }
 

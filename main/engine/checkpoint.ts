@@ -141,3 +141,55 @@ function checksum(data: Uint8Array): string {
   }
   return (h >>> 0).toString(16).padStart(8, '0');
 }
+
+/** A checkpoint as its two files' bytes, for copying it to another machine unchanged. */
+export interface CheckpointBytes {
+  header: string;
+  data: Buffer;
+}
+
+/** The last complete checkpoint's files, verified like readCheckpoint does; null when there is none. */
+export function readCheckpointBytes(dir: string): CheckpointBytes | null {
+  // The training thread may replace the checkpoint while we read: a second try sees the new one.
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const header = readHeader(dir);
+    if (!header) return null;
+    try {
+      const data = fs.readFileSync(path.join(dir, header.dataFile));
+      if (data.length === header.byteLength && `${DATA_FILE}.${checksum(data)}` === header.dataFile) {
+        return { header: fs.readFileSync(path.join(dir, HEADER_FILE), 'utf8'), data };
+      }
+    } catch {
+      // replaced under us: try again
+    }
+  }
+  return null;
+}
+
+/** Writes checkpoint files read elsewhere with readCheckpointBytes, in the same crash-safe order as writeCheckpoint. */
+export function writeCheckpointBytes(dir: string, bytes: CheckpointBytes): void {
+  let header: Header;
+  try {
+    header = JSON.parse(bytes.header) as Header;
+  } catch {
+    throw new Error('The checkpoint header is not JSON');
+  }
+  const dataName = `${DATA_FILE}.${checksum(bytes.data)}`;
+  if (header.dataFile !== dataName || header.byteLength !== bytes.data.length) throw new Error('The checkpoint data does not match its header');
+  fs.mkdirSync(dir, { recursive: true });
+  writeFileAtomic(path.join(dir, dataName), bytes.data);
+  const previous = readHeader(dir)?.dataFile;
+  writeFileAtomic(path.join(dir, HEADER_FILE), bytes.header);
+  if (previous && previous !== dataName) fs.rmSync(path.join(dir, previous), { force: true });
+}
+
+/** The epoch a checkpoint continues from (0 when there is none). */
+export function checkpointNextEpoch(bytes: CheckpointBytes | null): number {
+  if (!bytes) return 0;
+  try {
+    const next = (JSON.parse(bytes.header) as Header).nextEpoch;
+    return Number.isInteger(next) && next >= 0 ? next : 0;
+  } catch {
+    return 0;
+  }
+}

@@ -120,7 +120,8 @@ function validateBackboneConfig(config: ExperimentConfig, lossIds: string[]): vo
   }
 }
 
-function trainingData(dataset: LoadedDataset, plan: SplitPlan): TrainingData {
+/** The engine's view of a loaded, split dataset (also rebuilt by queue workers from the same configuration). */
+export function trainingData(dataset: LoadedDataset, plan: SplitPlan): TrainingData {
   const labels = Int32Array.from(dataset.items, (item) => item.classIndex);
   const train = Int32Array.from(plan.train);
   const stats = channelStatistics(dataset.pixels, train, dataset.imageSize, dataset.channels);
@@ -157,13 +158,30 @@ export interface StartOptions {
   verifyDataset?: (dataset: LoadedDataset) => void;
   /** Folder of downloaded backbones (default: the app-data folder's backbones/). */
   backboneDir?: string;
+  /** Who trains the runs: the local TrainingPool unless given (queue mode hands them to workers through Redis). */
+  runner?: RunnerFactory;
 }
+
+/** What trains an experiment's runs: the local TrainingPool, or a queue of workers. */
+export interface RunPool {
+  run(jobs: RunJob[]): Promise<RunSettlement[]>;
+  cancel(runIndex?: number): void;
+}
+
+export type RunnerFactory = (input: {
+  id: string;
+  config: ExperimentConfig;
+  data: TrainingData;
+  keepWeights: boolean;
+  checkpointDir?: (runIndex: number) => string;
+  events: PoolEvents;
+}) => RunPool;
 
 export function startExperiment(config: ExperimentConfig, options: StartOptions = {}): RunningExperiment {
   const jobs = planRuns(config);
   const completed = options.completed ?? new Map<number, RunOutcome>();
   const events = options.events ?? {};
-  let pool: TrainingPool | null = null;
+  let pool: RunPool | null = null;
   let cancelledBeforeStart = false;
   const pendingCancels: number[] = [];
 
@@ -224,20 +242,24 @@ export function startExperiment(config: ExperimentConfig, options: StartOptions 
       }
       const withBackbone = backbone ? jobs.map((job) => ({ ...job, backbone: backbone!.resolved })) : jobs;
       let backend: BackendReport | null = null;
-      pool = new TrainingPool({
-        data,
-        backend: config.backend,
-        workers: config.workers,
-        keepWeights: options.keepWeights ?? false,
-        ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
-        events: {
-          ...events,
-          onBackend: (report) => {
-            backend = report;
-            events.onBackend?.(report);
-          },
+      const poolEvents: PoolEvents = {
+        ...events,
+        onBackend: (report) => {
+          backend = report;
+          events.onBackend?.(report);
         },
-      });
+      };
+      const keepWeights = options.keepWeights ?? false;
+      pool = options.runner
+        ? options.runner({ id, config, data, keepWeights, ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}), events: poolEvents })
+        : new TrainingPool({
+            data,
+            backend: config.backend,
+            workers: config.workers,
+            keepWeights,
+            ...(options.checkpointDir ? { checkpointDir: options.checkpointDir } : {}),
+            events: poolEvents,
+          });
       const running = pool.run(withBackbone.filter((job) => !completed.has(job.index)));
       if (cancelledBeforeStart) pool.cancel();
       for (const index of pendingCancels) pool.cancel(index);

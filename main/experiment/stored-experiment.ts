@@ -3,13 +3,15 @@ import { writeExperimentOutput } from '../results/write';
 import type { RunOutcome } from '../engine/types';
 import type { ExperimentFolder } from '../store/experiment-folder';
 import type { ExperimentConfig } from './config';
-import { experimentId, planRuns, startExperiment, type ExperimentEvents, type ExperimentOutput, type RunningExperiment } from './run-experiment';
+import { experimentId, planRuns, startExperiment, type ExperimentEvents, type ExperimentOutput, type RunnerFactory, type RunningExperiment } from './run-experiment';
 
 export interface StoredOptions {
   cacheDir?: string;
   events?: ExperimentEvents;
   /** Keep each run's selected weights in TensorFlow.js format (default true). */
   keepWeights?: boolean;
+  /** Who trains the runs (default: local worker threads). */
+  runner?: RunnerFactory;
 }
 
 export interface RunningStoredExperiment extends Omit<RunningExperiment, 'done'> {
@@ -76,6 +78,7 @@ function launch(
     createdAt: options.createdAt,
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     keepWeights: options.keepWeights ?? true,
+    ...(options.runner ? { runner: options.runner } : {}),
     completed: options.completed,
     checkpointDir: (index) => folder.runDir(index),
     verifyDataset: (dataset) => options.create(dataset.fingerprint),

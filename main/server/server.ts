@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { packageRoot } from '../dataset/sample';
 import { createServices, type Services } from '../services/create-services';
+import type { RunnerFactory } from '../experiment/run-experiment';
 import { handleApiRequest } from './api-route';
 import { createAccessToken, presentedToken, tokenCookie, tokenMatches } from './auth';
 import { EventHub } from './event-hub';
@@ -26,6 +27,8 @@ export interface ServeOptions {
   /** Largest accepted API request body. */
   maxBodyBytes?: number;
   log?: (line: string) => void;
+  /** Who trains experiments' runs (queue workers with --redis); local worker threads by default. */
+  runner?: RunnerFactory;
 }
 
 export interface RunningServer {
@@ -77,6 +80,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     emit: hub.broadcast,
     mode: 'served',
     browseRoot: path.resolve(options.browseRoot),
+    ...(options.runner ? { runner: options.runner } : {}),
   });
   const apiOptions = {
     handlers: services.handlers,

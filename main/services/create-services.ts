@@ -8,6 +8,7 @@ import { createDatasetService } from './dataset-service';
 import { createExperimentService } from './experiment-service';
 import { createExportService, type ExportService } from './export-service';
 import type { PdfPrinter } from '../report';
+import type { RunnerFactory } from '../experiment/run-experiment';
 import { FolderAccess } from './folder-access';
 import { createHistoryService } from './history-service';
 import { createModelService } from './model-service';
@@ -27,6 +28,8 @@ export interface ServicesOptions {
   imageUrl?: ImageUrl;
   /** PDF printing for exports (the desktop app passes Electron's). */
   printPdf?: PdfPrinter;
+  /** Who trains experiments' runs (queue workers in served mode with --redis); local worker threads by default. */
+  runner?: RunnerFactory;
 }
 
 export interface Services {
@@ -66,7 +69,7 @@ export function createServices(options: ServicesOptions): Services {
   const store = new ExperimentStore(options.dataDir);
   const catalogue = createCatalogueService();
   const datasets = createDatasetService({ access, cacheDir: options.cacheDir, emit: options.emit, imageUrl });
-  const experiments = createExperimentService({ access, store, cacheDir: options.cacheDir, emit: options.emit });
+  const experiments = createExperimentService({ access, store, cacheDir: options.cacheDir, emit: options.emit, ...(options.runner ? { runner: options.runner } : {}) });
   const history = createHistoryService({ store, access, imageUrl, isRunning: experiments.isRunning });
   const exports = createExportService({ store, access, ...(options.printPdf ? { printPdf: options.printPdf } : {}) });
   const browser = createBrowseService(browseRoot);

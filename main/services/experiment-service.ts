@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ParsedRequest, PlannedRun, Responses, RunningExperimentInfo } from '../api/contract';
 import { serializeError } from '../api/errors';
 import type { ExperimentConfig } from '../experiment/config';
-import { experimentId, planRuns, type ExperimentEvents } from '../experiment/run-experiment';
+import { experimentId, planRuns, type ExperimentEvents, type RunnerFactory } from '../experiment/run-experiment';
 import { resumeStoredExperiment, startStoredExperiment, type RunningStoredExperiment } from '../experiment/stored-experiment';
 import type { RunResult } from '../results/types';
 import type { ExperimentStore } from '../store/experiment-store';
@@ -26,6 +26,8 @@ export interface ExperimentServiceOptions {
   store: Pick<ExperimentStore, 'open'>;
   cacheDir: string | undefined;
   emit: Emit;
+  /** Who trains the runs (served mode with --redis: queue workers); local worker threads otherwise. */
+  runner?: RunnerFactory;
 }
 
 function plannedRuns(config: ExperimentConfig): PlannedRun[] {
@@ -39,9 +41,9 @@ function plannedRuns(config: ExperimentConfig): PlannedRun[] {
   }));
 }
 
-export function createExperimentService({ access, store, cacheDir, emit }: ExperimentServiceOptions) {
+export function createExperimentService({ access, store, cacheDir, emit, runner }: ExperimentServiceOptions) {
   const running = new Map<string, Tracked>();
-  const cacheOption = cacheDir !== undefined ? { cacheDir } : {};
+  const cacheOption = { ...(cacheDir !== undefined ? { cacheDir } : {}), ...(runner ? { runner } : {}) };
 
   async function requireReadable(folder: string | undefined): Promise<void> {
     if (folder !== undefined && (await access.openable(folder)) === null) throw new Error(await notOpenableMessage(folder, access));
@@ -129,6 +131,7 @@ export function createExperimentService({ access, store, cacheDir, emit }: Exper
       await requireReadable(config.testData);
       // Planning first validates every loss and its parameters, so a typo fails this call instead of a run later.
       const runs = plannedRuns(config);
+      if (runner && config.model.family === 'backbone') throw new Error('Studies on a pretrained backbone train locally only; this server hands its runs to queue workers (--redis).');
       const id = experimentId();
       const folder = store.open(id);
       track(id, config, runs, null, (events) => startStoredExperiment(folder, config, { id, ...cacheOption, events }));

@@ -3,6 +3,7 @@ import { ExperimentStore } from '../../store/experiment-store';
 import { defaultStoreRoot } from '../../store/paths';
 import { locateExperiment, resumeExperiment } from '../execute';
 import { formatSummaryTable } from '../summary-table';
+import { parseInteger } from '../options';
 
 const storeOption = ['--store <dir>', 'experiment store folder (default: the user-data folder)'] as const;
 
@@ -69,7 +70,12 @@ export function registerHistoryCommands(program: Command): void {
     .argument('<id>', 'experiment id or folder')
     .option(...storeOption)
     .option('--no-cache', 'do not read or write the decoded-image cache')
-    .action(async (id: string, flags: { store?: string; cache: boolean }) => {
-      await resumeExperiment(locateExperiment(id, flags.store ?? defaultStoreRoot()), flags.cache);
+    .option('--redis <url>', 'queue mode: continue on the workers serving this Redis (redis:// or rediss://)')
+    .option('--workers <n>', 'in queue mode, workers to run in this process too (default 0)', parseInteger('--workers', 0, 64))
+    .action(async (id: string, flags: { store?: string; cache: boolean; redis?: string; workers?: number }) => {
+      await resumeExperiment(locateExperiment(id, flags.store ?? defaultStoreRoot()), flags.cache, {
+        ...(flags.redis ? { redis: flags.redis } : {}),
+        ...(flags.workers !== undefined ? { localWorkers: flags.workers } : {}),
+      });
     });
 }

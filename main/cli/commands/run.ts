@@ -60,6 +60,7 @@ interface RunFlags {
   drs?: number;
   secondStage?: string;
   cache: boolean;
+  redis?: string;
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
@@ -241,7 +242,8 @@ export function registerRunCommand(program: Command): void {
     .option('--drw <epoch>', withDefault('deferred re-weighting: class-balanced weights from this 0-based epoch', 'none'), parseInteger('--drw', 0, 999))
     .option('--drw-beta <beta>', 'β of the DRW weights (default 0.9999)', parseNumber('--drw-beta', 0, 0.999999999))
     .option('--drs <epoch>', withDefault('deferred re-sampling: the class-balanced sampler from this 0-based epoch', 'none'), parseInteger('--drs', 0, 999))
-    .option('--second-stage <stage>', 'decoupled second stage after the loss: none, crt[:EPOCHS] or lws[:EPOCHS] (default 10 epochs)');
+    .option('--second-stage <stage>', 'decoupled second stage after the loss: none, crt[:EPOCHS] or lws[:EPOCHS] (default 10 epochs)')
+    .option('--redis <url>', 'queue mode: the runs go to `losslab worker`s serving this Redis (redis:// or rediss://); --workers N then trains N here too (default: none, train here)');
   addTrainingOptions(command, d).action(async (flags: RunFlags) => {
     const input = configFromFlags(flags) as Record<string, unknown>;
     const model = input.model as Record<string, unknown>;
@@ -256,6 +258,11 @@ export function registerRunCommand(program: Command): void {
       }
     }
     const config = parseExperimentConfig(input);
-    await executeExperiment(config, { cache: flags.cache, ...(flags.out ? { out: flags.out } : {}) });
+    await executeExperiment(config, {
+      cache: flags.cache,
+      ...(flags.out ? { out: flags.out } : {}),
+      // In queue mode this process trains nothing unless --workers asks it to.
+      ...(flags.redis ? { redis: flags.redis, localWorkers: flags.workers ?? 0 } : {}),
+    });
   });
 }

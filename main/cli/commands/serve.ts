@@ -5,6 +5,8 @@ import { defaultStoreRoot } from '../../store/paths';
 import { isLoopback, startServer } from '../../server/server';
 import { defaultCacheDir } from '../../util/paths';
 import { parseInteger, UsageError } from '../options';
+import { queueRunner } from '../../queue/queue-pool';
+import { redactRedisUrl } from '../../queue/connection';
 
 export const DEFAULT_PORT = 8642;
 
@@ -14,6 +16,7 @@ interface ServeFlags {
   root?: string;
   dataDir?: string;
   cache: boolean;
+  redis?: string;
 }
 
 function existingFolder(flag: string, folder: string): string {
@@ -31,6 +34,7 @@ export function registerServeCommand(program: Command): void {
     .option('--root <dir>', 'folder the folder browser starts at and cannot leave; datasets are opened below it (default: the current folder)')
     .option('--data-dir <dir>', `where experiments are stored (default: ${defaultStoreRoot()})`)
     .option('--no-cache', 'do not cache decoded images on disk')
+    .option('--redis <url>', 'queue mode: experiments started here go to `losslab worker`s serving this Redis (redis:// or rediss://)')
     .action(async (flags: ServeFlags) => {
       const browseRoot = existingFolder('--root', flags.root ?? process.cwd());
       const dataDir = path.resolve(flags.dataDir ?? defaultStoreRoot());
@@ -43,6 +47,7 @@ export function registerServeCommand(program: Command): void {
           dataDir,
           cacheDir: flags.cache ? defaultCacheDir() : undefined,
           log: (line) => process.stderr.write(`[serve] ${line}\n`),
+          ...(flags.redis ? { runner: queueRunner(flags.redis, (line) => process.stderr.write(`[serve] ${line}\n`)) } : {}),
         });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
@@ -54,7 +59,9 @@ export function registerServeCommand(program: Command): void {
         process.stderr.write(`Warning: listening on ${flags.host}, not only on this machine. Anyone who can reach it and has the URL below can use LossLab and read images below ${browseRoot}. Prefer the default host and an SSH tunnel.\n`);
       }
       process.stdout.write(`LossLab is being served. Open this URL (it contains the access token):\n\n  ${server.url}\n\n`);
-      process.stdout.write(`Folder browser root: ${browseRoot}\nExperiments: ${dataDir}\nPress Ctrl-C to stop.\n`);
+      process.stdout.write(`Folder browser root: ${browseRoot}\nExperiments: ${dataDir}\n`);
+      if (flags.redis) process.stdout.write(`Runs go to the workers serving ${redactRedisUrl(flags.redis)}\n`);
+      process.stdout.write('Press Ctrl-C to stop.\n');
       const running = server;
       await new Promise<void>((resolve) => {
         const stop = () => {
