@@ -60,7 +60,9 @@ export interface EpochRecord {
   numTensors: number;
 }
 
-export type TrainingStage = 'train' | 'probe' | 'crt' | 'lws';
+/** 'train': the network; 'probe': the linear read-out of embedding losses; 'crt' / 'lws': a recipe's decoupled second stage. */
+export const TRAINING_STAGES = ['train', 'probe', 'crt', 'lws'] as const;
+export type TrainingStage = (typeof TRAINING_STAGES)[number];
 
 export interface BatchProgress {
   runId: string;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { experimentConfigSchema } from '../experiment/config';
-import type { EpochRecord, RunOutcome, SavedWeights } from '../engine/types';
+import { TRAINING_STAGES, type EpochRecord, type RunOutcome, type SavedWeights } from '../engine/types';
 
 /**
  * What travels between a study's process and its workers through Redis. Every message is
@@ -76,7 +76,7 @@ export const CANCELLED_REASON = 'cancelled by the study';
 /** Progress a worker reports through BullMQ's job progress (a Redis stream event). */
 const epochRecordSchema = z.object({
   epoch: z.number().int().min(0),
-  stage: z.enum(['train', 'probe']),
+  stage: z.enum(TRAINING_STAGES),
   trainLoss: z.number(),
   valAccuracy: z.number().nullable(),
   valBalancedAccuracy: z.number().nullable(),
@@ -89,7 +89,7 @@ export const progressSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('started'), worker: z.string().max(300), backend: z.string().max(100), resumedFromEpoch: z.number().int().min(0) }),
   z.object({
     type: z.literal('batch'),
-    stage: z.enum(['train', 'probe']),
+    stage: z.enum(TRAINING_STAGES),
     epoch: z.number(),
     epochs: z.number(),
     batch: z.number(),
@@ -114,6 +114,12 @@ const outcomeWireSchema = z.object({
   imagesPerSecond: z.number(),
   protocol: z.enum(['end-to-end', 'linear-probe']),
   network: z.object({ trainableParams: z.number(), totalParams: z.number(), flopsPerImage: z.number() }).optional(),
+  // What a recipe records (samplers, deferred schedules, second stages, τ-norm's classifier norms).
+  seenPerClass: z.array(z.number()).optional(),
+  drwEpoch: z.number().int().nullable().optional(),
+  drsEpoch: z.number().int().nullable().optional(),
+  classifierNorms: z.array(z.number()).optional(),
+  lwsScales: z.array(z.number()).optional(),
   weights: z.object({ modelTopology: z.unknown(), weightSpecs: z.array(z.unknown()), weightData: z.string() }).optional(),
 });
 
