@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo';
+import { registerDoctorCommand } from './commands/doctor';
 import { registerHistoryCommands } from './commands/history';
 import { registerLossValuesCommand } from './commands/loss-values';
 import { registerLossesCommand } from './commands/losses';
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerHistoryCommands(program);
   registerReportCommand(program);
   registerServeCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 
