@@ -10,6 +10,7 @@ import type { ApiEvent, Channel, DesktopBridge, Responses, SerializedError } fro
 export const PRELOAD_CHANNELS = [
   'losses.list',
   'backends.list',
+  'doctor.report',
   'models.describe',
   'dataset.samplePath',
   'dataset.open',

@@ -71,6 +71,7 @@ export function createServices(options: ServicesOptions): Services {
   const handlers: ApiHandlers = {
     'losses.list': catalogue.losses,
     'backends.list': catalogue.backends,
+    'doctor.report': catalogue.doctor,
     'models.describe': models.describe,
     'dataset.samplePath': datasets.samplePath,
     'dataset.open': datasets.open,
