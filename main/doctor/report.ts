@@ -28,7 +28,7 @@ export interface DoctorOptions {
   seconds?: number;
   backends?: readonly ProbeBackend[];
   /** Seams for tests. */
-  gather?: () => SystemFacts;
+  gather?: () => Promise<SystemFacts>;
   probe?: typeof probeBackend;
 }
 
@@ -36,7 +36,7 @@ export const DEFAULT_PROBE_SECONDS = 10;
 
 export async function buildDoctorReport(options: DoctorOptions = {}): Promise<DoctorReport> {
   const seconds = options.seconds ?? DEFAULT_PROBE_SECONDS;
-  const system = (options.gather ?? gatherSystemFacts)();
+  const system = await (options.gather ?? gatherSystemFacts)();
   const backends: BackendVerdict[] = [];
   // One at a time: probes running together would measure each other.
   for (const backend of options.backends ?? PROBE_BACKENDS) backends.push(await (options.probe ?? probeBackend)({ backend, seconds }));

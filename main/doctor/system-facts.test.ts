@@ -65,20 +65,20 @@ test('ldconfig -p: CUDA driver, runtime, cuBLAS and cuDNN of this architecture, 
   assert.deepEqual(parseLdconfig(LDCONFIG, ['libvulkan']), [{ library: 'libvulkan', soname: 'libvulkan.so.1', path: '/lib/x86_64-linux-gnu/libvulkan.so.1' }]);
 });
 
-test('gathering asks the tools and files through its seam; absent tools are reported, not fatal', () => {
+test('gathering asks the tools and files through its seam; absent tools are reported, not fatal', async () => {
   const files: Record<string, string> = {
     '/proc/driver/nvidia/version': PROC_VERSION,
     '/etc/vulkan/icd.d/nvidia_icd.json': '{"ICD":{"library_path":"libGLX_nvidia.so.0","api_version":"1.3.277"}}',
   };
   const dirs: Record<string, string[]> = { '/dev/dri': ['card0', 'renderD128'], '/dev': ['null', 'nvidia0', 'nvidiactl', 'dri'], '/etc/vulkan/icd.d': ['nvidia_icd.json', 'README'] };
   const probes: SystemProbes = {
-    run: (command) => (command === 'nvidia-smi' ? NVIDIA_SMI : command === 'ldconfig' ? LDCONFIG : null),
+    run: async (command) => (command === 'nvidia-smi' ? NVIDIA_SMI : command === 'ldconfig' ? LDCONFIG : null),
     readFile: (file) => files[file] ?? null,
     readDir: (dir) => dirs[dir] ?? null,
     env: { XDG_DATA_DIRS: '/usr/share' },
     platform: 'linux',
   };
-  const facts = gatherSystemFacts(probes);
+  const facts = await gatherSystemFacts(probes);
   assert.deepEqual(facts.missingTools, ['lspci']);
   assert.deepEqual(facts.deviceNodes, ['/dev/dri/card0', '/dev/dri/renderD128', '/dev/nvidia0', '/dev/nvidiactl']);
   assert.equal(facts.nvidiaKernelDriver, '550.54.15');
@@ -86,7 +86,7 @@ test('gathering asks the tools and files through its seam; absent tools are repo
   assert.deepEqual(facts.vulkanIcds.map((i) => i.vendor), ['NVIDIA']);
   assert.equal(facts.vulkanLoader, process.arch === 'x64' ? '/lib/x86_64-linux-gnu/libvulkan.so.1' : null);
   // VK_DRIVER_FILES replaces the search, as in the Vulkan loader.
-  const overridden = gatherSystemFacts({ ...probes, env: { VK_DRIVER_FILES: '/opt/lvp.json' }, readFile: (f) => (f === '/opt/lvp.json' ? '{"ICD":{"library_path":"libvulkan_lvp.so"}}' : null) });
+  const overridden = await gatherSystemFacts({ ...probes, env: { VK_DRIVER_FILES: '/opt/lvp.json' }, readFile: (f) => (f === '/opt/lvp.json' ? '{"ICD":{"library_path":"libvulkan_lvp.so"}}' : null) });
   assert.deepEqual(overridden.vulkanIcds.map((i) => [i.file, i.vendor]), [['/opt/lvp.json', 'software']]);
   assert.ok(icdDirectories({}).includes('/usr/share/vulkan/icd.d'));
 });

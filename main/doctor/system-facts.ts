@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -132,8 +132,8 @@ export const parseLdconfigCuda = (text: string): CudaLibrary[] => parseLdconfig(
 
 /** Seams: what the gatherer asks of the machine. */
 export interface SystemProbes {
-  /** stdout of a command, or null when it is not installed or fails. */
-  run(command: string, args: string[]): string | null;
+  /** stdout of a command, or null when it is not installed or fails. Asynchronous: nvidia-smi can take seconds, and the server must not stall meanwhile. */
+  run(command: string, args: string[]): Promise<string | null>;
   readFile(file: string): string | null;
   readDir(dir: string): string[] | null;
   env: NodeJS.ProcessEnv;
@@ -161,10 +161,10 @@ function gatherIcds(probes: SystemProbes): VulkanIcd[] {
   });
 }
 
-export function gatherSystemFacts(probes: SystemProbes = realProbes()): SystemFacts {
+export async function gatherSystemFacts(probes: SystemProbes = realProbes()): Promise<SystemFacts> {
   const missingTools: string[] = [];
-  const ask = (command: string, args: string[]): string | null => {
-    const out = probes.run(command, args);
+  const ask = async (command: string, args: string[]): Promise<string | null> => {
+    const out = await probes.run(command, args);
     if (out === null) missingTools.push(command);
     return out;
   };
@@ -172,9 +172,9 @@ export function gatherSystemFacts(probes: SystemProbes = realProbes()): SystemFa
     // The device, ICD and ldconfig facts are Linux's; elsewhere Dawn's adapter says what there is.
     return { platform: probes.platform, gpus: [], deviceNodes: [], nvidiaKernelDriver: null, vulkanIcds: [], vulkanLoader: null, cudaLibraries: [], missingTools };
   }
-  const lspci = ask('lspci', []);
-  const smi = ask('nvidia-smi', NVIDIA_SMI_ARGS);
-  const ldconfig = probes.run('ldconfig', ['-p']) ?? probes.run('/sbin/ldconfig', ['-p']);
+  const lspci = await ask('lspci', []);
+  const smi = await ask('nvidia-smi', NVIDIA_SMI_ARGS);
+  const ldconfig = (await probes.run('ldconfig', ['-p'])) ?? (await probes.run('/sbin/ldconfig', ['-p']));
   if (ldconfig === null) missingTools.push('ldconfig');
   const procVersion = probes.readFile('/proc/driver/nvidia/version');
   const deviceNodes = [
@@ -196,8 +196,9 @@ export function gatherSystemFacts(probes: SystemProbes = realProbes()): SystemFa
 export function realProbes(): SystemProbes {
   return {
     run(command, args) {
-      const result = spawnSync(command, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
-      return result.status === 0 ? result.stdout : null;
+      return new Promise((resolve) => {
+        execFile(command, args, { encoding: 'utf8', timeout: 10_000, maxBuffer: 16 * 2 ** 20 }, (error, stdout) => resolve(error ? null : stdout));
+      });
     },
     readFile(file) {
       try {
