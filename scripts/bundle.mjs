@@ -167,6 +167,22 @@ function addLaunchers(stageDir) {
   }
 }
 
+/** What someone who only has the archive needs to know. */
+function addReadme(stageDir, version, runtime) {
+  const text = `LossLab ${version} for Linux x64, offline bundle (Node.js ${runtime} inside; needs glibc 2.28 or newer).
+
+  bin/losslab demo --epochs 1            try it on the built-in sample digits
+  bin/losslab run --data /path/to/images --losses ce,focal
+  bin/losslab doctor                     what this machine can train on (GPUs, Vulkan, CUDA), and why
+  bin/losslab serve --root /data         the app over HTTP on 127.0.0.1:8642; open the printed URL
+                                         through an SSH tunnel: ssh -L 8642:127.0.0.1:8642 user@this-box
+  bin/losslab-bench --backends webgpu    GPU throughput per network (beside PyTorch CUDA where python3 has it)
+
+Every command: bin/losslab --help. Experiments are stored in ~/.local/share/losslab (LOSSLAB_DATA_DIR).
+`;
+  writeFileSync(path.join(stageDir, 'README.txt'), text);
+}
+
 function main() {
   const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version;
   const nodeVersion = option('--node', DEFAULT_NODE_VERSION);
@@ -183,6 +199,7 @@ function main() {
   installDependencies(appDir);
   const removed = pruneDependencies(appDir);
   addLaunchers(stageDir);
+  addReadme(stageDir, version, runtime);
 
   const archive = path.join(outDir, `${name}.tar.gz`);
   run('tar', ['-czf', archive, '-C', stagingRoot, name], root);
