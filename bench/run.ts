@@ -4,10 +4,9 @@ import path from 'node:path';
 
 /**
  * `npm run bench -- --backends webgpu[,wasm]`: only the GPU-path figures — per network
- * (LossLab's default CNN, ResNet-20, MobileNet features at 224 px once LossLab has one),
- * training and inference images/s and each kernel's share of a training step, from
- * webgpu-throughput.ts; beside them PyTorch on CUDA with the ratio, where /usr/bin/python3 has
- * CUDA torch. Steps default to few (a software Vulkan driver takes seconds per step); further
+ * (LossLab's default CNN, ResNet-20), training and inference images/s and each kernel's share
+ * of a training step, from webgpu-throughput.ts; MobileNet v1/v2 features at 224 px from
+ * mobilenet.ts; beside them PyTorch on CUDA with the ratio, where /usr/bin/python3 has CUDA torch. Steps default to few (a software Vulkan driver takes seconds per step); further
  * options (--steps, --warmup, --inference-batches, --batch, --networks) go to webgpu-throughput.
  *
  * `npm run bench`: every benchmark in one JSON report — training and inference throughput of
@@ -59,7 +58,6 @@ function parseArgs(argv: string[]): { variants: string[]; trainingOnly: boolean 
 const GPU_NETWORKS = [
   { network: 'cnn', torchVariant: 'app', batch: 64 },
   { network: 'resnet20', torchVariant: 'resnet20', batch: 128 },
-  { network: 'mobilenet224', torchVariant: null, batch: 64 },
 ] as const;
 
 function hasCudaTorch(python: string): boolean {
@@ -71,7 +69,9 @@ function backendsOnly(backends: string, rest: string[]): void {
   const defaults = ['--networks', GPU_NETWORKS.map((n) => n.network).join(','), '--steps', '3', '--warmup', '1', '--inference-batches', '2', '--profile'];
   // Later options win in webgpu-throughput's parser, so the caller's come after the defaults.
   const throughput = runJson(process.execPath, [path.join(here, 'webgpu-throughput.js'), '--backends', backends, ...defaults, ...rest], 60 * 60_000) as { rows?: Array<Record<string, unknown>> };
-  const report: Record<string, unknown> = { machine: { cpus: os.availableParallelism?.() ?? os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version }, throughput };
+  // Few images: on a software Vulkan driver one 224 px batch takes tens of seconds.
+  const mobilenet = runJson(process.execPath, [path.join(here, 'mobilenet.js'), '--backends', backends, '--images', '32', '--batch', '16'], 60 * 60_000);
+  const report: Record<string, unknown> = { machine: { cpus: os.availableParallelism?.() ?? os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version }, throughput, mobilenet };
   const python = '/usr/bin/python3';
   const script = path.resolve(here, '../../bench/pytorch_reference.py');
   if (hasCudaTorch(python)) {
@@ -108,7 +108,6 @@ function main(): void {
     backendsOnly(backends, [...args.slice(0, at), ...args.slice(at + 2)]);
     return;
   }
-  if (args.length > 0) throw new Error(`unknown options ${args.join(' ')}: \`npm run bench\` takes none, or --backends LIST`);
   const here = __dirname;
   const { variants, trainingOnly } = parseArgs(process.argv.slice(2));
   const cores = os.availableParallelism?.() ?? os.cpus().length;

@@ -12,7 +12,7 @@ import { buildReferenceCnn, REFERENCE } from './reference-cnn';
  * nothing.
  *
  *   node dist/bench/webgpu-throughput.js [--backends webgpu,wasm] [--variants bn,plain]
- *        [--networks cnn,resnet20,mobilenet224] [--batch N] [--profile]
+ *        [--networks cnn,resnet20] [--batch N] [--profile]
  *        [--steps 5] [--warmup 2] [--inference-batches 3] [--workers N]
  *
  * Kept apart from bench/train-throughput.ts because that one times synchronous steps
@@ -22,15 +22,15 @@ import { buildReferenceCnn, REFERENCE } from './reference-cnn';
  * software Vulkan driver (lavapipe) takes seconds.
  * --workers N  also trains N copies at once, one per worker thread, each with its own device.
  * --networks   the product's networks instead of the reference CNN's variants: 'cnn' (LossLab's
- *              default, 16/32/64 at 32 px, batch 64), 'resnet20' (CIFAR ResNet-20 at 32 px,
- *              batch 128), 'mobilenet224' (MobileNet features at 224 px: reported as skipped
- *              while LossLab has no built-in MobileNet; pretrained backbones load from files).
+ *              default, 16/32/64 at 32 px, batch 64, Adam), 'resnet20' (CIFAR ResNet-20 at 32 px,
+ *              batch 128, SGD with momentum as pytorch_reference.py trains it). MobileNet
+ *              features at 224 px are bench/mobilenet.ts's.
  * --profile    one extra training step under tf.profile: each kernel's share of the step's
  *              kernel time (on WebGPU from timestamp queries, where the adapter has them).
  */
 
-type NetworkId = 'reference-bn' | 'reference-plain' | 'cnn' | 'resnet20' | 'mobilenet224';
-const NETWORKS: readonly NetworkId[] = ['reference-bn', 'reference-plain', 'cnn', 'resnet20', 'mobilenet224'];
+type NetworkId = 'reference-bn' | 'reference-plain' | 'cnn' | 'resnet20';
+const NETWORKS: readonly NetworkId[] = ['reference-bn', 'reference-plain', 'cnn', 'resnet20'];
 
 interface Options {
   backends: BackendRequest[];
@@ -78,6 +78,8 @@ interface Subject {
   label: string;
   imageSize: number;
   trainBatch: number;
+  /** As pytorch_reference.py trains the same network, so that ratios compare like with like. */
+  optimizer: 'adam' | 'sgd-momentum';
   forward(images: tf.Tensor4D, training: boolean): tf.Tensor2D;
   variables(): tf.Variable[];
   dispose(): void;
@@ -85,7 +87,7 @@ interface Subject {
 
 const CLASSES = REFERENCE.classes;
 
-function buildSubject(id: NetworkId, batch: number | null): Subject | { id: NetworkId; skipped: string } {
+function buildSubject(id: NetworkId, batch: number | null): Subject {
   if (id === 'reference-bn' || id === 'reference-plain') {
     const model = buildReferenceCnn({ batchNorm: id === 'reference-bn' });
     return {
@@ -93,13 +95,11 @@ function buildSubject(id: NetworkId, batch: number | null): Subject | { id: Netw
       label: `reference CNN 32/64/128${id === 'reference-bn' ? ' with batch norm' : ''}, 32 px`,
       imageSize: REFERENCE.imageSize,
       trainBatch: batch ?? REFERENCE.trainBatch,
+      optimizer: 'adam',
       forward: (images, training) => model.apply(images, { training }) as tf.Tensor2D,
       variables: () => model.trainableWeights.map((w) => w.read() as tf.Variable),
       dispose: () => model.dispose(),
     };
-  }
-  if (id === 'mobilenet224') {
-    return { id, skipped: 'LossLab has no built-in MobileNet: pretrained backbones are loaded from their files (README, "A pretrained backbone"); add it here once one ships' };
   }
   const spec = id === 'cnn' ? ({ family: 'cnn', width: 16, depth: 3 } as const) : ({ family: 'resnet', depth: 20, width: 16 } as const);
   const network = buildNetwork(spec, { imageSize: 32, channels: REFERENCE.channels }, CLASSES, 1);
@@ -108,6 +108,7 @@ function buildSubject(id: NetworkId, batch: number | null): Subject | { id: Netw
     label: id === 'cnn' ? "LossLab's default CNN 16/32/64, 32 px" : 'ResNet-20 (CIFAR, width 16), 32 px',
     imageSize: 32,
     trainBatch: batch ?? (id === 'resnet20' ? 128 : 64),
+    optimizer: id === 'resnet20' ? 'sgd-momentum' : 'adam',
     forward: (images, training) => forwardLogits(network, images, training),
     variables: () => [...network.features.trainableWeights, ...network.head.trainableWeights].map((w) => w.read() as tf.Variable),
     dispose: () => disposeNetwork(network),
@@ -126,7 +127,7 @@ const round = (x: number, digits = 1): number => Math.round(x * 10 ** digits) / 
 
 /** An Adam step as LossLab trains, ending in an awaited read so the GPU's work is included. */
 function makeAsyncTrainStep(subject: Subject): (images: tf.Tensor4D, labels: tf.Tensor2D) => Promise<number> {
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = subject.optimizer === 'adam' ? tf.train.adam(1e-3) : tf.train.momentum(0.1, 0.9);
   const vars = subject.variables();
   return async (images, labels) => {
     const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, subject.forward(images, true)) as tf.Scalar, true, vars);
@@ -192,9 +193,7 @@ async function benchOne(backend: BackendRequest, network: NetworkId, options: Op
     info = await selectBackend(backend);
   });
   const { name, notes } = info as unknown as BackendInfo;
-  const built = buildSubject(network, options.batch);
-  if ('skipped' in built) return { backend: name, network, skipped: built.skipped };
-  const subject = built;
+  const subject = buildSubject(network, options.batch);
   try {
     const { images, labels } = randomBatch(subject.trainBatch, subject.imageSize);
     const step = makeAsyncTrainStep(subject);
@@ -221,6 +220,7 @@ async function benchOne(backend: BackendRequest, network: NetworkId, options: Op
       backend: name,
       network,
       label: subject.label,
+      optimizer: subject.optimizer,
       // Kept for older readers of this report (bench/run.ts's first versions keyed on it).
       ...(network.startsWith('reference-') ? { variant: network.slice('reference-'.length) } : {}),
       notes,
