@@ -78,7 +78,7 @@ function addRuntime(nodeVersion, cacheDir, stageDir) {
   run('tar', ['-xzf', tarball, '-C', runtimeDir, '--strip-components=2', 'package/bin/node'], root);
   run('tar', ['-xzf', tarball, '-C', runtimeDir, '--strip-components=1', 'package/LICENSE'], root);
   const node = path.join(runtimeDir, 'node');
-  // The package's binary keeps its symbol and debug tables (about 18 MiB of the 124): native
+  // The package's binary keeps its symbol and debug tables (about 17 MiB of its 119): native
   // addons link against the dynamic symbol table, which `strip` keeps, so nothing changes at run time.
   if (hasCommand('strip')) run('strip', [node], root);
   else console.warn('bundle: `strip` (binutils) not found; the runtime keeps its symbol tables');
