@@ -10,8 +10,11 @@ Variant "app" is LossLab's default network: the batch-norm blocks at widths 16/3
 Variants "resnet20" and "resnet32" are the CIFAR ResNets (width 16, option-A shortcuts) of
 main/engine/fixtures/resnet_reference.py, the definition LossLab's ResNet is tested against,
 trained with SGD (lr 0.1, momentum 0.9) as the CIFAR recipe and LossLab's benchmark do.
+--device cuda runs on the GPU (bench/run.ts --backends webgpu compares against it), synchronising
+before each clock read so the GPU's work is in the time; --batch sets the training batch.
 
 Usage: python3 bench/pytorch_reference.py [--threads N] [--seconds S] [--channels-last] [--variant plain|bn|app|resnet20|resnet32]
+       [--device cpu|cuda] [--batch 64]
 """
 import argparse
 import json
@@ -42,15 +45,17 @@ def build(batch_norm, widths=(32, 64, 128)):
     return nn.Sequential(*layers)
 
 
-def timed(fn, seconds):
+def timed(fn, seconds, sync=lambda: None):
     fn()  # warm-up
     fn()
+    sync()
     count = 0
     start = time.perf_counter()
     cpu_start = time.process_time()
     while time.perf_counter() - start < seconds:
         fn()
         count += 1
+        sync()
     timed.cpu_seconds = time.process_time() - cpu_start
     return count, time.perf_counter() - start
 
@@ -61,21 +66,26 @@ def main():
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--channels-last", action="store_true")
     parser.add_argument("--variant", choices=["plain", "bn", "app", "resnet20", "resnet32"], default="bn")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--batch", type=int, default=64)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
+    device = torch.device(args.device)
+    sync = torch.cuda.synchronize if args.device == "cuda" else (lambda: None)
+    batch = args.batch
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
     # "app": LossLab's default network, the batch-norm blocks at widths 16/32/64.
     widths = (16, 32, 64) if args.variant == "app" else (32, 64, 128)
     if args.variant.startswith("resnet"):
-        model = resnet_cifar(int(args.variant[len("resnet"):]), 16, 3, 10).to(memory_format=fmt)
+        model = resnet_cifar(int(args.variant[len("resnet"):]), 16, 3, 10).to(device=device, memory_format=fmt)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     else:
-        model = build(args.variant != "plain", widths).to(memory_format=fmt)
+        model = build(args.variant != "plain", widths).to(device=device, memory_format=fmt)
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = nn.CrossEntropyLoss()
-    x = torch.rand(64, 3, 32, 32).to(memory_format=fmt)
-    y = torch.randint(0, 10, (64,))
+    x = torch.rand(batch, 3, 32, 32).to(device=device, memory_format=fmt)
+    y = torch.randint(0, 10, (batch,)).to(device)
 
     def step():
         optimizer.zero_grad(set_to_none=True)
@@ -84,20 +94,20 @@ def main():
         optimizer.step()
 
     model.train()
-    steps, elapsed = timed(step, args.seconds)
-    train_ips = steps * 64 / elapsed
+    steps, elapsed = timed(step, args.seconds, sync)
+    train_ips = steps * batch / elapsed
     # Images per CPU second of this process (all its threads): steadier than wall time when other
     # processes share the machine, as LossLab's benchmark reports too.
-    train_ipcs = steps * 64 / timed.cpu_seconds
+    train_ipcs = steps * batch / timed.cpu_seconds
 
     model.eval()
-    xi = torch.rand(256, 3, 32, 32).to(memory_format=fmt)
+    xi = torch.rand(256, 3, 32, 32).to(device=device, memory_format=fmt)
 
     def infer():
         with torch.no_grad():
             model(xi)
 
-    batches, elapsed = timed(infer, args.seconds / 2)
+    batches, elapsed = timed(infer, args.seconds / 2, sync)
     infer_ips = batches * 256 / elapsed
     print(json.dumps({
         "engine": "pytorch",
@@ -105,6 +115,9 @@ def main():
         "threads": args.threads,
         "channelsLast": args.channels_last,
         "variant": args.variant,
+        "device": args.device,
+        "gpu": torch.cuda.get_device_name(0) if args.device == "cuda" else None,
+        "batch": batch,
         "trainImagesPerSecond": round(train_ips, 1),
         "trainImagesPerCpuSecond": round(train_ipcs, 1),
         "inferenceImagesPerSecond": round(infer_ips, 1),

@@ -3,6 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 
 /**
+ * `npm run bench -- --backends webgpu[,wasm]`: only the GPU-path figures — per network
+ * (LossLab's default CNN, ResNet-20), training and inference images/s and each kernel's share
+ * of a training step, from webgpu-throughput.ts; MobileNet v1/v2 features at 224 px from
+ * mobilenet.ts; beside them PyTorch on CUDA with the ratio, where /usr/bin/python3 has CUDA torch. Steps default to few (a software Vulkan driver takes seconds per step); further
+ * options (--steps, --warmup, --inference-batches, --batch, --networks) go to webgpu-throughput.
+ *
  * `npm run bench`: every benchmark in one JSON report — training and inference throughput of
  * the reference CNN per backend (one run, and all cores in parallel; WebGPU separately), sharp decode throughput
  * (cold and cached), memory (50,000 images held; growth over a 20-epoch run), and, where /usr/bin/python3 has torch, the same network trained by
@@ -48,7 +54,60 @@ function parseArgs(argv: string[]): { variants: string[]; trainingOnly: boolean 
   return options;
 }
 
+/** Networks of the GPU bench and the PyTorch variant and batch that match each. */
+const GPU_NETWORKS = [
+  { network: 'cnn', torchVariant: 'app', batch: 64 },
+  { network: 'resnet20', torchVariant: 'resnet20', batch: 128 },
+] as const;
+
+function hasCudaTorch(python: string): boolean {
+  return spawnSync(python, ['-c', 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)'], { encoding: 'utf8' }).status === 0;
+}
+
+function backendsOnly(backends: string, rest: string[]): void {
+  const here = __dirname;
+  const defaults = ['--networks', GPU_NETWORKS.map((n) => n.network).join(','), '--steps', '3', '--warmup', '1', '--inference-batches', '2', '--profile'];
+  // Later options win in webgpu-throughput's parser, so the caller's come after the defaults.
+  const throughput = runJson(process.execPath, [path.join(here, 'webgpu-throughput.js'), '--backends', backends, ...defaults, ...rest], 60 * 60_000) as { rows?: Array<Record<string, unknown>> };
+  // Few images: on a software Vulkan driver one 224 px batch takes tens of seconds.
+  const mobilenet = runJson(process.execPath, [path.join(here, 'mobilenet.js'), '--backends', backends, '--images', '32', '--batch', '16'], 60 * 60_000);
+  const report: Record<string, unknown> = { machine: { cpus: os.availableParallelism?.() ?? os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version }, throughput, mobilenet };
+  const python = '/usr/bin/python3';
+  const script = path.resolve(here, '../../bench/pytorch_reference.py');
+  if (hasCudaTorch(python)) {
+    const torch = GPU_NETWORKS.filter((n) => n.torchVariant !== null).map((n) => ({
+      network: n.network,
+      ...(runJson(python, [script, '--device', 'cuda', '--variant', n.torchVariant!, '--batch', String(n.batch), '--seconds', '5'], 5 * 60_000) as Record<string, unknown>),
+    }));
+    report.pytorchCuda = torch;
+    report.ratios = (throughput.rows ?? [])
+      .filter((row) => row.train !== undefined)
+      .map((row) => {
+        const t = torch.find((p) => p.network === row.network) as { trainImagesPerSecond?: number; inferenceImagesPerSecond?: number } | undefined;
+        const ours = row as { backend: string; network: string; train: { imagesPerSecond: number }; inference: { imagesPerSecond: number } };
+        return {
+          backend: ours.backend,
+          network: ours.network,
+          train: t?.trainImagesPerSecond ? Number((ours.train.imagesPerSecond / t.trainImagesPerSecond).toFixed(3)) : null,
+          inference: t?.inferenceImagesPerSecond ? Number((ours.inference.imagesPerSecond / t.inferenceImagesPerSecond).toFixed(3)) : null,
+          meaning: 'LossLab images/s ÷ PyTorch CUDA images/s, same network, batch and optimiser, same machine',
+        };
+      });
+  } else {
+    report.pytorchCuda = { skipped: `${python} has no CUDA torch here (torch with torch.cuda.is_available())` };
+  }
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
 function main(): void {
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--backends');
+  if (at >= 0) {
+    const backends = args[at + 1];
+    if (!backends) throw new Error('--backends needs a value, e.g. --backends webgpu');
+    backendsOnly(backends, [...args.slice(0, at), ...args.slice(at + 2)]);
+    return;
+  }
   const here = __dirname;
   const { variants, trainingOnly } = parseArgs(process.argv.slice(2));
   const cores = os.availableParallelism?.() ?? os.cpus().length;

@@ -11,6 +11,7 @@ export const PRELOAD_CHANNELS = [
   'losses.list',
   'methods.list',
   'backends.list',
+  'doctor.report',
   'models.describe',
   'dataset.samplePath',
   'dataset.open',

@@ -8,6 +8,7 @@ const VALID: { [C in Channel]: Request<C> } = {
   'losses.list': {},
   'methods.list': {},
   'backends.list': {},
+  'doctor.report': { seconds: 5 },
   'models.describe': { model: { family: 'resnet', depth: 20 }, imageSize: 32, channels: 3, numClasses: 10 },
   'dataset.samplePath': {},
   'dataset.open': { path: '/data/digits', imageSize: 28, resize: 'squash', colorMode: 'grayscale' },

@@ -4,6 +4,7 @@ import type { LoadProgress, SkippedFile } from '../dataset/types';
 import type { BackendReport } from '../engine/worker-protocol';
 import type { BatchProgress, EpochRecord } from '../engine/types';
 import type { listBackends } from '../engine/backends/select-backend';
+import type { DoctorReport } from '../doctor/report';
 import { experimentConfigSchema, modelSchema, type ExperimentConfig } from '../experiment/config';
 import type { LossTag } from '../losses/tags';
 import type { LossDefinition } from '../losses/types';
@@ -30,6 +31,12 @@ export const requestSchemas = {
   'methods.list': z.object({}),
   /** Backends this machine can use, and which one `auto` would pick. */
   'backends.list': z.object({}),
+  /**
+   * `losslab doctor`: GPUs, drivers, Vulkan and CUDA seen, each backend's verdict and a short
+   * training probe of `seconds` per usable backend (0: none). One report at a time: a call while
+   * one is being made gets that one.
+   */
+  'doctor.report': z.object({ seconds: z.number().int().min(0).max(30).default(10) }),
   /**
    * The network a model choice builds for this input, measured by the engine: its label,
    * trainable and total parameters and FLOPs per image (the Experiment screen shows them).
@@ -311,6 +318,7 @@ export interface Responses {
   'losses.list': LossInfo[];
   'methods.list': MethodDefinition[];
   'backends.list': Awaited<ReturnType<typeof listBackends>>;
+  'doctor.report': DoctorReport;
   'models.describe': NetworkSummary;
   'dataset.samplePath': { path: string };
   'dataset.open': DatasetOverview;

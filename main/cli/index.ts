@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo';
+import { registerDoctorCommand } from './commands/doctor';
 import { registerHistoryCommands } from './commands/history';
 import { registerLossValuesCommand } from './commands/loss-values';
 import { registerLossesCommand, registerMethodsCommand } from './commands/losses';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerReportCommand(program);
   registerServeCommand(program);
   registerWorkerCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 

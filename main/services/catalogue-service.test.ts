@@ -36,3 +36,14 @@ test('backends.list names the backends and app.info describes served mode', asyn
   assert.deepEqual(info.features, { nativeDialogs: false, folderBrowser: true, export: true });
   await assert.rejects(handlers['dialog.saveExport']({ id: 'x', format: 'csv' }), /desktop app/);
 });
+
+test('doctor.report answers a plain-data report, and a second call while one runs gets the same one', async () => {
+  const { handlers } = servicesForTest();
+  const [first, second] = await Promise.all([handlers['doctor.report']({ seconds: 0 }), handlers['doctor.report']({ seconds: 0 })]);
+  assert.equal(first, second);
+  assert.deepEqual(first.backends.map((b) => b.name), ['tensorflow', 'webgpu', 'wasm', 'cpu']);
+  assert.deepEqual(structuredClone(first), first);
+  assert.ok(first.findings.length > 0);
+  const later = await handlers['doctor.report']({ seconds: 0 });
+  assert.notEqual(later, first, 'a finished report is not cached: the machine may have changed');
+});

@@ -28,5 +28,23 @@ export function createCatalogueService() {
       const { listBackends } = require('../engine/backends/select-backend') as typeof import('../engine/backends/select-backend');
       return await listBackends();
     },
+    doctor: doctorReporter(),
+  };
+}
+
+/**
+ * The doctor's report, made once at a time: it trains on every backend in turn, so a second
+ * request while one runs (another tab, a double click) gets the same report, not a second load.
+ */
+function doctorReporter(): (request: ParsedRequest<'doctor.report'>) => Promise<Responses['doctor.report']> {
+  let running: Promise<Responses['doctor.report']> | null = null;
+  return (request) => {
+    // Loaded on first use, like the backends: the report pulls in TensorFlow.js via its probes' threads.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { buildDoctorReport } = require('../doctor/report') as typeof import('../doctor/report');
+    running ??= buildDoctorReport({ seconds: request.seconds }).finally(() => {
+      running = null;
+    });
+    return running;
   };
 }

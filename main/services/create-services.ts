@@ -81,6 +81,7 @@ export function createServices(options: ServicesOptions): Services {
     'losses.list': catalogue.losses,
     'methods.list': catalogue.methods,
     'backends.list': catalogue.backends,
+    'doctor.report': catalogue.doctor,
     'models.describe': models.describe,
     'dataset.samplePath': datasets.samplePath,
     'dataset.open': datasets.open,

@@ -34,7 +34,8 @@ interface GpuAdapter {
   info?: Partial<Record<keyof AdapterFacts, unknown>>;
   isFallbackAdapter?: unknown;
   limits: Record<string, number | undefined>;
-  requestDevice(descriptor?: { requiredLimits?: Record<string, number> }): Promise<GpuDevice>;
+  features?: { has(name: string): boolean };
+  requestDevice(descriptor?: { requiredLimits?: Record<string, number>; requiredFeatures?: string[] }): Promise<GpuDevice>;
 }
 interface GpuDevice {
   onuncapturederror: ((event: { error: { message: string } }) => void) | null;
@@ -140,7 +141,8 @@ async function registerFactory(): Promise<void> {
         const value = adapter.limits[name];
         if (typeof value === 'number') requiredLimits[name] = value;
       }
-      const device = await adapter.requestDevice({ requiredLimits });
+      const requiredFeatures = timestampQueries && adapter.features?.has('timestamp-query') ? ['timestamp-query'] : [];
+      const device = await adapter.requestDevice({ requiredLimits, ...(requiredFeatures.length > 0 ? { requiredFeatures } : {}) });
       // A failed shader or pipeline does not throw: tfjs carries on and reads zeros. Errors are
       // collected so that the self-check and each finished run can refuse such results.
       device.onuncapturederror = (event) => {
@@ -152,6 +154,17 @@ async function registerFactory(): Promise<void> {
     0,
   );
   factoryRegistered = true;
+}
+
+let timestampQueries = false;
+
+/**
+ * Benchmarks only (bench/webgpu-throughput.ts --profile): devices created from now on ask for
+ * 'timestamp-query' where the adapter has it, so tf.profile reports each kernel's GPU time.
+ * tfjs uses the queries only while profiling, but training never asks for what it does not use.
+ */
+export function enableWebGpuTimestampQueries(): void {
+  timestampQueries = true;
 }
 
 const MAX_KEPT_ERRORS = 20;
