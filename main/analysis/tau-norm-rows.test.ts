@@ -41,7 +41,7 @@ test('runs with classifier norms get a τ-normalised row beside the post-hoc log
   const row = a.variants.find((v) => v.key === 'ce+tau-norm')!;
   assert.equal(row.kind, 'posthoc');
   assert.equal(row.source, 'ce');
-  assert.match(row.label, /^ce \+ τ-norm \(τ=[\d./]+ on validation\)$/);
+  assert.match(row.label, /^Cross-entropy \+ τ-norm \(τ=[\d./]+ on validation\)$/);
   const experiment = loadExperiment(dir);
   const C = 4;
   const valLabels = Int32Array.from(experiment.valItems, (t) => t.classIndex);

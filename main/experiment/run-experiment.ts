@@ -7,6 +7,7 @@ import type { RunJob, RunOutcome, TrainingData } from '../engine/types';
 import type { BackendReport } from '../engine/worker-protocol';
 import { getLoss, resolveLossParams } from '../losses/registry';
 import { recipeLabel } from '../losses/recipe-label';
+import type { LossParams } from '../losses/types';
 import { checkRecipe, isPlainRecipe, recipeKeyParts, withRecipeParts } from '../methods/recipe';
 import { selectBackend } from '../engine/backends/select-backend';
 import { resolveBackbone, scalingStatistics } from '../engine/backbone/backbone';
@@ -76,7 +77,7 @@ export function planRuns(config: ExperimentConfig): RunJob[] {
     if (recipe) {
       checkRecipe({ lossId: choice.id, params, lossKind: getLoss(choice.id).kind, recipe, epochs: config.training.epochs });
     }
-    return { id: choice.id, params, key: recipeKeyOf(choice.id, choice.params, recipe), recipe, label: withRecipeParts(recipeLabel(choice.id, choice.params).display, recipe) };
+    return { id: choice.id, params, key: recipeKeyOf(choice.id, choice.params, recipe), recipe, label: withRecipeParts(recipeLabel(choice.id, recipe?.drw ? withoutKeys(choice.params, ['drw', 'drwBeta']) : choice.params).display, recipe) };
   });
   const keys = new Set<string>();
   for (const loss of losses) {
@@ -403,4 +404,9 @@ function backboneSummary(config: ExperimentConfig, resolved: ResolvedBackbone, f
     backboneLearningRate: spec.finetune === 'none' ? null : (spec.backboneLearningRate ?? config.training.learningRate / 10),
     ...(featureCache ? { featureCache } : {}),
   };
+}
+
+/** A recipe's DRW replaces a loss's own (LDAM's drw parameters): its name shows the recipe's switch, not the loss's setting. */
+function withoutKeys(params: Record<string, unknown>, keys: string[]): LossParams {
+  return Object.fromEntries(Object.entries(params).filter(([key]) => !keys.includes(key))) as LossParams;
 }

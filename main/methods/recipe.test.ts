@@ -32,7 +32,7 @@ test('plain training keeps its run ids; each recipe gets its own id and a readab
   );
   assert.deepEqual(
     jobs.map((j) => j.label),
-    [undefined, 'ce + class-balanced sampler', 'ldam(drw="off") + DRW@8', 'ce + cRT', 'focal(gamma=1) + square-root sampler + DRS@5 + LWS'],
+    [undefined, 'Cross-entropy + class-balanced sampler', 'LDAM (with DRW) + DRW@8', 'Cross-entropy + cRT', 'Focal loss (softmax) (γ = 1) + square-root sampler + DRS@5 + LWS'],
   );
   assert.equal(jobs[0]!.recipe, undefined);
   // An empty recipe is plain training: the same run as no recipe, so listing both is a repeat.

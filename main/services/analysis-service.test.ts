@@ -46,7 +46,10 @@ test('experiments.analysis returns the reports\' analysis, with display names an
   assert.deepEqual(view.analysis.comparisons, report.comparisons, 'the same paired intervals and McNemar tests as an export');
   assert.deepEqual(view.analysis.ranking, report.ranking);
   assert.deepEqual(view.verdict, verdictOf(report));
-  assert.deepEqual(view.analysis.variants.map((v) => v.label), [
+  const labels = view.analysis.variants.map((v) => v.label);
+  // Every trained loss also gets a τ-normalised row (τ chosen per run on validation).
+  assert.deepEqual(labels.filter((l) => l.includes('τ-norm')).map((l) => l.replace(/ \+ τ-norm .*$/, '')), ['Cross-entropy', 'Focal loss (softmax) (γ = 1)', 'LDAM (with DRW)']);
+  assert.deepEqual(labels.filter((l) => !l.includes('τ-norm')), [
     'Cross-entropy',
     'Cross-entropy + post-hoc LA (τ = 1)',
     'Focal loss (softmax) (γ = 1)',

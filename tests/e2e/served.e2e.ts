@@ -279,14 +279,14 @@ describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
 
     const paired = page.getByTestId('paired-table');
     await paired.waitFor();
-    // Baseline, two other losses and three post-hoc rows.
-    assert.equal(await paired.locator('tbody tr').count(), 6);
+    // Baseline, two other losses, three post-hoc logit-adjusted rows and three τ-normalised ones.
+    assert.equal(await paired.locator('tbody tr').count(), 9);
     assert.match((await paired.locator('tbody tr').first().textContent()) ?? '', /Cross-entropy \(baseline\)/);
-    assert.equal(await paired.locator('.badge').count(), 5, 'every comparison says whether it is significant');
+    assert.equal(await paired.locator('.badge').count(), 8, 'every comparison says whether it is significant');
     assert.match((await paired.textContent()) ?? '', /seed 1: b=\d+, c=\d+, p/);
     await page.getByRole('img', { name: 'Difference in balanced accuracy against Cross-entropy' }).waitFor();
     assert.equal(await page.locator('table.comparison tbody tr.posthoc').count(), 3, 'a post-hoc row under each loss');
-    assert.equal(await page.locator('[data-testid="calibration-table"] tbody tr').count(), 6);
+    assert.equal(await page.locator('[data-testid="calibration-table"] tbody tr').count(), 9, 'each trained loss, its post-hoc logit-adjusted and its τ-normalised row');
     await page.getByRole('img', { name: 'Reliability diagram: Balanced softmax' }).waitFor();
     assert.equal(await page.locator('[data-testid="per-class-table"] td[data-measure="f1"]').count(), 3 * 10, 'F1 of each of ten classes for three losses');
 
