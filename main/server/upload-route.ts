@@ -27,11 +27,20 @@ export async function handleUploadRequest(request: IncomingMessage, response: Se
       ? await store.storeZip(workspace, request)
       : await store.storeFile(workspace, relativePath, request, Number.isFinite(declared) ? declared : undefined);
     return sendJson(response, 201, stored);
-  } catch (error) {
+  } catch (caught) {
+    const error = diskProblem(caught) ?? caught;
     if (!(error instanceof UploadError)) throw error;
     // The rest of a refused body is not wanted: close after answering instead of reading it.
     response.setHeader('Connection', 'close');
     sendError(response, error.status, error.name, error.message);
     request.resume();
   }
+}
+
+/** File-system failures the server's owner must fix, said in words instead of a 500. */
+function diskProblem(error: unknown): UploadError | null {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') return new UploadError(507, 'The server\'s disk is full; nothing more was stored. Free space on it, or upload fewer images.', 'DiskFull');
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new UploadError(403, 'The server cannot write below its --root folder (permission denied); restart `losslab serve` with a --root it may write to.', 'NotWritable');
+  return null;
 }

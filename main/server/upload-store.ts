@@ -138,7 +138,14 @@ export class UploadStore {
             }
           }
         };
-        file.start();
+        try {
+          file.start();
+        } catch (error) {
+          // A compression method fflate cannot inflate (LZMA, encrypted entries).
+          fs.closeSync(fd);
+          open = false;
+          fail(new UploadError(400, `The zip entry ${file.name} cannot be unpacked (${(error as Error).message}); re-create the .zip with ordinary (deflate) compression.`, 'BadZip'));
+        }
       });
       unzip.register(UnzipInflate);
       for await (const chunk of body) {

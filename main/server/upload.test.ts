@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { zipSync } from 'fflate';
@@ -114,6 +115,39 @@ describe('POST /upload', () => {
     for (let i = 0; i < 5; i++) statuses.push((await upload('limits', `c/${i}.png`, chunk)).status);
     assert.deepEqual(statuses, [201, 201, 201, 201, 413]);
     assert.deepEqual(filesBelow(path.join(root, UPLOADS_FOLDER, 'limits')), ['c/0.png', 'c/1.png', 'c/2.png', 'c/3.png']);
+  });
+
+  test('enforces the per-file limit on a streamed body that declares no length', async () => {
+    const url = new URL('/upload', server.origin);
+    url.searchParams.set('workspace', 'streamed');
+    url.searchParams.set('path', 'a/big.png');
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(png);
+        for (let i = 0; i < 10; i++) controller.enqueue(new Uint8Array(1000));
+        controller.close();
+      },
+    });
+    const response = await fetch(url, { method: 'POST', body, duplex: 'half', headers: { Authorization: `Bearer ${server.token}` } } as RequestInit);
+    assert.equal(response.status, 413);
+    await response.arrayBuffer().catch(() => undefined);
+    assert.deepEqual(filesBelow(path.join(root, UPLOADS_FOLDER, 'streamed')), [], 'the temporary file is gone too');
+  });
+
+  test('an upload cut off half-way leaves no file, not even a hidden temporary one', { timeout: 20_000 }, async () => {
+    const folder = path.join(root, UPLOADS_FOLDER, 'cut');
+    const url = new URL('/upload', server.origin);
+    url.searchParams.set('workspace', 'cut');
+    url.searchParams.set('path', 'a/1.png');
+    const request = http.request(url, { method: 'POST', headers: { Authorization: `Bearer ${server.token}`, 'Content-Length': png.length * 2 } });
+    request.on('error', () => undefined);
+    request.write(png);
+    // Wait until the server has started writing, then cut the connection.
+    while (filesBelow(folder).length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    request.destroy();
+    while (filesBelow(folder).length > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(filesBelow(folder), []);
+    assert.equal((await upload('cut', 'a/1.png', png)).status, 201, 'the server goes on serving');
   });
 
   test('never follows a symbolic link planted in the workspace', async () => {
