@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { defaultStoreRoot } from '../../store/paths';
 import { isLoopback, startServer } from '../../server/server';
 import { defaultCacheDir } from '../../util/paths';
@@ -37,8 +37,10 @@ export function registerServeCommand(program: Command): void {
     .option('--root <dir>', 'folder the folder browser starts at and cannot leave; datasets are opened below it (default: the current folder)')
     .option('--data-dir <dir>', `where experiments are stored (default: ${defaultStoreRoot()})`)
     .option('--no-cache', 'do not cache decoded images on disk')
-    .option('--upload-limit <size>', `largest upload workspace (images sent from a browser into --root/${UPLOADS_FOLDER}/<workspace>), e.g. 500M or 4G`, parseByteSize('--upload-limit'), DEFAULT_UPLOAD_LIMITS.workspaceBytes)
-    .option('--upload-file-limit <size>', 'largest single uploaded image', parseByteSize('--upload-file-limit'), DEFAULT_UPLOAD_LIMITS.fileBytes)
+    .addOption(new Option('--upload-limit <size>', `largest upload workspace (images sent from a browser into --root/${UPLOADS_FOLDER}/<workspace>), e.g. 500M or 4G`)
+      .argParser(parseByteSize('--upload-limit')).default(DEFAULT_UPLOAD_LIMITS.workspaceBytes, '2G'))
+    .addOption(new Option('--upload-file-limit <size>', 'largest single uploaded image')
+      .argParser(parseByteSize('--upload-file-limit')).default(DEFAULT_UPLOAD_LIMITS.fileBytes, '50M'))
     .option('--redis <url>', 'queue mode: experiments started here go to `losslab worker`s serving this Redis (redis:// or rediss://)')
     .action(async (flags: ServeFlags) => {
       const browseRoot = existingFolder('--root', flags.root ?? process.cwd());
