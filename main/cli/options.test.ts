@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { parseImbalance, parseLossParams, parseSeeds, readCountsFile, UsageError } from './options';
+import { parseByteSize, parseImbalance, parseLossParams, parseSeeds, readCountsFile, UsageError } from './options';
 
 test('imbalance profiles parse and bad ones say what is accepted', () => {
   assert.deepEqual(parseImbalance('none'), { kind: 'none' });
@@ -35,4 +35,14 @@ test('seeds and loss parameters parse; mistakes are usage errors', () => {
   assert.deepEqual(params.get('focal'), { gamma: 1.5 });
   assert.deepEqual(params.get('weighted-ce'), { weights: [1, 2, 3], mode: 'inverse' });
   assert.throws(() => parseLossParams(['gamma=2']), /LOSS\.KEY=VALUE/);
+});
+
+test('upload limits parse as sizes with K, M, G, T suffixes (powers of 1024)', () => {
+  const parse = parseByteSize('--upload-limit');
+  assert.equal(parse('1048576'), 2 ** 20);
+  assert.equal(parse('500M'), 500 * 2 ** 20);
+  assert.equal(parse('2G'), 2 * 2 ** 30);
+  assert.equal(parse('1.5GiB'), 1.5 * 2 ** 30);
+  assert.equal(parse('64k'), 64 * 1024);
+  for (const bad of ['', '0', '-1M', 'lots', '2X']) assert.throws(() => parse(bad), UsageError, bad);
 });

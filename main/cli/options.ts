@@ -108,6 +108,17 @@ export function parseNumber(name: string, min: number, max: number) {
   };
 }
 
+/** A size such as 500M, 2G or 1048576 (bytes); K, M, G, T are powers of 1024. */
+export function parseByteSize(name: string) {
+  return (text: string): number => {
+    const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)i?B?$/iu.exec(text.trim());
+    const power = match ? ' KMGT'.indexOf((match[2] || ' ').toUpperCase()) : -1;
+    const value = match ? Math.floor(Number(match[1]) * 1024 ** power) : NaN;
+    if (!Number.isFinite(value) || value < 1) throw new UsageError(`${name} must be a size such as 500M or 2G, got "${text}"`);
+    return value;
+  };
+}
+
 /** `--model`: cnn, or resnet-DEPTH for the CIFAR ResNets (depth 6n+2: 20, 32, 44, 56, 110). */
 export function parseModel(text: string): { family: 'cnn' } | { family: 'resnet'; depth: number } {
   if (text === 'cnn') return { family: 'cnn' };

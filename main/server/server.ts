@@ -11,6 +11,8 @@ import { handleDownloadRequest } from './download-route';
 import { handleFileRequest } from './files-route';
 import { sendError, setSecurityHeaders } from './responses';
 import { handleStaticRequest } from './static-route';
+import { handleUploadRequest } from './upload-route';
+import { DEFAULT_UPLOAD_LIMITS, UploadStore, type UploadLimits } from './upload-store';
 
 export interface ServeOptions {
   /** 0 picks a free port. */
@@ -27,6 +29,8 @@ export interface ServeOptions {
   /** Largest accepted API request body. */
   maxBodyBytes?: number;
   log?: (line: string) => void;
+  /** Upload size limits (per image, per workspace); DEFAULT_UPLOAD_LIMITS otherwise. */
+  uploadLimits?: UploadLimits;
   /** Who trains experiments' runs (queue workers with --redis); local worker threads by default. */
   runner?: RunnerFactory;
 }
@@ -66,7 +70,7 @@ function urlHost(host: string): string {
 
 /**
  * Served mode: the renderer's files, the API over POST /api/<channel>, events over the /events
- * WebSocket, images over /files and report downloads over /download — all behind one random token. Every request is handled in
+ * WebSocket, images over /files, report downloads over /download and a laptop's images in over /upload — all behind one random token. Every request is handled in
  * isolation: a bad request gets an error response and the server keeps serving.
  */
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
@@ -82,6 +86,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     browseRoot: path.resolve(options.browseRoot),
     ...(options.runner ? { runner: options.runner } : {}),
   });
+  const uploads = new UploadStore(path.resolve(options.browseRoot), options.uploadLimits ?? DEFAULT_UPLOAD_LIMITS);
   const apiOptions = {
     handlers: services.handlers,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
@@ -95,7 +100,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (!tokenMatches(token, presented)) {
       request.resume();
       log(`401 ${request.method} ${url.pathname}`);
-      if (url.pathname.startsWith('/api/') || url.pathname === '/files' || url.pathname === '/download') {
+      if (url.pathname.startsWith('/api/') || url.pathname === '/files' || url.pathname === '/download' || url.pathname === '/upload') {
         return sendError(response, 401, 'Unauthorized', 'A valid access token is required. Open the URL that `losslab serve` printed (it ends in ?token=…).');
       }
       response.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' });
@@ -113,6 +118,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (request.method !== 'GET' && request.method !== 'HEAD') return sendError(response, 405, 'MethodNotAllowed', 'Downloads are fetched with GET.');
       return handleDownloadRequest(response, url, services, request.method === 'HEAD');
     }
+    if (url.pathname === '/upload') return handleUploadRequest(request, response, url, uploads);
     if (url.pathname === '/events') {
       return sendError(response, 426, 'UpgradeRequired', 'Connect to /events with a WebSocket.');
     }

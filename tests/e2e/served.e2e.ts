@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { strFromU8, unzipSync } from 'fflate';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { strFromU8, unzipSync, zipSync } from 'fflate';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -533,6 +534,55 @@ describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
     await page.getByRole('button', { name: 'View results →' }).click();
     await page.getByRole('heading', { name: 'This experiment was cancelled' }).waitFor();
     assert.equal(await page.getByRole('table', { name: /^Confusion matrix for/ }).count(), 0);
+  });
+
+  it('uploads a folder from this computer into a workspace on the server and opens it', async () => {
+    // A laptop's folder: three classes of three sample digits, plus clutter the upload leaves out.
+    const laptop = path.join(mkdtempSync(path.join(os.tmpdir(), 'losslab-laptop-')), 'my digits');
+    for (const digit of ['0', '1', '2']) {
+      mkdirSync(path.join(laptop, `class ${digit}`), { recursive: true });
+      for (const image of readdirSync(path.join(REPO_ROOT, 'assets', 'sample', 'digits', digit)).slice(0, 3)) {
+        copyFileSync(path.join(REPO_ROOT, 'assets', 'sample', 'digits', digit, image), path.join(laptop, `class ${digit}`, image));
+      }
+    }
+    writeFileSync(path.join(laptop, '.DS_Store'), 'clutter');
+    writeFileSync(path.join(laptop, 'notes.txt'), 'not an image');
+    await page.getByRole('button', { name: 'Dataset', exact: true }).click();
+    await page.getByText('Upload images from this computer').waitFor();
+    await page.getByLabel('Folder to upload').setInputFiles(laptop);
+    const done = page.getByRole('status').filter({ hasText: /^Uploaded 9 images/ });
+    await done.waitFor({ timeout: 60_000 });
+    assert.match((await done.textContent()) ?? '', /losslab-uploads[/\\]my digits; 2 other files left out/);
+    const progress = page.getByRole('progressbar', { name: 'Upload progress' });
+    assert.equal(await progress.getAttribute('aria-valuenow'), '100');
+    // The workspace opens as the dataset: its folder, and one bar per uploaded class.
+    await page.locator('dd.path').filter({ hasText: /losslab-uploads[/\\]my digits$/ }).waitFor({ timeout: 60_000 });
+    const bars = page.getByRole('list', { name: 'Images per class' }).getByRole('listitem');
+    assert.equal(await bars.count(), 3);
+    const root = /Folder browser root: (.+)/.exec(app.output())?.[1]?.trim();
+    assert.ok(root, 'the server printed its root');
+    assert.deepEqual(readdirSync(path.join(root, 'losslab-uploads', 'my digits')).sort(), ['class 0', 'class 1', 'class 2']);
+    await shot('13-dataset-uploaded');
+  });
+
+  it('uploads a .zip, refuses one that leads out of its workspace, and opens the good one', async () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'losslab-laptop-zip-'));
+    const digit = (d: string, i: number) => readFileSync(path.join(REPO_ROOT, 'assets', 'sample', 'digits', d, readdirSync(path.join(REPO_ROOT, 'assets', 'sample', 'digits', d))[i]!));
+    const evil = path.join(work, 'evil.zip');
+    writeFileSync(evil, zipSync({ 'a/1.png': digit('3', 0), '../../escaped.png': digit('3', 1), 'b/2.png': digit('4', 0) }));
+    await page.getByLabel('Zip file to upload').setInputFiles(evil);
+    const refused = page.getByRole('alert').filter({ hasText: 'The upload stopped' });
+    await refused.waitFor({ timeout: 60_000 });
+    assert.match((await refused.textContent()) ?? '', /leads out of the workspace/);
+    const root = /Folder browser root: (.+)/.exec(app.output())?.[1]?.trim() ?? '';
+    assert.equal(existsSync(path.join(root, 'losslab-uploads', 'evil')) && readdirSync(path.join(root, 'losslab-uploads', 'evil')).length > 0, false, 'nothing from the refused zip was kept');
+    assert.equal(existsSync(path.join(root, 'escaped.png')) || existsSync(path.join(root, 'losslab-uploads', 'escaped.png')), false);
+    const good = path.join(work, 'two digits.zip');
+    writeFileSync(good, zipSync({ 'three/1.png': digit('3', 0), 'three/2.png': digit('3', 1), 'four/1.png': digit('4', 0), 'four/2.png': digit('4', 1), '__MACOSX/three/._1.png': new Uint8Array(4) }));
+    await page.getByLabel('Zip file to upload').setInputFiles(good);
+    await page.getByRole('status').filter({ hasText: /^Uploaded 4 images .*two digits; 1 other file left out\.$/ }).waitFor({ timeout: 60_000 });
+    await page.locator('dd.path').filter({ hasText: /losslab-uploads[/\\]two digits$/ }).waitFor({ timeout: 60_000 });
+    assert.equal(await page.getByRole('list', { name: 'Images per class' }).getByRole('listitem').count(), 2);
   });
 
   it('raised no script errors along the way', () => {

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { defaultStoreRoot } from '../../store/paths';
 import { isLoopback, startServer } from '../../server/server';
 import { defaultCacheDir } from '../../util/paths';
-import { parseInteger, UsageError } from '../options';
+import { parseByteSize, parseInteger, UsageError } from '../options';
+import { DEFAULT_UPLOAD_LIMITS, UPLOADS_FOLDER } from '../../server/upload-store';
 import { queueRunner } from '../../queue/queue-pool';
 import { redactRedisUrl } from '../../queue/connection';
 
@@ -17,6 +18,8 @@ interface ServeFlags {
   dataDir?: string;
   cache: boolean;
   redis?: string;
+  uploadLimit: number;
+  uploadFileLimit: number;
 }
 
 function existingFolder(flag: string, folder: string): string {
@@ -34,6 +37,10 @@ export function registerServeCommand(program: Command): void {
     .option('--root <dir>', 'folder the folder browser starts at and cannot leave; datasets are opened below it (default: the current folder)')
     .option('--data-dir <dir>', `where experiments are stored (default: ${defaultStoreRoot()})`)
     .option('--no-cache', 'do not cache decoded images on disk')
+    .addOption(new Option('--upload-limit <size>', `largest upload workspace (images sent from a browser into --root/${UPLOADS_FOLDER}/<workspace>), e.g. 500M or 4G`)
+      .argParser(parseByteSize('--upload-limit')).default(DEFAULT_UPLOAD_LIMITS.workspaceBytes, '2G'))
+    .addOption(new Option('--upload-file-limit <size>', 'largest single uploaded image')
+      .argParser(parseByteSize('--upload-file-limit')).default(DEFAULT_UPLOAD_LIMITS.fileBytes, '50M'))
     .option('--redis <url>', 'queue mode: experiments started here go to `losslab worker`s serving this Redis (redis:// or rediss://)')
     .action(async (flags: ServeFlags) => {
       const browseRoot = existingFolder('--root', flags.root ?? process.cwd());
@@ -46,6 +53,7 @@ export function registerServeCommand(program: Command): void {
           browseRoot,
           dataDir,
           cacheDir: flags.cache ? defaultCacheDir() : undefined,
+          uploadLimits: { workspaceBytes: flags.uploadLimit, fileBytes: Math.min(flags.uploadFileLimit, flags.uploadLimit) },
           log: (line) => process.stderr.write(`[serve] ${line}\n`),
           ...(flags.redis ? { runner: queueRunner(flags.redis, (line) => process.stderr.write(`[serve] ${line}\n`)) } : {}),
         });
@@ -59,7 +67,7 @@ export function registerServeCommand(program: Command): void {
         process.stderr.write(`Warning: listening on ${flags.host}, not only on this machine. Anyone who can reach it and has the URL below can use LossLab and read images below ${browseRoot}. Prefer the default host and an SSH tunnel.\n`);
       }
       process.stdout.write(`LossLab is being served. Open this URL (it contains the access token):\n\n  ${server.url}\n\n`);
-      process.stdout.write(`Folder browser root: ${browseRoot}\nExperiments: ${dataDir}\n`);
+      process.stdout.write(`Folder browser root: ${browseRoot}\nUploads from browsers: ${path.join(browseRoot, UPLOADS_FOLDER)}\nExperiments: ${dataDir}\n`);
       if (flags.redis) process.stdout.write(`Runs go to the workers serving ${redactRedisUrl(flags.redis)}\n`);
       process.stdout.write('Press Ctrl-C to stop.\n');
       const running = server;

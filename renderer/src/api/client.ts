@@ -25,5 +25,8 @@ export function createClient(transport: Transport): LossLabClient {
     onConnectionChange: (listener) => transport.onConnectionChange(listener),
     downloadExport: transport.downloadExport ? (id, format) => transport.downloadExport!(id, format) : null,
     downloadModel: transport.downloadModel ? (id, runId) => transport.downloadModel!(id, runId) : null,
+    uploads: transport.uploadFile && transport.uploadLimits
+      ? { limits: () => transport.uploadLimits!(), send: (workspace, path, body) => transport.uploadFile!(workspace, path, body) }
+      : null,
   };
 }

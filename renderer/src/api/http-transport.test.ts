@@ -119,3 +119,25 @@ describe('tokenFromPageUrl', () => {
     expect(tokenFromPageUrl('http://127.0.0.1:8642/')).toBeNull();
   });
 });
+
+describe('HttpTransport uploads', () => {
+  it('POSTs one file to /upload with the workspace, its path and the token, and returns what was stored', async () => {
+    const stored = { workspace: 'pets', folder: '/srv/losslab-uploads/pets', stored: ['cats/1 a.png'], skipped: [], workspaceBytes: 3 };
+    const fetchImpl = vi.fn(async () => respond(201, stored));
+    const body = new Blob([new Uint8Array([1, 2, 3])]);
+    expect(await transport(fetchImpl as unknown as typeof fetch).uploadFile('pets', 'cats/1 a.png', body)).toEqual(stored);
+    const [url, init] = fetchImpl.mock.calls[0] as unknown as [string, RequestInit];
+    const parsed = new URL(url);
+    expect(parsed.pathname).toBe('/upload');
+    expect([parsed.searchParams.get('workspace'), parsed.searchParams.get('path'), parsed.searchParams.get('token')]).toEqual(['pets', 'cats/1 a.png', 'secret token']);
+    expect(init.method).toBe('POST');
+    expect(init.body).toBe(body);
+  });
+
+  it('turns a refusal into an error carrying the server\'s name and message', async () => {
+    const fetchImpl = vi.fn(async () => respond(413, { error: { name: 'TooLarge', message: 'Workspace pets would grow past its 2.0 GiB limit' } }));
+    const failure = await transport(fetchImpl as unknown as typeof fetch).uploadFile('pets', 'a.png', new Blob([])).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(ApiError);
+    expect(failure).toMatchObject({ name: 'TooLarge', message: 'Workspace pets would grow past its 2.0 GiB limit', status: 413 });
+  });
+});

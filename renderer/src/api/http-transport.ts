@@ -1,5 +1,5 @@
 import { ApiError, ConnectionError, rebuildError } from './errors';
-import type { ApiEvent, Channel, ConnectionState, DownloadedFile, ExportFormat, Request, Responses, Transport, Unsubscribe } from './types';
+import type { ApiEvent, Channel, ConnectionState, DownloadedFile, ExportFormat, Request, Responses, StoredUpload, Transport, Unsubscribe, UploadLimits } from './types';
 
 export interface HttpTransportOptions {
   /** Where the server lives, e.g. "http://127.0.0.1:5170/" (the page's own origin in practice). */
@@ -130,6 +130,41 @@ export class HttpTransport implements Transport {
     }
     const disposition = response.headers.get('content-disposition') ?? '';
     return { blob: await response.blob(), filename: /filename="([^"]+)"/.exec(disposition)?.[1] ?? `losslab-${id}-model.zip` };
+  }
+
+  /** GET /upload: the limits the server enforces, so the page can refuse too much up front. */
+  async uploadLimits(): Promise<UploadLimits> {
+    return this.fetchJson<UploadLimits>('upload', this.url('upload'), undefined);
+  }
+
+  /** POST /upload?workspace=…&path=…: the body is the file's bytes, streamed to disk by the server. */
+  async uploadFile(workspace: string, path: string, body: Blob): Promise<StoredUpload> {
+    const url = new URL(this.url('upload'));
+    url.searchParams.set('workspace', workspace);
+    url.searchParams.set('path', path);
+    return this.fetchJson<StoredUpload>('upload', url.toString(), { method: 'POST', body, headers: { 'content-type': 'application/octet-stream' } });
+  }
+
+  private async fetchJson<T>(channel: string, url: string, init: RequestInit | undefined): Promise<T> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(url, init);
+    } catch {
+      throw new ConnectionError('The LossLab server did not answer: it may have stopped, or the network is down.', channel);
+    }
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // plain text error
+    }
+    if (!response.ok) {
+      const error = rebuildError(body || `HTTP ${response.status} ${response.statusText}`, channel, response.status);
+      if (response.status === 401 || response.status === 403) error.name = 'AccessDenied';
+      throw error;
+    }
+    return body as T;
   }
 
   subscribe(listener: (event: ApiEvent) => void): Unsubscribe {

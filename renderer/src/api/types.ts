@@ -22,6 +22,26 @@ export interface Transport {
   downloadExport?(id: string, format: ExportFormat): Promise<DownloadedFile>;
   /** Served mode: one run's trained model as a .zip. Absent on the desktop, which saves it through a folder dialog. */
   downloadModel?(id: string, runId: string): Promise<DownloadedFile>;
+  /** Served mode: the server's upload limits. Absent on the desktop, which opens local folders directly. */
+  uploadLimits?(): Promise<UploadLimits>;
+  /** Served mode: one image (or a .zip, unpacked there) sent into a workspace below the server's --root. */
+  uploadFile?(workspace: string, path: string, body: Blob): Promise<StoredUpload>;
+}
+
+/** What `losslab serve` accepts from a browser (--upload-file-limit, --upload-limit). */
+export interface UploadLimits {
+  folder: string;
+  limits: { fileBytes: number; workspaceBytes: number };
+}
+
+/** The server's answer to one upload. */
+export interface StoredUpload {
+  workspace: string;
+  /** The workspace on the server: the folder to open as a dataset. */
+  folder: string;
+  stored: string[];
+  skipped: { path: string; reason: string }[];
+  workspaceBytes: number;
 }
 
 export type ExportFormat = Request<'experiments.export'>['format'];
@@ -45,4 +65,6 @@ export interface LossLabClient {
   readonly downloadExport: ((id: string, format: ExportFormat) => Promise<DownloadedFile>) | null;
   /** Served mode only (null on the desktop, which uses dialog.saveModel). */
   readonly downloadModel: ((id: string, runId: string) => Promise<DownloadedFile>) | null;
+  /** Served mode only (null on the desktop, where the native folder dialog covers it). */
+  readonly uploads: { limits(): Promise<UploadLimits>; send(workspace: string, path: string, body: Blob): Promise<StoredUpload> } | null;
 }

@@ -1,6 +1,6 @@
 import type { ApiEvent, Channel, Request, Responses } from '../api/types';
 import { createClient } from '../api/client';
-import type { ConnectionState, DownloadedFile, ExportFormat, LossLabClient, Transport } from '../api/types';
+import type { ConnectionState, DownloadedFile, ExportFormat, LossLabClient, StoredUpload, Transport, UploadLimits } from '../api/types';
 
 type Handlers = { [C in Channel]?: (request: Request<C>) => Responses[C] | Promise<Responses[C]> };
 
@@ -61,6 +61,23 @@ export class FakeTransport implements Transport {
       this.calls.push({ channel: 'downloadModel' as never, request: { id, runId } });
       if (!this.modelDownload) throw new Error('No fake model download handler');
       return this.modelDownload(id, runId);
+    };
+  }
+
+  /** Served mode's uploads: the limits the fake server answers, and each file sent. */
+  uploadLimitsAnswer: UploadLimits = { folder: '/srv/root/losslab-uploads', limits: { fileBytes: 2 ** 20, workspaceBytes: 2 ** 30 } };
+  readonly uploaded: { workspace: string; path: string; size: number }[] = [];
+
+  get uploadLimits(): (() => Promise<UploadLimits>) | undefined {
+    if (this.mode !== 'served') return undefined;
+    return async () => this.uploadLimitsAnswer;
+  }
+
+  get uploadFile(): ((workspace: string, path: string, body: Blob) => Promise<StoredUpload>) | undefined {
+    if (this.mode !== 'served') return undefined;
+    return async (workspace, path, body) => {
+      this.uploaded.push({ workspace, path, size: body.size });
+      return { workspace, folder: `${this.uploadLimitsAnswer.folder}/${workspace}`, stored: [path], skipped: [], workspaceBytes: body.size };
     };
   }
 
