@@ -78,38 +78,19 @@ export class HttpTransport implements Transport {
   }
 
   /** GET /download: the server renders the report into a temporary file and sends it as an attachment. */
-  async downloadExport(id: string, format: ExportFormat): Promise<DownloadedFile> {
-    const url = new URL(this.url('download'));
-    url.searchParams.set('id', id);
-    url.searchParams.set('format', format);
-    let response: Response;
-    try {
-      response = await this.fetchImpl(url.toString());
-    } catch {
-      throw new ConnectionError('The LossLab server did not answer: it may have stopped, or the network is down.', 'download');
-    }
-    if (!response.ok) {
-      const text = await response.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // plain text error
-      }
-      const error = rebuildError(body || `HTTP ${response.status} ${response.statusText}`, 'download', response.status);
-      if (response.status === 401 || response.status === 403) error.name = 'AccessDenied';
-      throw error;
-    }
-    const disposition = response.headers.get('content-disposition') ?? '';
-    const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? `losslab-${id}.${format === 'csv' ? 'zip' : format}`;
-    return { blob: await response.blob(), filename };
+  downloadExport(id: string, format: ExportFormat): Promise<DownloadedFile> {
+    return this.download({ id, format }, `losslab-${id}.${format === 'csv' ? 'zip' : format}`);
   }
 
   /** GET /download?id=…&run=…: one run's trained model (model.json + weights.bin) as a .zip. */
-  async downloadModel(id: string, runId: string): Promise<DownloadedFile> {
+  downloadModel(id: string, runId: string): Promise<DownloadedFile> {
+    return this.download({ id, run: runId }, `losslab-${id}-model.zip`);
+  }
+
+  /** One GET /download with its errors rebuilt like an API call's; the file name comes from Content-Disposition. */
+  private async download(query: Record<string, string>, fallbackName: string): Promise<DownloadedFile> {
     const url = new URL(this.url('download'));
-    url.searchParams.set('id', id);
-    url.searchParams.set('run', runId);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     let response: Response;
     try {
       response = await this.fetchImpl(url.toString());
@@ -129,7 +110,7 @@ export class HttpTransport implements Transport {
       throw error;
     }
     const disposition = response.headers.get('content-disposition') ?? '';
-    return { blob: await response.blob(), filename: /filename="([^"]+)"/.exec(disposition)?.[1] ?? `losslab-${id}-model.zip` };
+    return { blob: await response.blob(), filename: /filename="([^"]+)"/.exec(disposition)?.[1] ?? fallbackName };
   }
 
   /** GET /upload: the limits the server enforces, so the page can refuse too much up front. */
