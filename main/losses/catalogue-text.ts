@@ -1,6 +1,7 @@
 import { tagsOf, type LossTag } from './tags';
 import { formatRange } from './params';
 import type { LossDefinition, ParamSpec } from './types';
+import { wrapText } from '../util/wrap-text';
 
 /** What `losslab losses --json` prints for one loss: the definition without functions. */
 export interface CatalogueJsonEntry {
@@ -45,36 +46,22 @@ function citationLine(d: LossDefinition): string {
   return `${c.authors} (${c.year}). ${c.title}${c.venue ? `. ${c.venue}` : ''}.`;
 }
 
-/** Greedy word wrap for the terminal listing. */
-function wrap(text: string, width: number, indent: string): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(indent + line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(indent + line);
-  return lines.join('\n');
-}
-
 /** Human-readable listing for `losslab losses`. */
 export function catalogueText(defs: readonly LossDefinition[]): string {
   const blocks = defs.map((d) => {
     const out = [`${d.id} — ${d.name}${d.kind === 'embedding' ? ' [embedding: two-stage, linear probe]' : ''}`];
     out.push(`  for:       ${tagsOf(d.id).join(', ')}`);
     out.push(`  formula:   ${d.formula}`);
-    out.push(wrap(`cite: ${citationLine(d)}`, 92, '  '));
+    out.push(wrapText(`cite: ${citationLine(d)}`, 92, '  '));
     if (d.params.length === 0) out.push('  params:    none');
     for (const p of d.params) {
       out.push(`  --param ${d.id}.${p.key}=…  default ${formatDefault(p)}; ${formatRange(p)}${p.nullable ? ", or 'none'" : ''}`);
-      out.push(wrap(p.description, 88, '      '));
+      out.push(wrapText(p.description, 88, '      '));
     }
     if (d.needsClassCounts) out.push('  uses the training-set class counts');
-    if (d.reduction) out.push(wrap(`batch loss: ${d.reduction}`, 92, '  '));
-    out.push(wrap(d.explanation, 92, '  '));
-    if (d.head) out.push(wrap(`head advice: ${d.head.note}`, 92, '  '));
+    if (d.reduction) out.push(wrapText(`batch loss: ${d.reduction}`, 92, '  '));
+    out.push(wrapText(d.explanation, 92, '  '));
+    if (d.head) out.push(wrapText(`head advice: ${d.head.note}`, 92, '  '));
     return out.join('\n');
   });
   return `${blocks.join('\n\n')}\n`;

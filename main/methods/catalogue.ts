@@ -1,5 +1,6 @@
 import { formatRange } from '../losses/params';
 import type { LossDefinition, ParamSpec } from '../losses/types';
+import { wrapText } from '../util/wrap-text';
 
 /**
  * The training-method catalogue: samplers, deferred schedules, second stages and post-hoc
@@ -152,31 +153,18 @@ export function methodsJson(defs: readonly MethodDefinition[]): (Omit<MethodDefi
   return defs.map((d) => ({ ...d, params: d.params.map((p) => ({ ...p, range: formatRange(p) })) }));
 }
 
-function wrap(text: string, width: number, indent: string): string {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(indent + line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(indent + line);
-  return lines.join('\n');
-}
-
 /** Listing for `losslab methods`, in the style of `losslab losses`. */
 export function methodsText(defs: readonly MethodDefinition[]): string {
   return `${defs
     .map((d) => {
       const c = d.citation;
       const out = [`${d.id} — ${d.name} [${d.kind}]`, `  use:       ${d.usage}`, `  formula:   ${d.formula}`];
-      out.push(wrap(`cite: ${c.authors} (${c.year}). ${c.title}${c.venue ? `. ${c.venue}` : ''}.`, 92, '  '));
+      out.push(wrapText(`cite: ${c.authors} (${c.year}). ${c.title}${c.venue ? `. ${c.venue}` : ''}.`, 92, '  '));
       for (const p of d.params) {
         out.push(`  ${p.key}: default ${p.default === null ? 'none' : String(p.default)}; ${formatRange(p)}`);
-        out.push(wrap(p.description, 88, '      '));
+        out.push(wrapText(p.description, 88, '      '));
       }
-      out.push(wrap(d.explanation, 92, '  '));
+      out.push(wrapText(d.explanation, 92, '  '));
       return out.join('\n');
     })
     .join('\n\n')}\n`;
