@@ -29,6 +29,9 @@ test('counts files are read as JSON or class,count CSV and validated', () => {
 
 test('seeds and loss parameters parse; mistakes are usage errors', () => {
   assert.deepEqual(parseSeeds('1, 2,3'), [1, 2, 3]);
+  assert.deepEqual(parseSeeds('1-3,7'), [1, 2, 3, 7], 'ranges, as the app accepts them');
+  assert.throws(() => parseSeeds('3-1'), /must go upwards/);
+  assert.throws(() => parseSeeds('1-3,2'), /repeats a seed/);
   assert.throws(() => parseSeeds('1,1'), UsageError);
   assert.throws(() => parseSeeds('a'), /whole numbers/);
   const params = parseLossParams(['focal.gamma=1.5', 'weighted-ce.weights=1,2,3', 'weighted-ce.mode=inverse']);

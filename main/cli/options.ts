@@ -53,10 +53,19 @@ export function readCountsFile(file: string): Record<string, number> {
   return counts;
 }
 
+/** `--seeds`: a list of seeds, each a whole number or a range `a-b` (as the app accepts): `1-3,7` is 1, 2, 3, 7. */
 export function parseSeeds(text: string): number[] {
-  const seeds = text.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+  const seeds: number[] = [];
+  for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const range = /^(\d+)\s*-\s*(\d+)$/.exec(part);
+    if (range) {
+      const [from, to] = [Number(range[1]), Number(range[2])];
+      if (to < from || to - from >= 100) throw new UsageError(`--seeds "${text}": the range ${part} must go upwards and hold at most 100 seeds`);
+      for (let seed = from; seed <= to; seed++) seeds.push(seed);
+    } else seeds.push(Number(part));
+  }
   if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
-    throw new UsageError(`--seeds "${text}" must be comma-separated whole numbers ≥ 0, e.g. 1,2,3`);
+    throw new UsageError(`--seeds "${text}" must be comma-separated whole numbers ≥ 0 or ranges, e.g. 1,2,3 or 1-3`);
   }
   if (new Set(seeds).size !== seeds.length) throw new UsageError(`--seeds "${text}" repeats a seed`);
   return seeds;

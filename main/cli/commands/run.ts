@@ -198,7 +198,7 @@ export function runDefaults(): ExperimentConfig {
 export function addTrainingOptions(command: Command, defaults: ExperimentConfig): Command {
   return command
     .option('--epochs <n>', withDefault('training epochs per run', defaults.training.epochs), parseInteger('--epochs', 1, 1000))
-    .option('--seeds <list>', withDefault('comma-separated seeds, a list and not a count (1,2,3 is three runs per loss; 3 is one run, seed 3)', defaults.seeds))
+    .option('--seeds <list>', withDefault('comma-separated seeds, a list and not a count (1,2,3 or 1-3 is three runs per loss; 3 is one run, seed 3)', defaults.seeds))
     .option('--out <dir>', 'output folder (default: ./losslab-results/<experiment id>)')
     .addOption(new Option('--backend <name>', withDefault('TensorFlow.js backend', defaults.backend)).choices(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']))
     .option('--workers <n>', withDefault('parallel training workers (0: one per core)', defaults.workers), parseInteger('--workers', 0, 64))
