@@ -19,13 +19,14 @@
  * Writes go to a temporary file that is flushed and renamed over the old one, so a crash
  * leaves either the old cache or the new one, never half of one.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { HEADERED_PREFIX_BYTES, writeHeaderedFileAtomic } from '../util/headered-file';
 import type { ResizePolicy } from './types';
 
 const MAGIC = 'LLPIX001';
-const PREFIX_BYTES = 8 + 4 + 32;
+const PREFIX_BYTES = HEADERED_PREFIX_BYTES;
 /** Header size above which the file is assumed corrupt rather than trusted with a huge allocation. */
 const MAX_HEADER_BYTES = 512 * 2 ** 20;
 /** Reads and writes move pixels in chunks of about this size: few syscalls, bounded memory. */
@@ -220,29 +221,11 @@ export async function writeCache(file: string, settings: CacheSettings, bytesPer
     ? { p: r.absolutePath, s: r.size, m: r.mtimeMs, g: r.gray ? 1 : 0, d: r.digest ?? pixelDigest(r.pixels) }
     : { p: r.absolutePath, s: r.size, m: r.mtimeMs, r: r.reason });
   const header = Buffer.from(JSON.stringify({ settings: settingsKey(settings), bytesPerImage, entries } satisfies HeaderJson), 'utf8');
-  const prefix = Buffer.alloc(PREFIX_BYTES);
-  prefix.write(MAGIC, 0, 'latin1');
-  prefix.writeUInt32LE(header.length, 8);
-  createHash('sha256').update(header).digest().copy(prefix, 12);
-
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await fs.open(temp, 'w');
-  try {
-    await handle.write(prefix);
-    await handle.write(header);
-    const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / bytesPerImage));
-    const pixels = records.filter((r): r is Extract<CacheRecord, { kind: 'pixels' }> => r.kind === 'pixels');
+  const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / bytesPerImage));
+  const pixels = records.filter((r): r is Extract<CacheRecord, { kind: 'pixels' }> => r.kind === 'pixels');
+  await writeHeaderedFileAtomic(file, MAGIC, header, async (handle) => {
     for (let i = 0; i < pixels.length; i += perChunk) {
-      const batch = pixels.slice(i, i + perChunk).map((r) => r.pixels);
-      await handle.write(Buffer.concat(batch));
+      await handle.write(Buffer.concat(pixels.slice(i, i + perChunk).map((r) => r.pixels)));
     }
-    await handle.sync();
-    await handle.close();
-    await fs.rename(temp, file);
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw error;
-  }
+  });
 }

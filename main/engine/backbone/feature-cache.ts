@@ -14,12 +14,13 @@
  * Nothing read is trusted: a bad magic, header checksum, key, length or payload checksum makes
  * the file a miss (it is then rebuilt). Writes go to a temporary file renamed into place.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { HEADERED_PREFIX_BYTES, writeHeaderedFileAtomic } from '../../util/headered-file';
 
 const MAGIC = 'LLFEAT01';
-const PREFIX_BYTES = 8 + 4 + 32;
+const PREFIX_BYTES = HEADERED_PREFIX_BYTES;
 
 export interface FeatureCacheKey {
   datasetFingerprint: string;
@@ -79,23 +80,7 @@ export async function writeFeatureCache(file: string, key: FeatureCacheKey, coun
     JSON.stringify({ key: keyString(key), count, dim, payloadSha256: createHash('sha256').update(payload).digest('hex') } satisfies HeaderJson),
     'utf8',
   );
-  const prefix = Buffer.alloc(PREFIX_BYTES);
-  prefix.write(MAGIC, 0, 'latin1');
-  prefix.writeUInt32LE(header.length, 8);
-  createHash('sha256').update(header).digest().copy(prefix, 12);
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await fs.open(temp, 'w');
-  try {
-    await handle.write(prefix);
-    await handle.write(header);
+  await writeHeaderedFileAtomic(file, MAGIC, header, async (handle) => {
     await handle.write(payload);
-    await handle.sync();
-    await handle.close();
-    await fs.rename(temp, file);
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await fs.rm(temp, { force: true }).catch(() => undefined);
-    throw error;
-  }
+  });
 }
