@@ -1,4 +1,4 @@
-import { ANALYSIS_METRICS, type AnalysisMetric, type ExperimentAnalysis } from '../analysis/types';
+import { ANALYSIS_METRICS, type AnalysisMetric } from '../analysis/types';
 import type { Summary } from '../stats/summary';
 import type { SweptParam } from './plan';
 import { contrastSentence, pointStatus, type ContrastStatus } from './summary';
@@ -12,8 +12,18 @@ import { contrastSentence, pointStatus, type ContrastStatus } from './summary';
  * comparison changes.
  */
 
-/** What the sweep analysis needs of one setting's analysis (a full ExperimentAnalysis fits). */
-export type SettingAnalysis = Pick<ExperimentAnalysis, 'variants' | 'comparisons'> & { settings: Pick<ExperimentAnalysis['settings'], 'baseline'> };
+/** What the sweep analysis needs of one setting's analysis; a full ExperimentAnalysis is one. */
+export interface SettingAnalysis {
+  settings: { baseline: string };
+  variants: {
+    key: string;
+    label: string;
+    kind: 'trained' | 'posthoc';
+    metrics: Record<AnalysisMetric, Summary>;
+    runs: { seed: number; runId: string; metrics: Record<AnalysisMetric, number | null> }[];
+  }[];
+  comparisons: { key: string; baseline: string; difference: number; interval: [number, number]; significant: boolean }[];
+}
 
 export interface SweepSettingInput {
   index: number;

@@ -50,9 +50,11 @@ export function checkSweepSplits(dataset: LoadedDataset, plan: SweepPlan): Setti
     if (empty.length > 0) {
       const names = empty.map((k) => `"${dataset.classes[k]}"`);
       const nMax = Math.max(...split.counts.poolBeforeImbalance);
+      const ratio = setting.imbalance.kind === 'exp' || setting.imbalance.kind === 'step' ? setting.imbalance.ratio : null;
+      const why = ratio !== null ? ` (the largest class has ${nMax} training images, so ρ = ${ratio} gives the tail ${Number((nMax / ratio).toPrecision(2))} of an image)` : '';
       throw new SweepError(
-        `Setting ${setting.index + 1} (${setting.label}) leaves class ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''} with no training image ` +
-          `(the largest class has ${nMax} training images, so ρ above ${nMax} rounds the tail below one image). Use a smaller ρ for that setting, or more images per class.`,
+        `Setting ${setting.index + 1} (${setting.label}) leaves class ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''} with no training image${why}. ` +
+          `Use ρ of at most ${2 * nMax} for this dataset, or more images per class.`,
       );
     }
     // The design promises one held-out test set for all settings; check it rather than assume it.
