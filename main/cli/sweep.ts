@@ -6,6 +6,7 @@ import { defaultStoreRoot } from '../store/paths';
 import { formatDuration, type DurationEstimate } from '../sweep/estimate';
 import { SweepFolder } from '../sweep/folder';
 import { loadSweep } from '../sweep/load';
+import { pastThroughput } from '../sweep/past-throughput';
 import { planSweep, type SweepPlan } from '../sweep/plan';
 import type { SettingSplit } from '../sweep/preflight';
 import { resumeSweep, startSweep, type RunningSweep, type SweepEvents } from '../sweep/run-sweep';
@@ -25,14 +26,20 @@ export function describePlan(plan: SweepPlan, config: ExperimentConfig): string 
   return `Sweep: ${what.join(' × ')} = ${plan.totalRuns} runs`;
 }
 
-function estimateLine(estimate: DurationEstimate): string | null {
+function estimateLine(estimate: DurationEstimate, pastRuns: number): string | null {
   if (estimate.remainingSeconds === null) return null;
-  const from = estimate.basis === 'runs' ? 'from the runs finished so far' : 'from the first epochs on this machine';
-  return `estimate: about ${formatDuration(estimate.remainingSeconds)} left, ${estimate.runsLeft} run${estimate.runsLeft === 1 ? '' : 's'} to go (${from})`;
+  const from = {
+    none: '',
+    past: `from ${pastRuns} earlier run${pastRuns === 1 ? '' : 's'} of this network on this machine; measured again from the first epoch`,
+    epochs: 'from the first epochs on this machine',
+    runs: 'from the runs finished so far',
+  }[estimate.basis];
+  return `about ${formatDuration(estimate.remainingSeconds)} left, ${estimate.runsLeft} run${estimate.runsLeft === 1 ? '' : 's'} to go (${from})`;
 }
 
-function sweepEvents(progress: ReturnType<typeof terminalProgress>): SweepEvents {
-  let lastBasis: DurationEstimate['basis'] = 'none';
+/** The plan's lines, then one estimate line before training, one when the first epoch measures it, one per finished run. */
+export function sweepEvents(progress: Pick<ReturnType<typeof terminalProgress>, 'events' | 'log'>, pastRuns = 0): SweepEvents {
+  let lastBasis: DurationEstimate['basis'] | null = null;
   let lastRunsLeft = -1;
   return {
     experiment: progress.events,
@@ -41,18 +48,21 @@ function sweepEvents(progress: ReturnType<typeof terminalProgress>): SweepEvents
         const split = splits[s.index]!;
         progress.log(`  setting ${s.index + 1}: ${s.label}, ${split.trainImages} training images (largest/smallest class ${split.achievedRatio.toFixed(1)}), ${s.runs} runs`);
       }
-      progress.log('Estimated duration: measured from the first epoch on this machine, then refined as runs finish.');
     },
     onSettingStart: (setting, resumed) => progress.log(`${resumed ? 'resuming' : 'starting'} setting ${setting.index + 1}: ${setting.label}`),
     onEstimate: (estimate) => {
-      // One line when the first epoch gives a figure, then one per finished run.
-      if (estimate.basis === lastBasis && estimate.runsLeft === lastRunsLeft) return;
-      if (estimate.basis === 'epochs' && lastBasis === 'epochs') return;
-      if (estimate.runsLeft === 0) return;
+      const first = lastBasis === null;
+      const changed = estimate.basis !== lastBasis;
+      const runFinished = estimate.basis === 'runs' && estimate.runsLeft !== lastRunsLeft;
       lastBasis = estimate.basis;
       lastRunsLeft = estimate.runsLeft;
-      const line = estimateLine(estimate);
-      if (line) progress.log(line);
+      if (first && estimate.basis === 'none') {
+        progress.log('Estimated duration: measured from the first epoch on this machine, then refined as runs finish.');
+        return;
+      }
+      if (!(first || changed || runFinished) || estimate.runsLeft === 0) return;
+      const line = estimateLine(estimate, pastRuns);
+      if (line) progress.log(first ? `Estimated duration: ${line}` : `estimate: ${line}`);
     },
   };
 }
@@ -68,11 +78,19 @@ export async function executeSweep(config: ExperimentConfig, options: ExecuteOpt
   }
   if (options.redis && config.model.family === 'backbone') throw new UsageError('Studies on a pretrained backbone train locally only; leave out --redis');
   process.stderr.write(`${describePlan(plan, config)}\n`);
+  const past = pastThroughput(defaultStoreRoot(), config);
   const progress = terminalProgress();
   const { runner, stop } = await runnerOptions(options, config.backend, stderrLine);
   try {
     return await follow(
-      () => startSweep(new SweepFolder(dir), config, { id, confirmed: options.confirmed, ...cacheOption(options.cache), events: sweepEvents(progress), ...(runner ? { runner } : {}) }),
+      () => startSweep(new SweepFolder(dir), config, {
+          id,
+          confirmed: options.confirmed,
+          ...cacheOption(options.cache),
+          events: sweepEvents(progress, past?.runs ?? 0),
+          pastSecondsPerImageEpoch: past?.secondsPerImageEpoch ?? null,
+          ...(runner ? { runner } : {}),
+        }),
       progress,
     );
   } finally {
@@ -84,10 +102,11 @@ export async function resumeSweepCli(dir: string, cache: boolean, queue: Pick<Ex
   const folder = new SweepFolder(dir);
   const record = folder.read();
   process.stderr.write(`${describePlan(planSweep(record.config, { confirmed: true }), record.config)}\n`);
+  const past = pastThroughput(defaultStoreRoot(), record.config);
   const progress = terminalProgress();
   const { runner, stop } = await runnerOptions({ ...queue, cache }, record.config.backend, stderrLine);
   try {
-    return await follow(() => resumeSweep(folder, { ...cacheOption(cache), events: sweepEvents(progress), ...(runner ? { runner } : {}) }), progress);
+    return await follow(() => resumeSweep(folder, { ...cacheOption(cache), events: sweepEvents(progress, past?.runs ?? 0), pastSecondsPerImageEpoch: past?.secondsPerImageEpoch ?? null, ...(runner ? { runner } : {}) }), progress);
   } finally {
     await stop();
   }

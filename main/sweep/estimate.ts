@@ -18,8 +18,8 @@ export interface SettingWork {
 export interface DurationEstimate {
   /** Seconds left, or null before anything was measured. */
   remainingSeconds: number | null;
-  /** What the figure comes from: nothing yet, the first epochs, or finished runs. */
-  basis: 'none' | 'epochs' | 'runs';
+  /** What the figure comes from: nothing yet, earlier experiments on this machine, the first epochs, or finished runs. */
+  basis: 'none' | 'past' | 'epochs' | 'runs';
   runsLeft: number;
 }
 
@@ -31,7 +31,11 @@ export class DurationEstimator {
   private readonly finished: number[];
   private readonly epochsDone: number[];
 
-  constructor(private readonly settings: readonly SettingWork[]) {
+  /** `pastSecondsPerImageEpoch`: measured by earlier experiments here (past-throughput.ts), used until this sweep measures its own. */
+  constructor(
+    private readonly settings: readonly SettingWork[],
+    private readonly pastSecondsPerImageEpoch: number | null = null,
+  ) {
     this.finished = settings.map(() => 0);
     this.epochsDone = settings.map(() => 0);
   }
@@ -58,9 +62,9 @@ export class DurationEstimator {
 
   estimate(): DurationEstimate {
     const runsLeft = this.settings.reduce((sum, s, k) => sum + s.runs - this.finished[k]!, 0);
-    const basis = this.runWork > 0 ? 'runs' : this.epochWork > 0 ? 'epochs' : 'none';
+    const basis = this.runWork > 0 ? 'runs' : this.epochWork > 0 ? 'epochs' : this.pastSecondsPerImageEpoch !== null ? 'past' : 'none';
     if (basis === 'none') return { remainingSeconds: null, basis, runsLeft };
-    const perImageEpoch = basis === 'runs' ? this.runSeconds / this.runWork : this.epochSeconds / this.epochWork;
+    const perImageEpoch = basis === 'runs' ? this.runSeconds / this.runWork : basis === 'epochs' ? this.epochSeconds / this.epochWork : this.pastSecondsPerImageEpoch!;
     let seconds = 0;
     this.settings.forEach((s, k) => {
       const work = (s.runs - this.finished[k]!) * s.trainImages * s.epochs - this.epochsDone[k]! * s.trainImages;

@@ -99,13 +99,13 @@ function settingConfig(config: ExperimentConfig, imbalance: ImbalanceSpec, losse
 }
 
 /**
- * The settings, their configurations and the run count. Refuses (before anything is loaded or
+ * The settings, their configurations and the run count (an ordinary experiment is one setting). Refuses (before anything is loaded or
  * written) a sweep whose losses or values are invalid, and, unless `confirmed`, one of more than
  * MAX_SWEEP_RUNS_UNCONFIRMED runs.
  */
 export function planSweep(config: ExperimentConfig, options: { confirmed?: boolean } = {}): SweepPlan {
-  const sweep = config.sweep;
-  if (!sweep) throw new SweepError('This configuration has no sweep block; it is an ordinary experiment.');
+  // An ordinary experiment plans as a sweep of one setting (the app shows its run count the same way).
+  const sweep = config.sweep ?? {};
   const losses = expandParam(config.losses, sweep.param);
   const profiles = sweep.imbalance ?? [config.imbalance];
   const labels = profiles.map(imbalanceLabel);
@@ -134,13 +134,14 @@ export function planSweep(config: ExperimentConfig, options: { confirmed?: boole
     );
   }
   let param: SweptParam | null = null;
-  if (sweep.param) {
+  const swept = sweep.param;
+  if (swept) {
     const jobs = planRuns(settings[0]!.config);
-    const keys = sweep.param.values.map((value) => {
-      const job = jobs.find((j) => j.lossId === sweep.param!.loss && j.params[sweep.param!.key] === value);
+    const keys = swept.values.map((value) => {
+      const job = jobs.find((j) => j.lossId === swept.loss && j.params[swept.key] === value);
       return job!.runId.replace(/#seed\d+$/, '');
     });
-    param = { ...sweep.param, recipeKeys: keys };
+    param = { ...swept, recipeKeys: keys };
   }
   return { settings, param, totalRuns, needsConfirmation };
 }

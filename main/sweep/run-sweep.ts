@@ -33,6 +33,8 @@ export interface SweepOptions {
   events?: SweepEvents;
   runner?: RunnerFactory;
   keepWeights?: boolean;
+  /** Seconds per image-epoch measured by earlier experiments here, for an estimate before the first epoch. */
+  pastSecondsPerImageEpoch?: number | null;
   /** Trains a sweep of more than MAX_SWEEP_RUNS_UNCONFIRMED runs (`--yes`). */
   confirmed?: boolean;
   id?: string;
@@ -64,7 +66,7 @@ async function loadForChecks(config: ExperimentConfig, cacheDir: string | undefi
   });
 }
 
-function workOf(plan: SweepPlan, splits: SettingSplit[]): SettingWork[] {
+export function workOf(plan: SweepPlan, splits: SettingSplit[]): SettingWork[] {
   return plan.settings.map((s, k) => {
     const workers = s.config.workers > 0 ? s.config.workers : os.availableParallelism();
     return { runs: s.runs, trainImages: splits[k]!.trainImages, epochs: s.config.training.epochs, parallel: Math.min(workers, s.runs) };
@@ -97,7 +99,8 @@ function drive(folder: SweepFolder, plan: SweepPlan, options: SweepOptions, id: 
     const splits = checkSweepSplits(await loadForChecks(first, options.cacheDir), plan);
     await create();
     events.onPlan?.(plan, splits);
-    const estimator = new DurationEstimator(workOf(plan, splits));
+    const estimator = new DurationEstimator(workOf(plan, splits), options.pastSecondsPerImageEpoch ?? null);
+    events.onEstimate?.(estimator.estimate());
     const outputs: (ExperimentOutput | null)[] = [];
     for (const setting of plan.settings) {
       if (cancelled) {

@@ -283,7 +283,7 @@ export function registerRunCommand(program: Command): void {
     .option('--drw-beta <beta>', 'β of the DRW weights (default 0.9999)', parseNumber('--drw-beta', 0, 0.999999999))
     .option('--drs <epoch>', withDefault('deferred re-sampling: the class-balanced sampler from this 0-based epoch', 'none'), parseInteger('--drs', 0, 999))
     .option('--second-stage <stage>', 'decoupled second stage after the loss: none, crt[:EPOCHS] or lws[:EPOCHS] (default 10 epochs)')
-    .option('--yes', 'train a sweep of more than 2,000 runs (refused without it)')
+    .option('--yes', 'train a sweep of more than 2,000 runs (default: such a sweep is refused)')
     .option('--redis <url>', 'queue mode: the runs go to `losslab worker`s serving this Redis (redis:// or rediss://); --workers N then trains N here too (default: none, train here)');
   addTrainingOptions(command, d).action(async (flags: RunFlags) => {
     const input = configFromFlags(flags) as Record<string, unknown>;
