@@ -78,7 +78,7 @@ describe('contrast sentences', () => {
   it('one outcome, a single change, a single point', () => {
     const at = (statuses: ('ahead' | 'behind' | 'tie')[]) => statuses.map((status, k) => ({ x: [1, 10, 50, 100][k]!, status }));
     assert.equal(contrastSentence('A', 'B', 'ρ', at(['ahead', 'ahead', 'ahead', 'ahead'])), 'A is ahead of B at every ρ (1 to 100).');
-    assert.equal(contrastSentence('A', 'B', 'ρ', at(['behind', 'behind', 'tie', 'tie'])), 'A and B are not distinguishable from ρ = 50; below, it is behind.');
+    assert.equal(contrastSentence('A', 'B', 'ρ', at(['behind', 'behind', 'tie', 'tie'])), 'A and B are not distinguishable from ρ = 50; below, A is behind.');
     assert.equal(contrastSentence('A', 'B', 'ρ', at(['tie', 'tie', 'tie', 'behind'])), 'A is behind B from ρ = 100; below, they are not distinguishable.');
     assert.equal(contrastSentence('A', 'B', 'ρ', [{ x: 12.3456, status: 'ahead' }]), 'A is ahead of B at ρ = 12.3.');
     assert.equal(contrastSentence('A', 'B', 'ρ', []), 'A and B share no setting to compare on.');

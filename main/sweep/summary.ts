@@ -22,9 +22,9 @@ function phrase(status: ContrastStatus, a: string, b: string): string {
   return `${a} and ${b} are not distinguishable`;
 }
 
-function belowClause(status: ContrastStatus): string {
-  if (status === 'ahead') return 'it is ahead';
-  if (status === 'behind') return 'it is behind';
+function belowClause(status: ContrastStatus, a: string): string {
+  if (status === 'ahead') return `${a} is ahead`;
+  if (status === 'behind') return `${a} is behind`;
   return 'they are not distinguishable';
 }
 
@@ -53,7 +53,7 @@ export function contrastSentence(a: string, b: string, symbol: string, points: r
   }
   if (segments.length === 2) {
     const [low, high] = segments as [{ status: ContrastStatus; from: number }, { status: ContrastStatus; from: number }];
-    return `${phrase(high.status, a, b)} from ${symbol} = ${formatX(points[high.from]!.x)}; below, ${belowClause(low.status)}.`;
+    return `${phrase(high.status, a, b)} from ${symbol} = ${formatX(points[high.from]!.x)}; below, ${belowClause(low.status, a)}.`;
   }
   const words: Record<ContrastStatus, string> = { ahead: 'ahead', behind: 'behind', tie: 'not distinguishable' };
   const parts = (['ahead', 'tie', 'behind'] as const)
