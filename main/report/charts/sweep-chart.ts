@@ -22,14 +22,7 @@ export function sweepChart(options: { title: string; xLabel: string; yLabel: str
   const hi = Math.max(...xs);
   const useLog = lo > 0 && hi / lo >= 10;
   const pad = (range: [number, number]): [number, number] => [range[0] + 10, range[1] - 10];
-  let x: Scale;
-  if (useLog) {
-    const log = logScale([lo, hi], pad([x0, x1]));
-    // logScale starts at the decade below; place points by the same mapping.
-    x = log;
-  } else {
-    x = linearScale(hi > lo ? [lo, hi] : [lo - 1, hi + 1], pad([x0, x1]), 6);
-  }
+  const x: Scale = useLog ? logScale([lo, hi], pad([x0, x1])) : linearScale(hi > lo ? [lo, hi] : [lo - 1, hi + 1], pad([x0, x1]), 6);
   const values = options.series.flatMap((s) => s.points.flatMap((p) => [p.mean, ...(p.interval ?? [])].filter((v): v is number => v !== null && Number.isFinite(v))));
   const y = linearScale(paddedDomain(values), [y0, y1]);
   const ticks = [...new Set(xs)].sort((a, b) => a - b).map((t) => ({ x: x(t), label: String(Number(t.toPrecision(3))) }));
