@@ -12,7 +12,7 @@ import type { ExperimentResults, NetworkSummary, RunResult } from '../results/ty
 import type { ExperimentListing } from '../store/experiment-store';
 import type { ExperimentAnalysis, VariantAnalysis } from '../analysis/types';
 import type { Verdict } from '../analysis/verdict';
-import type { SweepPlanView } from '../sweep/plan-view';
+import type { SweepPlanView } from '../sweep/plan-view-types';
 
 /**
  * The one API contract between the app's user interface and the main-side services. The

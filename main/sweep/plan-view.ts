@@ -5,23 +5,11 @@ import { pastThroughput } from './past-throughput';
 import { MAX_SWEEP_RUNS_UNCONFIRMED, planSweep } from './plan';
 import { checkSweepSplits } from './preflight';
 import { workOf } from './run-sweep';
+import type { SweepPlanView } from './plan-view-types';
 
-/**
- * What a study will train and about how long it will take, for the app to show before it
- * starts (API `sweep.plan`): the settings, the run count against the confirmation limit, each
- * setting's training images, and an estimate from earlier runs of the same network on this
- * machine (none when there are none: the estimate then comes from the first epochs).
- * Refusals (invalid values, a class left without training images) are thrown with their message.
- */
-export interface SweepPlanView {
-  settings: { index: number; label: string; rho: number | null; runs: number; trainImages: number }[];
-  param: { loss: string; key: string; values: number[] } | null;
-  totalRuns: number;
-  limit: number;
-  needsConfirmation: boolean;
-  estimate: { seconds: number | null; basis: 'past' | 'none'; pastRuns: number };
-}
+export type { SweepPlanView } from './plan-view-types';
 
+/** The plan view of a configuration (see SweepPlanView): loads the dataset (from the cache when it can) to count each setting's training images. */
 export async function sweepPlanView(config: ExperimentConfig, options: { storeRoot: string; cacheDir?: string }): Promise<SweepPlanView> {
   const plan = planSweep(config, { confirmed: true });
   const first = plan.settings[0]!.config;
