@@ -299,3 +299,25 @@ test('a backbone that fails in a feature worker is an error that says so, not a 
     /Computing the backbone's features failed/,
   );
 });
+
+test('a depthwise-separable backbone (as MobileNet is) fine-tunes on wasm: the depthwise kernel trains', async () => {
+  const input = tfl.input({ shape: [16, 16, 3] });
+  let x = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }), name: 'stem' }).apply(input) as tfl.SymbolicTensor;
+  x = tfl.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthwiseInitializer: tfl.initializers.glorotUniform({ seed: 2 }), name: 'dw' }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.conv2d({ filters: 6, kernelSize: 1, kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }), name: 'pw' }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.dense({ units: 5, activation: 'softmax', name: 'classifier' }).apply(x) as tfl.SymbolicTensor;
+  const whole = tfl.model({ inputs: input, outputs: x });
+  const dir = await saveLayersModel(whole, path.join(root, 'separable'));
+  whole.dispose();
+  const model = spec({ source: dir, finetune: 'all', backboneLearningRate: 0.01 });
+  const { resolved, features } = await resolveBackbone(model, { imageSize: 16 });
+  const before = features.getLayer('dw').getWeights()[0]!.dataSync().slice();
+  features.dispose();
+  const outcome = await trainRun(job(model, resolved), colourData(10), { keepWeights: true });
+  const after = [...savedWeights(outcome)].find(([name]) => name.includes('dw') && name.includes('depthwise_kernel'))?.[1];
+  assert.ok(after, `saved weights: ${[...savedWeights(outcome).keys()].join(', ')}`);
+  assert.equal(after.length, before.length);
+  assert.notDeepEqual(Array.from(after), Array.from(before), 'the depthwise kernel was updated');
+  assert.ok(outcome.testLogits.every(Number.isFinite));
+});
