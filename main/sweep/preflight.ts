@@ -53,7 +53,7 @@ export function checkSweepSplits(dataset: LoadedDataset, plan: SweepPlan): Setti
       const ratio = setting.imbalance.kind === 'exp' || setting.imbalance.kind === 'step' ? setting.imbalance.ratio : null;
       const why = ratio !== null ? ` (the largest class has ${nMax} training images, so ρ = ${ratio} gives the tail ${Number((nMax / ratio).toPrecision(2))} of an image)` : '';
       throw new SweepError(
-        `Setting ${setting.index + 1} (${setting.label}) leaves class ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''} with no training image${why}. ` +
+        `Setting ${setting.index + 1} (${setting.label}) leaves class${names.length > 1 ? 'es' : ''} ${names.slice(0, 5).join(', ')}${names.length > 5 ? ` and ${names.length - 5} more` : ''} with no training image${why}. ` +
           `Use ρ of at most ${2 * nMax} for this dataset, or more images per class.`,
       );
     }
