@@ -71,3 +71,29 @@ export class SweepFolder {
     return { ...record, config: parseExperimentConfig(record.config) };
   }
 }
+
+/** Sweeps stored under a folder (the store's root), newest first, with how many of their runs have finished. */
+export function listSweeps(root: string): { id: string; dir: string; createdAt: string; settings: number; runsTotal: number; runsFinished: number }[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(root);
+  } catch {
+    return [];
+  }
+  const sweeps = [];
+  for (const name of names) {
+    const folder = new SweepFolder(path.join(root, name));
+    if (!folder.exists()) continue;
+    try {
+      const record = folder.read();
+      const runsFinished = record.settings.reduce((sum, s) => {
+        const setting = folder.setting(s.slug);
+        return sum + (setting.exists() ? setting.finishedRunCount() : 0);
+      }, 0);
+      sweeps.push({ id: record.id, dir: folder.dir, createdAt: record.createdAt, settings: record.settings.length, runsTotal: record.totalRuns, runsFinished });
+    } catch {
+      // a damaged record: not listed
+    }
+  }
+  return sweeps.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}

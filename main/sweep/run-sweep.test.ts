@@ -10,7 +10,7 @@ import { parseHtml } from '../report/test-dom';
 import type { ExperimentResults } from '../results/types';
 import { ExperimentFolder } from '../store/experiment-folder';
 import { temporaryDir, writeMnistFolder } from '../../tests/fixtures/mnist-folder';
-import { SweepFolder } from './folder';
+import { listSweeps, SweepFolder } from './folder';
 import { loadSweep } from './load';
 import { resumeSweep, startSweep } from './run-sweep';
 
@@ -91,6 +91,7 @@ describe('a real sweep, interrupted and resumed', () => {
     assert.deepEqual(a.testItems, b.testItems, 'every setting is tested on the same images');
     assert.ok(b.dataset.counts.train.reduce((s, n) => s + n, 0) < a.dataset.counts.train.reduce((s, n) => s + n, 0));
     assert.ok([...a.runs, ...b.runs].every((r) => r.status === 'done'));
+    assert.deepEqual(listSweeps(root).map((x) => [x.dir, x.settings, x.runsFinished, x.runsTotal]), [[dirOf(), 2, 4, 4]]);
   });
 
   it('a setting gives exactly the numbers of the single-setting experiment', async () => {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { SweepFolder } from '../../sweep/folder';
+import { listSweeps, SweepFolder } from '../../sweep/folder';
 import { resumeSweepCli } from '../sweep';
 import { ExperimentStore } from '../../store/experiment-store';
 import { defaultStoreRoot } from '../../store/paths';
@@ -24,13 +24,16 @@ export function registerHistoryCommands(program: Command): void {
         process.stdout.write(`${JSON.stringify(listings, null, 2)}\n`);
         return;
       }
-      if (listings.length === 0) {
+      const sweeps = listSweeps(store.root);
+      if (listings.length === 0 && sweeps.length === 0) {
         process.stdout.write(`No experiments in ${store.root}.\n`);
         return;
       }
       for (const e of listings) {
         process.stdout.write(`${e.id}  ${e.status.padEnd(11)}  runs ${e.runsFinished}/${e.runsTotal}  ${e.losses.join(',')}  ${e.dataset}\n`);
       }
+      // Sweeps hold one experiment per setting in their own folder (losslab report / resume take the sweep's id).
+      for (const s of sweeps) process.stdout.write(`${s.id}  sweep        runs ${s.runsFinished}/${s.runsTotal}  ${s.settings} settings\n`);
     });
 
   program
