@@ -47,8 +47,14 @@ export interface LossLabSide {
   /** Node's CPU time over the whole job, every worker thread included, and from the dataset loaded on. */
   cpuSeconds: number;
   cpuAfterLoadingSeconds: number;
-  /** Where the time after loading went, summed over runs (seconds of one core each). */
-  phases: { epochs: number; restOfRun: number; betweenRuns: number; idleCoreSeconds: number; afterLastRun: number };
+  /**
+   * Where the time after loading went (wall seconds): epochs (training steps and the validation
+   * pass, summed over runs), restOfRun (each run's set-up, checkpoints, epoch logs, test logits
+   * and saving, summed over runs), workerStart (loaded to the first run's start: worker threads
+   * and their backends), idleCoreSeconds (worker time with no run, mostly the last runs' tail),
+   * afterLastRun (the results files).
+   */
+  phases: { epochs: number; restOfRun: number; workerStart: number; idleCoreSeconds: number; afterLastRun: number };
   runs: { runId: string; status: string; start: number; end: number; trainSeconds: number | null }[];
   failed: number;
 }
@@ -135,7 +141,7 @@ export async function runLossLab(side: WholeJobSide): Promise<{ report: LossLabS
     phases: {
       epochs: round(epochs),
       restOfRun: round(busy - epochs),
-      betweenRuns: round(Math.min(...runs.map((r) => r.startedAt - loadedAt)) / 1000),
+      workerStart: round(Math.min(...runs.map((r) => r.startedAt - loadedAt)) / 1000),
       idleCoreSeconds: round(perWorkerSpan - busy),
       afterLastRun: round((finished - lastSettled) / 1000),
     },
