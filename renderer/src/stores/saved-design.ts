@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DatasetChoice, DesignState } from './design.svelte';
+import { SAMPLER_IDS, SCHEDULES, SECOND_STAGES } from '../lib/recipes';
 
 /**
  * The experiment design as it is kept across page reloads and app restarts.
@@ -17,6 +18,20 @@ export const SAVED_DESIGN_KEY = 'losslab.design.v1';
 
 /** A number field; null is an input the user had emptied (JSON has no NaN). */
 const numberField = z.number().nullable();
+/** A typed field of the recipe builder, kept as typed. */
+const typedField = z.string().max(100);
+
+/** A recipe builder entry; designs saved before recipes existed have none. */
+const savedRecipeSchema = z.object({
+  id: z.string().min(1).max(40),
+  lossId: z.string().min(1).max(64),
+  sampler: z.enum(SAMPLER_IDS),
+  schedule: z.enum(SCHEDULES),
+  scheduleEpoch: typedField,
+  drwBeta: typedField,
+  secondStage: z.enum(SECOND_STAGES),
+  stageEpochs: typedField,
+});
 
 export const savedDesignSchema = z.object({
   version: z.literal(1),
@@ -36,6 +51,7 @@ export const savedDesignSchema = z.object({
   ratio: numberField,
   customCounts: z.record(z.string(), z.number().int().min(1)),
   losses: z.record(z.string(), z.object({ checked: z.boolean(), inputs: z.record(z.string(), z.string()) })),
+  recipes: z.array(savedRecipeSchema).max(64).default([]),
   epochs: numberField,
   batchSize: numberField,
   optimizer: z.enum(['adam', 'sgd']),
@@ -89,6 +105,7 @@ export function snapshotDesign(design: DesignState, dataset: DatasetChoice | nul
     imbalanceKind: design.imbalanceKind,
     customCounts: { ...design.customCounts },
     losses: Object.fromEntries(Object.entries(design.losses).map(([id, s]) => [id, { checked: s.checked, inputs: { ...s.inputs } }])),
+    recipes: design.recipes.map((entry) => ({ ...entry })),
     optimizer: design.optimizer,
     schedule: design.schedule,
     flip: design.flip,
@@ -117,6 +134,7 @@ export function applySavedDesign(design: DesignState, saved: SavedDesign): void 
   // The catalogue may not be here yet: setCatalogue keeps these selections for the losses it lists.
   design.losses = Object.fromEntries(Object.entries(saved.losses).map(([id, s]) => [id, { checked: s.checked, inputs: { ...s.inputs } }]));
   if (design.catalogue.length > 0) design.setCatalogue(design.catalogue);
+  design.restoreRecipes(saved.recipes);
 }
 
 export type ReadResult = { kind: 'none' } | { kind: 'ok'; saved: SavedDesign } | { kind: 'invalid'; reason: string };
