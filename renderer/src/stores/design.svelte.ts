@@ -253,7 +253,8 @@ export class DesignState {
     if (!loss) return null;
     const entry = newRecipeEntry(this.newRecipeId(), loss, { sampler: 'class-balanced' });
     this.recipes = [...this.recipes, entry];
-    return entry;
+    // The state's own (reactive) copy, so that a caller's edits show on screen.
+    return this.recipes.at(-1)!;
   }
 
   removeRecipe(id: string): void {
