@@ -7,6 +7,7 @@ import type { LossLabClient } from '../api';
 import { describeError, type ShownError } from '../lib/error-advice';
 import { checkParamInput, paramInputText, type ParamCheck, type ParamValue } from '../lib/loss-params';
 import { MODEL_DEFAULTS, storedModel, type NetworkFamily, type EditableModelSpec } from '../lib/network';
+import { backboneFieldsOf, backboneProblems, backboneSpec, defaultBackboneFields, isDownloadedSource, knownInputSize, type BackboneFields } from '../lib/backbone-form';
 import { parseSeeds } from '../lib/seeds';
 import { checkRecipeEntry, isPlainRecipe, newRecipeEntry, recipeDisplayName, recipeIdentity, type RecipeCheckResult, type RecipeEntry } from '../lib/recipes';
 
@@ -138,6 +139,8 @@ export class DesignState {
   depth = $state<number>(MODEL_DEFAULTS.cnn.depth);
   resnetDepth = $state<number>(MODEL_DEFAULTS.resnet.depth);
   resnetWidth = $state<number>(MODEL_DEFAULTS.resnet.width);
+  /** Pretrained backbone: source, feature layer, fine-tuning, head, backbone learning rate. */
+  backbone = $state<BackboneFields>(defaultBackboneFields());
   /** The engine's measurement of the current model choice ('models.describe'), for `networkFor`. */
   network = $state<NetworkSummary | null>(null);
   networkFor = $state<string | null>(null);
@@ -227,7 +230,6 @@ export class DesignState {
     this.schedule = training.schedule;
     this.flip = training.augment.flip;
     this.crop = training.augment.crop;
-    if (config.model?.family === 'backbone') notes.push('It trained a pretrained backbone, which this screen cannot set yet; the copy uses the CNN. “Run again” repeats it as it was.');
     this.setModel(config.model);
     this.seedsText = config.seeds.join(', ');
     this.backend = config.backend;
@@ -394,6 +396,8 @@ export class DesignState {
         return { family: 'cnn', width: this.width, depth: this.depth };
       case 'resnet':
         return { family: 'resnet', depth: this.resnetDepth, width: this.resnetWidth };
+      case 'backbone':
+        return backboneSpec(this.backbone);
     }
   }
 
@@ -404,6 +408,8 @@ export class DesignState {
     if (spec.family === 'cnn') {
       this.width = spec.width;
       this.depth = spec.depth;
+    } else if (spec.family === 'backbone') {
+      this.backbone = backboneFieldsOf(spec);
     } else {
       this.resnetDepth = spec.depth;
       this.resnetWidth = spec.width;
@@ -416,10 +422,34 @@ export class DesignState {
     if (this.family === 'cnn') {
       add('width', checkLimited('width', this.width));
       add('depth', checkLimited('depth', this.depth));
-    } else {
+    } else if (this.family === 'resnet') {
       add('resnetDepth', checkResnetDepth(this.resnetDepth));
       add('resnetWidth', checkLimited('resnetWidth', this.resnetWidth));
+    } else {
+      problems.push(...backboneProblems(this.backbone));
     }
+    return problems;
+  }
+
+  /**
+   * Why the network is not measured before the experiment starts, or null when it is: a preset
+   * or URL is downloaded (once) when an experiment first uses it, not to show its size.
+   */
+  networkNotMeasured(): string | null {
+    if (this.family !== 'backbone') return null;
+    const spec = backboneSpec(this.backbone);
+    return isDownloadedSource(spec.source) ? 'Downloaded when an experiment first uses it (then kept); its size is measured and recorded then.' : null;
+  }
+
+  /** What the backbone needs of the dataset's preprocessing (the engine refuses otherwise). */
+  backboneDatasetProblems(dataset: DatasetChoice | null): Problem[] {
+    if (this.family !== 'backbone' || !dataset) return [];
+    const problems: Problem[] = [];
+    const size = knownInputSize(this.backbone);
+    if (size !== null && dataset.imageSize !== size) {
+      problems.push({ field: 'imageSize', message: `${this.backbone.preset} takes ${size} px images; set the image size to ${size} on the Dataset screen (the images are decoded again).` });
+    }
+    if (dataset.colorMode === 'grayscale') problems.push({ field: 'colorMode', message: 'A pretrained backbone takes RGB images; set the colour mode to auto or RGB on the Dataset screen.' });
     return problems;
   }
 
@@ -430,7 +460,7 @@ export class DesignState {
   scheduleNetworkDescribe(input: NetworkInput): void {
     if (this.describeTimer) clearTimeout(this.describeTimer);
     this.describeTimer = null;
-    if (this.modelProblems().length > 0) {
+    if (this.modelProblems().length > 0 || this.networkNotMeasured() !== null) {
       // Nothing to measure: an answer still on its way no longer applies either.
       this.describeRequest++;
       this.network = null;
@@ -458,7 +488,11 @@ export class DesignState {
       if (id !== this.describeRequest) return;
       this.network = null;
       this.networkFor = null;
-      this.networkError = describeError(error, 'Could not measure the network', 'Choose a smaller width or depth; the message above says what the engine refused.');
+      const advice =
+        request.model.family === 'backbone'
+          ? 'Check the backbone’s path, feature layer and fine-tuning depth; the message above says what the engine refused.'
+          : 'Choose a smaller width or depth; the message above says what the engine refused.';
+      this.networkError = describeError(error, 'Could not measure the network', advice);
     } finally {
       if (id === this.describeRequest) this.networkLoading = false;
     }
@@ -511,6 +545,7 @@ export class DesignState {
     }
 
     problems.push(...this.modelProblems());
+    problems.push(...this.backboneDatasetProblems(dataset));
     for (const field of ['epochs', 'batchSize', 'learningRate', 'weightDecay', 'workers'] as const) {
       const message = checkLimited(field, this[field]);
       if (message) problems.push({ field, message });

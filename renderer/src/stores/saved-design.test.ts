@@ -98,6 +98,43 @@ describe('the design across page reloads', () => {
     expect(second.app.notices.items).toEqual([]);
   });
 
+  it('keeps the backbone fields, and reads a design saved before backbones and recipes were on this screen', async () => {
+    const storage = new MemoryStorage();
+    const first = pageLoad(storage);
+    await first.app.init();
+    const design = first.app.design;
+    design.family = 'backbone';
+    design.backbone.sourceKind = 'path';
+    design.backbone.path = '/models/tiny';
+    design.backbone.featureLayer = 'gap';
+    design.backbone.finetuneMode = 'last';
+    design.backbone.finetuneLast = 2;
+    design.backbone.headKind = 'mlp';
+    design.backbone.headUnits = Number.NaN;
+    flushSync();
+    const second = pageLoad(storage);
+    await second.app.init();
+    const restored = second.app.design;
+    expect(restored.family).toBe('backbone');
+    expect(restored.backbone).toMatchObject({ sourceKind: 'path', path: '/models/tiny', featureLayer: 'gap', finetuneMode: 'last', finetuneLast: 2, headKind: 'mlp' });
+    // The emptied hidden-units field stays empty and flagged; the empty learning rate still means the default.
+    expect(Number.isNaN(restored.backbone.headUnits)).toBe(true);
+    expect(restored.modelProblems().map((p) => p.field)).toEqual(['headUnits']);
+    expect(second.app.notices.items).toEqual([]);
+
+    // What the previous version wrote (no backbone block, no recipes) is still a design.
+    const older = JSON.parse(storage.getItem(SAVED_DESIGN_KEY)!);
+    delete older.backbone;
+    delete older.recipes;
+    older.family = 'resnet';
+    storage.setItem(SAVED_DESIGN_KEY, JSON.stringify(older));
+    const third = pageLoad(storage);
+    await third.app.init();
+    expect(third.app.design.family).toBe('resnet');
+    expect(third.app.design.recipes).toEqual([]);
+    expect(third.app.notices.items).toEqual([]);
+  });
+
   it('keeps a field the user had emptied empty, and still flags it', async () => {
     const storage = new MemoryStorage();
     const first = pageLoad(storage);
