@@ -13,8 +13,9 @@ function setup() {
   const { client } = fakeClient({
     'models.describe': (request) => {
       requests.push(request);
-      if (request.model.family !== 'backbone') return { label: 'CNN', trainableParams: 24_346, totalParams: 24_570, flopsPerImage: 5_604_608 };
-      if (request.model.featureLayer === 'nope') throw new Error('The backbone has no layer "nope"; its layers are conv1, bn1, relu1, conv2, relu2, gap');
+      const model = request.model as { family: string; featureLayer?: string };
+      if (model.family !== 'backbone') return { label: 'CNN', trainableParams: 24_346, totalParams: 24_570, flopsPerImage: 5_604_608 };
+      if (model.featureLayer === 'nope') throw new Error('The backbone has no layer "nope"; its layers are conv1, bn1, relu1, conv2, relu2, gap');
       return TINY;
     },
     'backends.list': () => [],
@@ -36,7 +37,7 @@ describe('network picker: pretrained backbone', () => {
     expect(screen.getByTestId('network-size').textContent).toContain('Downloaded when an experiment first uses it');
     // Nothing is on its way to the engine for it (no measurement pending, none made).
     expect(app.design.networkLoading).toBe(false);
-    expect(requests.filter((r) => r.model.family === 'backbone')).toEqual([]);
+    expect(requests.filter((r) => (r.model as { family: string }).family === 'backbone')).toEqual([]);
     expect(app.design.modelSpec()).toEqual({ family: 'backbone', source: 'mobilenet-v2-1.00', finetune: 'none', head: 'linear' });
     // 32 px images cannot feed a 224 px MobileNet: refused before starting, with the fix.
     const small = app.design.buildConfig(dataset(32), 3).problems.find((p) => p.field === 'imageSize');

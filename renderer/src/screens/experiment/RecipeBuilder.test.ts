@@ -5,6 +5,7 @@ import StartBar from './StartBar.svelte';
 import { AppState } from '../../stores/app.svelte';
 import { fakeClient } from '../../test/fake-client';
 import { ceInfo, focalInfo } from '../../test/fixtures';
+import '../../test/no-layout';
 import { listMethods } from '../../../../main/methods/catalogue';
 
 /** The real catalogues of the main side: the builder reads exactly what 'methods.list' and 'losses.list' answer. */
@@ -15,13 +16,6 @@ function appWithCatalogues(losses = [ceInfo, focalInfo]) {
   app.dataset.overview = { path: '/data/digits', imageSize: 32, resize: 'center-crop', channels: 1, classes: Array.from({ length: 3 }, (_, i) => ({ name: `c${i}`, count: 10, samples: [] })) } as never;
   return app;
 }
-
-// StartBar measures its height to keep focused fields clear of it; jsdom has no layout to observe.
-globalThis.ResizeObserver ??= class {
-  observe() {}
-  unobserve() {}
-  disconnect() {}
-} as never;
 
 const dataset = { path: '/data/digits', imageSize: 32, resize: 'center-crop', colorMode: 'auto' } as const;
 
