@@ -8,6 +8,7 @@ import { resumeStoredExperiment, startStoredExperiment, type RunningStoredExperi
 import type { RunResult } from '../results/types';
 import type { ExperimentStore } from '../store/experiment-store';
 import type { FolderAccess } from './folder-access';
+import { isDownloadedSource } from '../engine/backbone/presets';
 import { notOpenableMessage } from './dataset-service';
 import { apiEvent, type Emit } from './types';
 
@@ -129,6 +130,12 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
     async start({ config }: ParsedRequest<'experiment.start'>): Promise<Responses['experiment.start']> {
       await requireReadable(config.data);
       await requireReadable(config.testData);
+      // A backbone on disk is read like a dataset: only inside what the user chose (or --root).
+      if (config.model.family === 'backbone' && !isDownloadedSource(config.model.source) && (await access.openable(config.model.source)) === null) {
+        throw new Error(
+          `LossLab cannot load the backbone ${config.model.source}: it is not inside a folder you opened${access.browseRoot !== null ? ` or below the folder this server shares (${access.browseRoot})` : ''}, or it does not exist. ${access.browseRoot !== null ? 'Pick it with "Browse server folders…"' : 'Choose its folder with "Choose folder…"'} on the Experiment screen.`,
+        );
+      }
       // Planning first validates every loss and its parameters, so a typo fails this call instead of a run later.
       const runs = plannedRuns(config);
       if (runner && config.model.family === 'backbone') throw new Error('Studies on a pretrained backbone train locally only; this server hands its runs to queue workers (--redis).');

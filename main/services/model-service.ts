@@ -71,7 +71,7 @@ export function createModelService(options: ModelServiceOptions = {}) {
     const model = request.model;
     if (model.family === 'backbone' && !isDownloadedSource(model.source) && options.access && (await options.access.openable(model.source)) === null) {
       throw new Error(
-        `LossLab measures a backbone on disk only inside a folder you opened${options.access.browseRoot !== null ? ` or below the folder this server shares (${options.access.browseRoot})` : ''}, and ${model.source} is not there (or does not exist). Choose its folder with "Choose folder…", or start the experiment, which loads it then.`,
+        `LossLab measures a backbone on disk only inside a folder you opened${options.access.browseRoot !== null ? ` or below the folder this server shares (${options.access.browseRoot})` : ''}, and ${model.source} is not there (or does not exist). ${options.access.browseRoot !== null ? 'Pick it with "Browse server folders…"' : 'Choose its folder with "Choose folder…"'}.`,
       );
     }
     const key = JSON.stringify([request.model, request.imageSize, request.channels, request.numClasses]);
