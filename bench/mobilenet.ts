@@ -1,7 +1,7 @@
 /**
  * MobileNet v1 (α = 1.0) and v2 (α = 1.0) feature extraction at 224 px on each TensorFlow.js
- * backend, beside PyTorch running the same architectures (bench/pytorch_mobilenet.py) where
- * /usr/bin/python3 has torch; then the time to train one linear head on cached features, which
+ * backend, beside PyTorch running the same architectures (bench/pytorch_mobilenet.py, on CUDA
+ * when the backends include webgpu and CUDA torch is found; bench/python.ts says where it looks); then the time to train one linear head on cached features, which
  * is what each run of a frozen-backbone study does. Random weights: only speed is measured.
  *
  *   node dist/bench/mobilenet.js [--backends wasm] [--images 64] [--batch 32]
@@ -14,6 +14,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend, type BackendRequest } from '../main/engine/backends/select-backend';
+import { findTorchPython, noTorchReason } from './python';
 import type { SymbolicTensor } from '@tensorflow/tfjs-layers/dist/engine/topology';
 
 type Version = 'v1' | 'v2';
@@ -98,10 +99,13 @@ async function headSeconds(dim: number): Promise<number> {
   return seconds;
 }
 
-function pytorch(images: number, batch: number): unknown {
-  const python = '/usr/bin/python3';
+/** The same architectures in PyTorch: on CUDA when LossLab's side ran on a GPU and CUDA torch is here, else on the CPU. */
+function pytorch(images: number, batch: number, gpu: boolean): unknown {
+  const python = (gpu ? findTorchPython({ cuda: true }) : null) ?? findTorchPython();
+  if (!python) return { skipped: noTorchReason() };
   const script = path.join(__dirname, '..', '..', 'bench', 'pytorch_mobilenet.py');
-  const result = spawnSync(python, [script, '--images', String(images), '--batch', String(batch)], { encoding: 'utf8', timeout: 20 * 60_000 });
+  const device = gpu && findTorchPython({ cuda: true }) === python ? 'cuda' : 'cpu';
+  const result = spawnSync(python, [script, '--images', String(images), '--batch', String(batch), '--device', device], { encoding: 'utf8', timeout: 20 * 60_000 });
   if (result.status !== 0) return { skipped: `${python} ${script} failed: ${(result.stderr || result.error?.message || '').trim().split('\n').at(-1)}` };
   return JSON.parse(result.stdout);
 }
@@ -125,7 +129,7 @@ async function main(): Promise<void> {
     imageSize: 224, batch, images,
     machine: { cpus: os.availableParallelism(), loadAverage1m: Number((os.loadavg()[0] ?? 0).toFixed(2)), node: process.version },
     losslab,
-    pytorch: pytorch(images, batch),
+    pytorch: pytorch(images, batch, backends.includes('webgpu')),
   }, null, 2));
 }
 
