@@ -509,7 +509,9 @@ export class DesignState {
     if (chosen.length === 0 && this.recipes.length === 0) problems.push({ field: 'losses', message: 'Tick at least one loss to compare, or add a recipe.' });
     const losses: NonNullable<ExperimentConfigInput['losses']> = [];
     const paramsOf = new Map<string, Record<string, ParamValue>>();
-    const lossesUsed = [...chosen, ...this.catalogue.filter((loss) => !this.losses[loss.id]?.checked && this.lossesInRecipes().has(loss.id))];
+    // A loss that only a recipe trains still has its parameters checked and sent.
+    const inRecipes = this.lossesInRecipes();
+    const lossesUsed = [...chosen, ...this.catalogue.filter((loss) => !this.losses[loss.id]?.checked && inRecipes.has(loss.id))];
     for (const loss of lossesUsed) {
       const checks = this.paramChecks(loss, numClasses);
       const params: Record<string, ParamValue> = {};
