@@ -53,8 +53,16 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
   function eventsFor(id: string, info: RunningExperimentInfo): ExperimentEvents {
     const runByRunId = new Map(info.runs.map((run) => [run.runId, run]));
     const lastBatchSent = new Map<string, number>();
+    let lastFeatureSent = 0;
     return {
       onDatasetProgress: (progress) => emit(apiEvent('experiment.datasetProgress', { id, ...progress })),
+      onFeatureProgress: (progress) => {
+        // One event per chunk of 32 images is plenty for a bar; the first and the last always go.
+        const now = Date.now();
+        if (progress.done < progress.total && progress.done > 32 && now - lastFeatureSent < BATCH_EVENT_INTERVAL_MS) return;
+        lastFeatureSent = now;
+        emit(apiEvent('experiment.featureProgress', { id, ...progress }));
+      },
       onDatasetLoaded: (dataset, plan) =>
         emit(apiEvent('experiment.datasetLoaded', { id, classes: dataset.classes, ...plan.counts, headToTail: plan.headToTail })),
       onBackend: (backend) => emit(apiEvent('experiment.backend', { id, backend })),
