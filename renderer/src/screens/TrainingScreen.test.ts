@@ -5,6 +5,7 @@ import ResultsScreen from './ResultsScreen.svelte';
 import UnfinishedRuns from './results/UnfinishedRuns.svelte';
 import { AppState } from '../stores/app.svelte';
 import { fakeClient } from '../test/fake-client';
+import type { ApiEvent } from '../api/types';
 import { lossSummary, results } from '../test/fixtures';
 import type { ExperimentResults, RunResult } from '../../../main/results/types';
 
@@ -66,7 +67,7 @@ describe('Backbone features', () => {
     const app = new AppState(client, null);
     return { app, transport };
   }
-  const loaded = { type: 'experiment.datasetLoaded', data: { id: 'e1', classes: ['a'], poolBeforeImbalance: [1], train: [1], val: [0], test: [1], headToTail: [0] } } as const;
+  const loaded: ApiEvent = { type: 'experiment.datasetLoaded', data: { id: 'e1', classes: ['a'], poolBeforeImbalance: [1], train: [1], val: [0], test: [1], headToTail: [0] } };
 
   it('shows a bar while the frozen backbone computes its features, then the runs', async () => {
     const { app, transport } = started();
