@@ -53,6 +53,8 @@ export class QueuePool {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private backendReported = false;
+  /** A poll is waiting in the chain: while Redis is down, the timer must not pile up more behind it. */
+  private pollQueued = false;
   private lastProblem = '';
 
   constructor(private readonly options: QueuePoolOptions) {
@@ -79,7 +81,14 @@ export class QueuePool {
       this.queueEvents.on('completed', ({ jobId }) => this.enqueue(() => this.check(jobId)));
       this.queueEvents.on('failed', ({ jobId }) => this.enqueue(() => this.check(jobId)));
       this.enqueue(() => this.submit(jobs));
-      this.timer = setInterval(() => this.enqueue(() => this.poll()), POLL_MS);
+      this.timer = setInterval(() => {
+        if (this.pollQueued) return;
+        this.pollQueued = true;
+        this.enqueue(async () => {
+          this.pollQueued = false;
+          await this.poll();
+        });
+      }, POLL_MS);
     });
   }
 
