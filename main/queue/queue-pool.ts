@@ -9,6 +9,7 @@ import { redisOptionsFromUrl } from './connection';
 import type { EpochRecord } from '../engine/types';
 import { CANCELLED_REASON, cancelKey, checkpointKey, decodeOutcome, jobIdOf, progressSchema, refusalKey, RUN_QUEUE, STUDY_PROTOCOL_VERSION, type RunJobData } from './protocol';
 import { trainingDataFingerprint } from './run-data';
+import { readWorkerStatuses } from './worker-status';
 
 export interface QueuePoolOptions {
   redisUrl: string;
@@ -68,6 +69,11 @@ export class QueuePool {
   }
 
   run(jobs: RunJob[]): Promise<RunSettlement[]> {
+    if (this.options.config.model.family === 'backbone') {
+      // The CLI and the services refuse these before loading data; this catches any other caller.
+      void this.close();
+      return Promise.reject(new Error('Studies on a pretrained backbone train locally only (workers do not load backbones); run it without a queue.'));
+    }
     this.expected = jobs.length;
     for (const job of jobs) this.pending.set(jobIdOf(this.studyId, job.index), job);
     return new Promise<RunSettlement[]>((resolve, reject) => {
@@ -174,6 +180,8 @@ export class QueuePool {
         this.started.add(jobId);
         events.onRunStart?.(run);
       }
+      // The worker wrote its status before this event: the panel shows who took the run at once.
+      this.enqueue(() => this.reportWorkers());
     } else if (progress.type === 'batch') {
       const { type: _type, ...rest } = progress;
       events.onBatch?.({ runId: run.runId, ...rest });
@@ -218,6 +226,18 @@ export class QueuePool {
 
   private async poll(): Promise<void> {
     for (const jobId of [...this.pending.keys()]) await this.check(jobId);
+    await this.reportWorkers();
+  }
+
+  /** The Workers panel is news, never a reason to stop the study: a failed read waits for the next poll. */
+  private async reportWorkers(): Promise<void> {
+    const onWorkers = this.options.events?.onWorkers;
+    if (!onWorkers || this.pending.size === 0) return;
+    try {
+      onWorkers(await readWorkerStatuses(this.redis));
+    } catch {
+      // Redis is away (the poll's own commands say so) or the hash is being rewritten
+    }
   }
 
   private async check(jobId: string): Promise<void> {

@@ -13,6 +13,7 @@ import { FolderAccess } from './folder-access';
 import { createHistoryService } from './history-service';
 import { createModelService } from './model-service';
 import { createModelExport, type ModelExport } from './model-export';
+import { createQueueService } from './queue-service';
 import type { Emit, ImageUrl } from './types';
 
 export interface ServicesOptions {
@@ -30,6 +31,8 @@ export interface ServicesOptions {
   printPdf?: PdfPrinter;
   /** Who trains experiments' runs (queue workers in served mode with --redis); local worker threads by default. */
   runner?: RunnerFactory;
+  /** Queue mode: the Redis the runner hands runs to, so the app can list its workers ('queue.workers'). */
+  redisUrl?: string;
 }
 
 export interface Services {
@@ -76,6 +79,7 @@ export function createServices(options: ServicesOptions): Services {
   const models = createModelService();
   const analysis = createAnalysisService({ store, access, imageUrl });
   const modelExport = createModelExport(analysis);
+  const queue = createQueueService(options.redisUrl);
 
   const handlers: ApiHandlers = {
     'losses.list': catalogue.losses,
@@ -90,6 +94,7 @@ export function createServices(options: ServicesOptions): Services {
     'experiment.cancel': experiments.cancel,
     'experiment.resume': experiments.resume,
     'experiments.running': experiments.running,
+    'queue.workers': queue.workers,
     'experiments.list': history.list,
     'experiments.get': history.get,
     'experiments.delete': history.delete,
@@ -120,6 +125,7 @@ export function createServices(options: ServicesOptions): Services {
     shutdown: async () => {
       models.shutdown();
       await experiments.shutdown();
+      queue.shutdown();
     },
   };
 }

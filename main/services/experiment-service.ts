@@ -78,6 +78,10 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
         run.epochs.push(record);
         emit(apiEvent('experiment.epoch', { id, index: run.index, runId, record }));
       },
+      onWorkers: (workers) => {
+        info.workers = workers;
+        emit(apiEvent('experiment.workers', { id, workers }));
+      },
       onRunSettled: (settlement) => {
         const run = runByRunId.get(settlement.job.runId);
         if (run) run.status = settlement.status;
@@ -113,6 +117,7 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
       startedAt: new Date().toISOString(),
       config,
       runs: runs.map((run) => ({ ...run, status: finished?.has(run.index) ? 'done' : 'queued', lastBatch: null, epochs: [] })),
+      workers: null,
     };
     // Launching throws synchronously for a bad configuration; training events start only after the dataset loads, so 'started' still comes first.
     const handle = launch(eventsFor(id, info));
@@ -143,6 +148,7 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
       const folder = store.open(id);
       if (!folder.exists()) throw new Error(`There is no experiment "${id}" in the store; it may have been deleted.`);
       const { config } = folder.readRecord();
+      if (runner && config.model.family === 'backbone') throw new Error(`Experiment ${id} trains on a pretrained backbone, which trains locally only; this server hands its runs to queue workers (--redis). Resume it from \`losslab resume ${id}\` without --redis.`);
       await requireReadable(config.data);
       await requireReadable(config.testData);
       const runs = plannedRuns(config);
