@@ -56,6 +56,7 @@ export class QueuePool {
   private backendReported = false;
   /** A poll is waiting in the chain: while Redis is down, the timer must not pile up more behind it. */
   private pollQueued = false;
+  private dataFingerprint: string | null = null;
   private lastProblem = '';
 
   constructor(private readonly options: QueuePoolOptions) {
@@ -124,7 +125,6 @@ export class QueuePool {
   }
 
   private async submit(jobs: RunJob[]): Promise<void> {
-    const dataFingerprint = trainingDataFingerprint(this.options.data);
     for (const run of jobs) {
       const jobId = jobIdOf(this.studyId, run.index);
       this.epochsLogged.set(jobId, this.epochsInFolder(run.index));
@@ -135,23 +135,29 @@ export class QueuePool {
         if (state !== 'failed') continue;
         await existing.remove();
       }
-      await this.redis.del(cancelKey(jobId));
-      await this.offerCheckpoint(jobId, run.index);
-      const data: RunJobData = {
-        protocol: STUDY_PROTOCOL_VERSION,
-        studyId: this.studyId,
-        runIndex: run.index,
-        runId: run.runId,
-        config: this.options.config,
-        dataFingerprint,
-        keepWeights: this.options.keepWeights,
-      };
-      // Lower numbers first, as a local study trains them.
-      await this.queue.add(run.runId, data, { jobId, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false });
+      await this.add(run, jobId);
     }
     const workers = await this.queue.getWorkersCount().catch(() => null);
     this.options.log?.(`${jobs.length} run(s) of study ${this.studyId} on the queue; ${workers === null ? 'workers unknown' : `${workers} worker(s) connected`}${workers === 0 ? ' — start some with `losslab worker --redis URL`' : ''}`);
     await this.poll();
+  }
+
+  /** Puts one run on the queue, with the checkpoint its folder holds (if any) for the worker that takes it. */
+  private async add(run: RunJob, jobId: string): Promise<void> {
+    this.dataFingerprint ??= trainingDataFingerprint(this.options.data);
+    await this.redis.del(cancelKey(jobId));
+    await this.offerCheckpoint(jobId, run.index);
+    const data: RunJobData = {
+      protocol: STUDY_PROTOCOL_VERSION,
+      studyId: this.studyId,
+      runIndex: run.index,
+      runId: run.runId,
+      config: this.options.config,
+      dataFingerprint: this.dataFingerprint,
+      keepWeights: this.options.keepWeights,
+    };
+    // Lower numbers first, as a local study trains them.
+    await this.queue.add(run.runId, data, { jobId, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false });
   }
 
   /** A checkpoint in the study's folder (a run interrupted before) goes to Redis, unless Redis holds one already. */
@@ -244,7 +250,14 @@ export class QueuePool {
     const run = this.pending.get(jobId);
     if (!run) return;
     const job = await this.queue.getJob(jobId);
-    if (!job) return;
+    if (!job) {
+      // Only this process removes its jobs, and only once they have settled: an unsettled one
+      // missing means Redis came back without its data (no persistence, or a new server). The
+      // run goes on the queue again, from the last checkpoint the study's folder holds.
+      this.options.log?.(`run ${run.runId} is no longer in Redis (restarted without its data?); queued again from its last saved epoch`);
+      await this.add(run, jobId);
+      return;
+    }
     const state = await job.getState();
     if (state === 'completed') {
       await this.fetchCheckpointOnce(jobId, run.index);

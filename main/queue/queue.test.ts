@@ -293,36 +293,42 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
     }
   });
 
-  test('Redis restarted mid-study (same port, same append-only file): the study and the worker wait, then go on to the same numbers', async () => {
-    const dir = temporaryDir('queue-restart');
-    const port = await freePort();
-    // Every write reaches the append-only file before Redis answers, so a SIGKILL loses nothing acknowledged.
-    const start = () => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--requirepass', PASSWORD], { stdio: 'ignore' });
-    let server = start();
-    const restartUrl = `redis://:${PASSWORD}@127.0.0.1:${port}`;
-    try {
-      const w = launch(['worker', '--redis', restartUrl, '--lock-seconds', '2', '--no-cache'], temporaryDir('queue-restart-worker'));
-      running.push(w);
-      await w.waitFor(/serving/);
-      const out = path.join(dir, 'study');
-      const run = launch(['run', '--data', data, ...STUDY_ARGS, '--out', out, '--redis', restartUrl], temporaryDir('queue-restart-study'));
-      await w.waitFor(/ce#seed1 train epoch 1\/4/);
-      server.kill('SIGKILL');
-      await new Promise((resolve) => server.once('exit', resolve));
-      // Both sides have noticed the outage (and keep going) before Redis comes back. The outage
-      // outlasts the worker's 2-second lock, so the run it held may be handed on afterwards.
-      await run.waitFor(/redis: .*\(retrying\)/);
-      await w.waitFor(/redis: /);
-      await new Promise((resolve) => setTimeout(resolve, 2500));
-      server = start();
-      assert.equal(await run.exited, 0, run.output());
-      assertStudy(out, run);
-      assert.ok(fs.readdirSync(dir).some((name) => name.startsWith('appendonly')), 'Redis kept its state in the append-only file');
-    } finally {
-      await stopAll();
-      server.kill('SIGKILL');
-    }
-  });
+  for (const persistent of [true, false]) {
+    test(persistent
+      ? 'Redis restarted mid-study (same port, same append-only file): the study and the worker wait, then go on to the same numbers'
+      : 'Redis restarted mid-study without its data: the study queues its unfinished runs again from their saved epochs, same numbers', async () => {
+      const dir = temporaryDir('queue-restart');
+      const port = await freePort();
+      // Every write reaches the append-only file before Redis answers, so a SIGKILL loses nothing acknowledged.
+      const persistence = persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+      const start = () => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...persistence, '--requirepass', PASSWORD], { stdio: 'ignore' });
+      let server = start();
+      const restartUrl = `redis://:${PASSWORD}@127.0.0.1:${port}`;
+      try {
+        const w = launch(['worker', '--redis', restartUrl, '--lock-seconds', '2', '--no-cache'], temporaryDir('queue-restart-worker'));
+        running.push(w);
+        await w.waitFor(/serving/);
+        const out = path.join(dir, 'study');
+        const run = launch(['run', '--data', data, ...STUDY_ARGS, '--out', out, '--redis', restartUrl], temporaryDir('queue-restart-study'));
+        await w.waitFor(/ce#seed1 train epoch 1\/4/);
+        server.kill('SIGKILL');
+        await new Promise((resolve) => server.once('exit', resolve));
+        // Both sides have noticed the outage (and keep going) before Redis comes back. The outage
+        // outlasts the worker's 2-second lock, so the run it held may be handed on afterwards.
+        await run.waitFor(/redis: .*\(retrying\)/);
+        await w.waitFor(/redis: /);
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+        server = start();
+        assert.equal(await run.exited, 0, run.output());
+        assertStudy(out, run);
+        if (persistent) assert.ok(fs.readdirSync(dir).some((name) => name.startsWith('appendonly')), 'Redis kept its state in the append-only file');
+        else assert.match(run.output(), /is no longer in Redis .*queued again/);
+      } finally {
+        await stopAll();
+        server.kill('SIGKILL');
+      }
+    });
+  }
 
   test('rediss:// with a password from LOSSLAB_REDIS_PASSWORD and a private CA from LOSSLAB_REDIS_CA', { skip: opensslMissing }, async () => {
     const dir = temporaryDir('queue-tls');
