@@ -1,7 +1,7 @@
 /**
  * MobileNet v1 (α = 1.0) and v2 (α = 1.0) feature extraction at 224 px on each TensorFlow.js
- * backend, beside PyTorch running the same architectures (bench/pytorch_mobilenet.py) where
- * /usr/bin/python3 has torch; then the time to train one linear head on cached features, which
+ * backend, beside PyTorch running the same architectures (bench/pytorch_mobilenet.py, on CUDA
+ * when the backends include webgpu and CUDA torch is found; bench/python.ts says where it looks); then the time to train one linear head on cached features, which
  * is what each run of a frozen-backbone study does. Random weights: only speed is measured.
  *
  *   node dist/bench/mobilenet.js [--backends wasm] [--images 64] [--batch 32]
@@ -14,52 +14,14 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { selectBackend, type BackendRequest } from '../main/engine/backends/select-backend';
-import type { SymbolicTensor } from '@tensorflow/tfjs-layers/dist/engine/topology';
+import { findTorchPython, noTorchReason } from './python';
+import { mobilenetV1, mobilenetV2 } from './mobilenet-models';
 
 type Version = 'v1' | 'v2';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && process.argv[i + 1] !== undefined ? (process.argv[i + 1] as string) : fallback;
-}
-
-let seed = 1;
-const init = () => tfl.initializers.heNormal({ seed: seed++ });
-const bnRelu6 = (x: SymbolicTensor, relu = true): SymbolicTensor => {
-  const y = tfl.layers.batchNormalization({ epsilon: 1e-3 }).apply(x) as SymbolicTensor;
-  return relu ? (tfl.layers.reLU({ maxValue: 6 }).apply(y) as SymbolicTensor) : y;
-};
-const conv = (x: SymbolicTensor, filters: number, kernel: number, stride: number) =>
-  tfl.layers.conv2d({ filters, kernelSize: kernel, strides: stride, padding: 'same', useBias: false, kernelInitializer: init() }).apply(x) as SymbolicTensor;
-const depthwise = (x: SymbolicTensor, stride: number) =>
-  tfl.layers.depthwiseConv2d({ kernelSize: 3, strides: stride, padding: 'same', useBias: false, depthwiseInitializer: init() }).apply(x) as SymbolicTensor;
-
-/** Howard et al. 2017, table 1: the body up to global average pooling (1024 features). */
-function mobilenetV1(): tfl.LayersModel {
-  const input = tfl.input({ shape: [224, 224, 3] });
-  let x = bnRelu6(conv(input, 32, 3, 2));
-  const blocks: [number, number][] = [[64, 1], [128, 2], [128, 1], [256, 2], [256, 1], [512, 2], [512, 1], [512, 1], [512, 1], [512, 1], [512, 1], [1024, 2], [1024, 1]];
-  for (const [filters, stride] of blocks) x = bnRelu6(conv(bnRelu6(depthwise(x, stride)), filters, 1, 1));
-  return tfl.model({ inputs: input, outputs: tfl.layers.globalAveragePooling2d({}).apply(x) as SymbolicTensor });
-}
-
-/** Sandler et al. 2018, table 2: inverted residual blocks, then a 1×1 conv to 1280 features. */
-function mobilenetV2(): tfl.LayersModel {
-  const input = tfl.input({ shape: [224, 224, 3] });
-  let x = bnRelu6(conv(input, 32, 3, 2));
-  let channels = 32;
-  const settings: [number, number, number, number][] = [[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 3, 2], [6, 64, 4, 2], [6, 96, 3, 1], [6, 160, 3, 2], [6, 320, 1, 1]];
-  for (const [t, c, n, s] of settings) {
-    for (let i = 0; i < n; i++) {
-      const stride = i === 0 ? s : 1;
-      let y = t === 1 ? x : bnRelu6(conv(x, channels * t, 1, 1));
-      y = bnRelu6(conv(bnRelu6(depthwise(y, stride)), c, 1, 1), false);
-      x = stride === 1 && channels === c ? (tfl.layers.add().apply([x, y]) as SymbolicTensor) : y;
-      channels = c;
-    }
-  }
-  x = bnRelu6(conv(x, 1280, 1, 1));
-  return tfl.model({ inputs: input, outputs: tfl.layers.globalAveragePooling2d({}).apply(x) as SymbolicTensor });
 }
 
 async function featuresPerSecond(model: tfl.LayersModel, images: number, batch: number): Promise<number> {
@@ -98,10 +60,13 @@ async function headSeconds(dim: number): Promise<number> {
   return seconds;
 }
 
-function pytorch(images: number, batch: number): unknown {
-  const python = '/usr/bin/python3';
+/** The same architectures in PyTorch: on CUDA when LossLab's side ran on a GPU and CUDA torch is here, else on the CPU. */
+function pytorch(images: number, batch: number, gpu: boolean): unknown {
+  const python = (gpu ? findTorchPython({ cuda: true }) : null) ?? findTorchPython();
+  if (!python) return { skipped: noTorchReason() };
   const script = path.join(__dirname, '..', '..', 'bench', 'pytorch_mobilenet.py');
-  const result = spawnSync(python, [script, '--images', String(images), '--batch', String(batch)], { encoding: 'utf8', timeout: 20 * 60_000 });
+  const device = gpu && findTorchPython({ cuda: true }) === python ? 'cuda' : 'cpu';
+  const result = spawnSync(python, [script, '--images', String(images), '--batch', String(batch), '--device', device], { encoding: 'utf8', timeout: 20 * 60_000 });
   if (result.status !== 0) return { skipped: `${python} ${script} failed: ${(result.stderr || result.error?.message || '').trim().split('\n').at(-1)}` };
   return JSON.parse(result.stdout);
 }
@@ -125,7 +90,7 @@ async function main(): Promise<void> {
     imageSize: 224, batch, images,
     machine: { cpus: os.availableParallelism(), loadAverage1m: Number((os.loadavg()[0] ?? 0).toFixed(2)), node: process.version },
     losslab,
-    pytorch: pytorch(images, batch),
+    pytorch: pytorch(images, batch, backends.includes('webgpu')),
   }, null, 2));
 }
 

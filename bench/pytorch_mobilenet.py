@@ -47,15 +47,19 @@ def v2():
     return nn.Sequential(*layers, nn.Conv2d(c, 1280, 1, bias=False), *bn_relu6(1280), nn.AdaptiveAvgPool2d(1), nn.Flatten())
 
 
-def rate(model, images, batch):
-    x = torch.rand(batch, 3, 224, 224) * 2 - 1
+def rate(model, images, batch, device):
+    x = torch.rand(batch, 3, 224, 224, device=device) * 2 - 1
+    # CUDA runs asynchronously: wait for the device before reading the clock.
+    sync = torch.cuda.synchronize if device.type == 'cuda' else (lambda: None)
     with torch.inference_mode():
         model(x)
+        sync()
         start = time.perf_counter()
         done = 0
         while done < images:
             model(x)
             done += batch
+        sync()
     return done / (time.perf_counter() - start)
 
 
@@ -63,14 +67,20 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--images', type=int, default=64)
     parser.add_argument('--batch', type=int, default=32)
+    parser.add_argument('--device', choices=['cpu', 'cuda'], default='cpu')
     args = parser.parse_args()
-    out = {'torch': torch.__version__, 'results': []}
-    for threads in sorted({1, os.cpu_count() or 1}):
-        torch.set_num_threads(threads)
+    device = torch.device(args.device)
+    out = {'torch': torch.__version__, 'device': args.device, 'results': []}
+    if args.device == 'cuda':
+        out['gpu'] = torch.cuda.get_device_name(0)
+    # Threads matter on the CPU only.
+    for threads in sorted({1, os.cpu_count() or 1}) if args.device == 'cpu' else [None]:
+        if threads is not None:
+            torch.set_num_threads(threads)
         for name, build in (('v1', v1), ('v2', v2)):
-            model = build().eval()
+            model = build().eval().to(device)
             params = sum(p.numel() for p in model.parameters())
-            out['results'].append({'version': name, 'threads': threads, 'params': params, 'featureImagesPerSecond': round(rate(model, args.images, args.batch))})
+            out['results'].append({'version': name, 'threads': threads, 'params': params, 'featureImagesPerSecond': round(rate(model, args.images, args.batch, device))})
     print(json.dumps(out))
 
 

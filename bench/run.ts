@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { findTorchPython, noTorchReason } from './python';
 
 /**
  * `npm run bench -- --backends webgpu[,wasm]`: only the GPU-path figures — per network
@@ -27,10 +28,6 @@ function runJson(command: string, args: string[], timeoutMs: number): unknown {
   } catch {
     return text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as unknown);
   }
-}
-
-function hasTorch(python: string): boolean {
-  return spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status === 0;
 }
 
 type Parallel = { variant: string; aggregateImagesPerSecond?: number };
@@ -60,21 +57,29 @@ const GPU_NETWORKS = [
   { network: 'resnet20', torchVariant: 'resnet20', batch: 128 },
 ] as const;
 
-function hasCudaTorch(python: string): boolean {
-  return spawnSync(python, ['-c', 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)'], { encoding: 'utf8' }).status === 0;
+/** Takes `--name VALUE` out of `args` (which keeps the rest) and returns VALUE. */
+function takeOption(args: string[], name: string): string | undefined {
+  const at = args.indexOf(name);
+  if (at < 0) return undefined;
+  return args.splice(at, 2)[1];
 }
 
 function backendsOnly(backends: string, rest: string[]): void {
   const here = __dirname;
+  // MobileNet's image count is bench/mobilenet.ts's; every other option is webgpu-throughput's.
+  const mobilenetImages = takeOption(rest, '--mobilenet-images') ?? '32';
   const defaults = ['--networks', GPU_NETWORKS.map((n) => n.network).join(','), '--steps', '3', '--warmup', '1', '--inference-batches', '2', '--profile'];
   // Later options win in webgpu-throughput's parser, so the caller's come after the defaults.
   const throughput = runJson(process.execPath, [path.join(here, 'webgpu-throughput.js'), '--backends', backends, ...defaults, ...rest], 60 * 60_000) as { rows?: Array<Record<string, unknown>> };
+  // Each part also goes to stderr as it finishes: a run cut short (a time limit on a lent GPU box) keeps what it measured.
+  process.stderr.write(`${JSON.stringify({ part: 'throughput', throughput })}\n`);
   // Few images: on a software Vulkan driver one 224 px batch takes tens of seconds.
-  const mobilenet = runJson(process.execPath, [path.join(here, 'mobilenet.js'), '--backends', backends, '--images', '32', '--batch', '16'], 60 * 60_000);
+  const mobilenet = runJson(process.execPath, [path.join(here, 'mobilenet.js'), '--backends', backends, '--images', mobilenetImages, '--batch', '16'], 60 * 60_000);
+  process.stderr.write(`${JSON.stringify({ part: 'mobilenet', mobilenet })}\n`);
   const report: Record<string, unknown> = { machine: { cpus: os.availableParallelism?.() ?? os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version }, throughput, mobilenet };
-  const python = '/usr/bin/python3';
+  const python = findTorchPython({ cuda: true });
   const script = path.resolve(here, '../../bench/pytorch_reference.py');
-  if (hasCudaTorch(python)) {
+  if (python) {
     const torch = GPU_NETWORKS.filter((n) => n.torchVariant !== null).map((n) => ({
       network: n.network,
       ...(runJson(python, [script, '--device', 'cuda', '--variant', n.torchVariant!, '--batch', String(n.batch), '--seconds', '5'], 5 * 60_000) as Record<string, unknown>),
@@ -84,17 +89,18 @@ function backendsOnly(backends: string, rest: string[]): void {
       .filter((row) => row.train !== undefined)
       .map((row) => {
         const t = torch.find((p) => p.network === row.network) as { trainImagesPerSecond?: number; inferenceImagesPerSecond?: number } | undefined;
-        const ours = row as { backend: string; network: string; train: { imagesPerSecond: number }; inference: { imagesPerSecond: number } };
+        const ours = row as { backend: string; network: string; train: { imagesPerSecond: number }; trainPipelined?: { imagesPerSecond: number }; inference: { imagesPerSecond: number } };
         return {
           backend: ours.backend,
           network: ours.network,
           train: t?.trainImagesPerSecond ? Number((ours.train.imagesPerSecond / t.trainImagesPerSecond).toFixed(3)) : null,
+          trainPipelined: t?.trainImagesPerSecond && ours.trainPipelined ? Number((ours.trainPipelined.imagesPerSecond / t.trainImagesPerSecond).toFixed(3)) : null,
           inference: t?.inferenceImagesPerSecond ? Number((ours.inference.imagesPerSecond / t.inferenceImagesPerSecond).toFixed(3)) : null,
           meaning: 'LossLab images/s ÷ PyTorch CUDA images/s, same network, batch and optimiser, same machine',
         };
       });
   } else {
-    report.pytorchCuda = { skipped: `${python} has no CUDA torch here (torch with torch.cuda.is_available())` };
+    report.pytorchCuda = { skipped: noTorchReason({ cuda: true }) };
   }
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }
@@ -124,9 +130,9 @@ function main(): void {
     report.mobilenet = runJson(process.execPath, [path.join(here, 'mobilenet.js')], 20 * 60_000);
   }
 
-  const python = '/usr/bin/python3';
+  const python = findTorchPython();
   const script = path.resolve(here, '../../bench/pytorch_reference.py');
-  if (hasTorch(python)) {
+  if (python) {
     const torch: unknown[] = [];
     for (const variant of variants) {
       for (const threads of [1, cores]) torch.push(runJson(python, [script, '--variant', variant, '--threads', String(threads)], 5 * 60_000));
@@ -149,7 +155,7 @@ function main(): void {
       };
     });
   } else {
-    report.pytorch = { skipped: `${python} with torch not found (Debian: apt-get install python3-torch)` };
+    report.pytorch = { skipped: noTorchReason() };
   }
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }

@@ -27,6 +27,8 @@ export function pruneReason(relPath, mains = {}) {
   const full = relPath.replace(/\\/g, '/');
   const p = full.includes('/node_modules/') ? full.slice(full.lastIndexOf('/node_modules/') + '/node_modules/'.length) : full;
   if (TYPES_ONLY_PACKAGES.test(p)) return 'type declarations only';
+  // Command-line launchers of dependencies (symlinks, some dangling once their target is pruned).
+  if (/^\.bin\//.test(p)) return "dependencies' command-line launchers";
   if (LICENCE.test(p)) return null;
   if (/\.(map)$/.test(p)) return 'source map';
   if (/\.(d\.)?[mc]?ts$/.test(p)) return 'TypeScript source or declarations';
@@ -41,6 +43,9 @@ export function pruneReason(relPath, mains = {}) {
   }
   if (/^sharp\/(src|install)\//.test(p)) return "sharp's build-from-source files (its binary comes prebuilt)";
   if (/^katex\/src\//.test(p)) return "KaTeX's sources (dist/ is what loads)";
+  // LossLab's compiled code is CommonJS: a package's ES-module copy is never loaded.
+  if (/^bullmq\/dist\/esm\//.test(p)) return 'ES-module build Node does not load (LossLab requires the CommonJS one)';
+  if (/^luxon\/build\/(?!node\/)/.test(p)) return 'ES-module build Node does not load (LossLab requires the CommonJS one)';
 
   const tfjs = /^(@tensorflow\/[^/]+)\/dist\/(.+)$/.exec(p);
   if (tfjs) {

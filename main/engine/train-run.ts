@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensor } from '@tensorflow/tfjs-core/dist/tensor_types';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { LaggedLossReader } from './lagged-loss';
 import { getLoss } from '../losses/registry';
 import type { LossContext, LossFunction } from '../losses/types';
 import { DEFAULT_RECIPE, deferredWeighting } from '../methods/recipe';
@@ -101,9 +102,10 @@ function trainableVariables(models: tfl.LayersModel[]): tf.Variable[] {
 
 /**
  * One optimiser step on `lossOf()` plus the coupled weight decay; returns the data loss
- * (without the decay term), read back so that a diverging loss is caught at once.
+ * (without the decay term), still on the device: LaggedLossReader reads it back one batch
+ * later, so that a diverging loss is caught without making the GPU wait every step.
  */
-async function optimizeStep(optimizer: tf.Optimizer, variables: tf.Variable[], decay: number, lossOf: () => tf.Scalar): Promise<number> {
+function optimizeStep(optimizer: tf.Optimizer, variables: tf.Variable[], decay: number, lossOf: () => tf.Scalar): tf.Scalar {
   let dataLoss: tf.Scalar | null = null;
   const total = optimizer.minimize(
     () => {
@@ -117,10 +119,7 @@ async function optimizeStep(optimizer: tf.Optimizer, variables: tf.Variable[], d
     variables,
   );
   total?.dispose();
-  const kept = dataLoss as unknown as tf.Scalar;
-  const value = (await kept.data())[0] as number;
-  kept.dispose();
-  return value;
+  return dataLoss as unknown as tf.Scalar;
 }
 
 interface ParameterGroup {
@@ -133,7 +132,7 @@ interface ParameterGroup {
  * layers at their own learning rate): one gradient of the loss plus the coupled decay over
  * every group, then each optimiser applies its share.
  */
-async function optimizeGroupsStep(groups: ParameterGroup[], decay: number, lossOf: () => tf.Scalar): Promise<number> {
+function optimizeGroupsStep(groups: ParameterGroup[], decay: number, lossOf: () => tf.Scalar): tf.Scalar {
   const all = groups.flatMap((g) => g.variables);
   let dataLoss: tf.Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {
@@ -148,10 +147,7 @@ async function optimizeGroupsStep(groups: ParameterGroup[], decay: number, lossO
   }
   value.dispose();
   tf.dispose(Object.values(grads));
-  const kept = dataLoss as unknown as tf.Scalar;
-  const result = (await kept.data())[0] as number;
-  kept.dispose();
-  return result;
+  return dataLoss as unknown as tf.Scalar;
 }
 
 type ValScores = { accuracy: number | null; balancedAccuracy: number | null };
@@ -462,6 +458,15 @@ async function trainNetworkStage(
       const batches = batchesOf(items, training.batchSize);
       let lossSum = 0;
       let seen = 0;
+      const losses = new LaggedLossReader<{ b: number; size: number }>((value, { b, size }) => {
+        if (!Number.isFinite(value)) {
+          throw new Error(
+            `Loss ${job.lossId} became ${value} at epoch ${epoch + 1}, batch ${b + 1} (run ${job.runId}). Lower the learning rate or check the loss's parameters.`,
+          );
+        }
+        lossSum += value * size;
+        context.meter.report({ runId: job.runId, stage: 'train', epoch, epochs: training.epochs, batch: b + 1, batches: batches.length, loss: value });
+      });
       for (let b = 0; b < batches.length; b++) {
         if (context.cancelled()) throw new RunCancelledError(job.runId);
         const batch = batches[b]!;
@@ -477,18 +482,13 @@ async function trainNetworkStage(
           const output = protocol === 'end-to-end' ? forwardLogits(network, x, true) : forwardFeatures(network, x, true);
           return lossFn(output, y, { epoch });
         };
-        const value = groups ? await optimizeGroupsStep(groups, training.weightDecay, lossOf) : await optimizeStep(optimizer, variables, training.weightDecay, lossOf);
-        if (!Number.isFinite(value)) {
-          throw new Error(
-            `Loss ${job.lossId} became ${value} at epoch ${epoch + 1}, batch ${b + 1} (run ${job.runId}). Lower the learning rate or check the loss's parameters.`,
-          );
-        }
-        lossSum += value * batch.length;
+        const loss = groups ? optimizeGroupsStep(groups, training.weightDecay, lossOf) : optimizeStep(optimizer, variables, training.weightDecay, lossOf);
         seen += batch.length;
         step++;
         context.meter.add(batch.length);
-        context.meter.report({ runId: job.runId, stage: 'train', epoch, epochs: training.epochs, batch: b + 1, batches: batches.length, loss: value });
+        await losses.push(loss, { b, size: batch.length });
       }
+      await losses.flush();
       // Embedding losses are selected after the probe; the network stage keeps its last epoch.
       let valScores: ValScores = { accuracy: null, balancedAccuracy: null };
       if (protocol === 'end-to-end' && data.val.length > 0) {
@@ -575,6 +575,13 @@ async function trainHeadStage(job: RunJob, data: TrainingData, network: Network,
       const batches = batchesOf(items, training.batchSize);
       let lossSum = 0;
       let seen = 0;
+      const losses = new LaggedLossReader<{ b: number; size: number }>((value, { b, size }) => {
+        if (!Number.isFinite(value)) {
+          throw new Error(`Loss ${job.lossId} became ${value} at epoch ${epoch + 1}, batch ${b + 1} (run ${job.runId}). Lower the learning rate or check the loss's parameters.`);
+        }
+        lossSum += value * size;
+        context.meter.report({ runId: job.runId, stage: stage.stage, epoch, epochs: stage.epochs, batch: b + 1, batches: batches.length, loss: value });
+      });
       for (let b = 0; b < batches.length; b++) {
         if (context.cancelled()) throw new RunCancelledError(job.runId);
         const batch = batches[b]!;
@@ -583,19 +590,16 @@ async function trainHeadStage(job: RunJob, data: TrainingData, network: Network,
         batch.forEach((p, r) => rows.set(trainFeatures.subarray(p * dim, (p + 1) * dim), r * dim));
         const labels = Int32Array.from(batch, (p) => data.labels[data.train[p] as number] as number);
         countSeen(context.seenPerClass, labels);
-        const value = await optimizeStep(optimizer, variables, trainable.decay, () => {
+        const loss = optimizeStep(optimizer, variables, trainable.decay, () => {
           const logits = trainable.apply(tf.tensor2d(rows, [batch.length, dim]), true);
           return stage.loss(logits, tf.tensor1d(labels, 'int32'), epoch);
         });
-        if (!Number.isFinite(value)) {
-          throw new Error(`Loss ${job.lossId} became ${value} at epoch ${epoch + 1}, batch ${b + 1} (run ${job.runId}). Lower the learning rate or check the loss's parameters.`);
-        }
-        lossSum += value * batch.length;
         seen += batch.length;
         step++;
         context.meter.add(batch.length);
-        context.meter.report({ runId: job.runId, stage: stage.stage, epoch, epochs: stage.epochs, batch: b + 1, batches: batches.length, loss: value });
+        await losses.push(loss, { b, size: batch.length });
       }
+      await losses.flush();
       let valScores: ValScores = { accuracy: null, balancedAccuracy: null };
       if (valFeatures) {
         const values = await rowsThrough(trainable.apply, valFeatures, data.val.length, dim);

@@ -2,7 +2,7 @@ import { loadDataset } from '../dataset/load';
 import { planSplits } from '../dataset/splits';
 import type { LoadedDataset, LoadProgress, SplitPlan } from '../dataset/types';
 import { channelStatistics } from '../engine/batches';
-import { TrainingPool, type PoolEvents, type RunSettlement } from '../engine/pool';
+import { defaultWorkerCount, TrainingPool, type PoolEvents, type RunSettlement } from '../engine/pool';
 import type { RunJob, RunOutcome, TrainingData } from '../engine/types';
 import type { BackendReport } from '../engine/worker-protocol';
 import { getLoss, resolveLossParams } from '../losses/registry';
@@ -234,6 +234,8 @@ export function startExperiment(config: ExperimentConfig, options: StartOptions 
             datasetFingerprint: dataset.fingerprint,
             ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
             ...(events.onFeatureProgress ? { onProgress: events.onFeatureProgress } : {}),
+            // As many threads as training would use on this backend, however few runs there are.
+            parallel: { backend: config.backend, threads: config.workers > 0 ? config.workers : defaultWorkerCount(config.backend, Number.MAX_SAFE_INTEGER) },
           });
           data.features = { values: computed.values, dim: computed.dim };
           featureCache = !computed.cacheFile ? 'off' : computed.cached ? 'reused' : 'computed';

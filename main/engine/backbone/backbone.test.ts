@@ -13,7 +13,7 @@ import { createRng } from '../../util/random';
 import { trainRun } from '../train-run';
 import type { RunJob, TrainingData } from '../types';
 import { resolveBackbone, scalingStatistics } from './backbone';
-import { datasetFeatures } from './features';
+import { datasetFeatures, splitRanges } from './features';
 import { findPreset } from './source';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { saveLayersModel, saveTinyBackbone, writeTinyGraphModel } from './test-support';
@@ -259,4 +259,65 @@ test('a nested model (a LossLab run\'s saved model: features then head) works cu
   assert.equal(resolved.featureSize, 5);
   assert.equal(computed.values.length, data.labels.length * 5);
   assert.ok(computed.values.every(Number.isFinite));
+});
+
+test('features split over worker threads are the very numbers one thread computes, with progress up to every item', async () => {
+  const { resolved, features } = await resolveBackbone(spec(), { imageSize: 16 });
+  const data = colourData(30); // 90 items: three chunks of 32, 32 and 26
+  const one = await datasetFeatures(features, resolved, data, { datasetFingerprint: 'threads' });
+  const progress: number[] = [];
+  const two = await datasetFeatures(features, resolved, data, {
+    datasetFingerprint: 'threads',
+    parallel: { backend: 'wasm', threads: 2 },
+    onProgress: (p) => progress.push(p.done),
+  });
+  features.dispose();
+  assert.deepEqual(two.values, one.values);
+  assert.equal(progress.at(-1), data.labels.length);
+  assert.ok(progress.length >= 2, 'progress arrives per chunk, from both threads');
+});
+
+test('feature ranges are whole chunks counted from item 0, as even as chunks allow, never more ranges than chunks', () => {
+  assert.deepEqual(splitRanges(90, 2), [
+    [0, 64],
+    [64, 90],
+  ]);
+  assert.deepEqual(splitRanges(200, 3), [
+    [0, 96],
+    [96, 160],
+    [160, 200],
+  ]);
+  assert.deepEqual(splitRanges(20, 4), [[0, 20]]);
+});
+
+test('a backbone that fails in a feature worker is an error that says so, not a hang', async () => {
+  const { resolved, features } = await resolveBackbone(spec(), { imageSize: 16 });
+  features.dispose();
+  const data = colourData(30);
+  await assert.rejects(
+    datasetFeatures(features, { ...resolved, modelJson: path.join(root, 'missing', 'model.json') }, data, { datasetFingerprint: 'broken', parallel: { backend: 'wasm', threads: 2 } }),
+    /Computing the backbone's features failed/,
+  );
+});
+
+test('a depthwise-separable backbone (as MobileNet is) fine-tunes on wasm: the depthwise kernel trains', async () => {
+  const input = tfl.input({ shape: [16, 16, 3] });
+  let x = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }), name: 'stem' }).apply(input) as tfl.SymbolicTensor;
+  x = tfl.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', depthwiseInitializer: tfl.initializers.glorotUniform({ seed: 2 }), name: 'dw' }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.conv2d({ filters: 6, kernelSize: 1, kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }), name: 'pw' }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.dense({ units: 5, activation: 'softmax', name: 'classifier' }).apply(x) as tfl.SymbolicTensor;
+  const whole = tfl.model({ inputs: input, outputs: x });
+  const dir = await saveLayersModel(whole, path.join(root, 'separable'));
+  whole.dispose();
+  const model = spec({ source: dir, finetune: 'all', backboneLearningRate: 0.01 });
+  const { resolved, features } = await resolveBackbone(model, { imageSize: 16 });
+  const before = features.getLayer('dw').getWeights()[0]!.dataSync().slice();
+  features.dispose();
+  const outcome = await trainRun(job(model, resolved), colourData(10), { keepWeights: true });
+  const after = [...savedWeights(outcome)].find(([name]) => name.includes('dw') && name.includes('depthwise_kernel'))?.[1];
+  assert.ok(after, `saved weights: ${[...savedWeights(outcome).keys()].join(', ')}`);
+  assert.equal(after.length, before.length);
+  assert.notDeepEqual(Array.from(after), Array.from(before), 'the depthwise kernel was updated');
+  assert.ok(outcome.testLogits.every(Number.isFinite));
 });

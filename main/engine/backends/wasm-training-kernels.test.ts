@@ -336,3 +336,65 @@ test('registration is idempotent and reports itself', () => {
   assert.ok(wasmTrainingKernelsRegistered());
   for (const name of WASM_TRAINING_KERNELS) assert.ok(tf.getKernel(name, 'wasm'), `${name} registered`);
 });
+
+interface DepthwiseCase {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  multiplier: number;
+  k: number;
+  stride: number;
+  dilation: number;
+  pad: Pad;
+}
+
+const depthwiseCases: DepthwiseCase[] = [];
+for (const [n, h, w, ci, multiplier, k] of [
+  [1, 7, 9, 3, 1, 3], // MobileNet's: multiplier 1, odd sizes
+  [2, 8, 8, 4, 2, 3], // channel multiplier 2
+  [2, 6, 5, 1, 3, 2], // one input channel, even filter
+  [3, 10, 10, 8, 1, 5], // larger filter
+] as const) {
+  for (const stride of [1, 2]) for (const pad of ['same', 'valid'] as const) depthwiseCases.push({ n, h, w, ci, multiplier, k, stride, dilation: 1, pad });
+}
+// Explicit padding.
+depthwiseCases.push({ n: 2, h: 9, w: 8, ci: 2, multiplier: 2, k: 3, stride: 2, dilation: 1, pad: [[0, 0], [1, 2], [0, 1], [0, 0]] });
+
+test('DepthwiseConv2dNativeBackpropFilter and ...BackpropInput exist on wasm and match cpu', async () => {
+  for (const c of depthwiseCases) {
+    const xShape: [number, number, number, number] = [c.n, c.h, c.w, c.ci];
+    const filterShape: [number, number, number, number] = [c.k, c.k, c.ci, c.multiplier];
+    const outShape = tf.backend_util.computeConv2DInfo(xShape, filterShape, c.stride, c.dilation, c.pad, undefined, true).outShape as [number, number, number, number];
+    const [xv, fv, dyv] = [valuesFor(xShape), valuesFor(filterShape), valuesFor(outShape)];
+    const label = `x[${xShape}] k${c.k} ×${c.multiplier} stride ${c.stride} dilation ${c.dilation} pad ${JSON.stringify(c.pad)}`;
+    const attrs = { strides: c.stride, dilations: c.dilation, pad: c.pad };
+    const filterGrad = await onBoth(
+      () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: tf.tensor4d(xv, xShape), dy: tf.tensor4d(dyv, outShape) }, { ...attrs, filterShape }) as tf.Tensor,
+    );
+    assertClose(filterGrad, `depthwise dW ${label}`);
+    const inputGrad = await onBoth(
+      () => tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: tf.tensor4d(dyv, outShape), filter: tf.tensor4d(fv, filterShape) }, { ...attrs, inputShape: xShape }) as tf.Tensor,
+    );
+    assertClose(inputGrad, `depthwise dx ${label}`);
+  }
+});
+
+test('a dilated depthwise gradient is refused with a message, as tfjs-core refuses it', async () => {
+  assert.ok(await tf.setBackend('wasm'));
+  assert.throws(
+    () => tf.tidy(() => tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x: tf.ones([1, 9, 9, 2]), dy: tf.ones([1, 9, 9, 2]) }, { strides: 1, dilations: 2, pad: 'same', filterShape: [3, 3, 2, 1] })),
+    /dilated depthwise convolution .* not supported/,
+  );
+});
+
+test('a depthwise convolution trains on wasm: tf.grads through it match cpu', async () => {
+  const xShape: [number, number, number, number] = [2, 8, 8, 4];
+  const filterShape: [number, number, number, number] = [3, 3, 4, 1];
+  const [xv, fv] = [valuesFor(xShape), valuesFor(filterShape)];
+  const result = await onBoth(() => {
+    const f = (x: tf.Tensor4D, w: tf.Tensor4D) => tf.sum(tf.square(tf.depthwiseConv2d(x, w, 2, 'same')));
+    return tf.grads(f as (...args: tf.Tensor[]) => tf.Tensor)([tf.tensor4d(xv, xShape), tf.tensor4d(fv, filterShape)]);
+  });
+  assertClose(result, 'grads of sum((depthwise(x, w))²)');
+});

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import { makeBatchMatMulWasm } from './batch-mat-mul';
 import { conv2dBackpropFilterWasm } from './conv2d-backprop-filter';
+import { depthwiseBackpropFilterWasm, depthwiseBackpropInputWasm } from './depthwise-conv-grads';
 import { makeConv2dWasm, makeFusedConv2dWasm } from './conv2d';
 import { makeConv2dBackpropInputWasm } from './conv2d-backprop-input';
 import { maxPoolGradWasm } from './max-pool-grad';
@@ -29,6 +30,8 @@ import { makeTile } from './tile';
  *   scalar loop; the operand is transposed first so the product runs on XNNPACK (batch-mat-mul.ts).
  * - Slice that cuts inner axes (ZeroPadding2D's gradient): contiguous runs as long as the axes
  *   allow instead of one copy per innermost row (slice.ts).
+ * - Both gradients of a depthwise convolution: missing on wasm, so a MobileNet could not be
+ *   fine-tuned there (depthwise-conv-grads.ts).
  * - Training-mode batch norm: LossLab's own fused kernels (batch-norm-kernels.ts), which the
  *   model's batch-norm layer calls instead of a dozen composed ops.
  * They are rebuilt from the backend's own fast kernels (XNNPACK convolution and matrix
@@ -36,7 +39,22 @@ import { makeTile } from './tile';
  * configurations they do not cover go to the stock kernel (or, for the filter gradient,
  * which has none, to a plain loop).
  */
-export const WASM_TRAINING_KERNELS = ['Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPoolGrad', 'Tile', 'Sum', 'Mean', 'Identity', 'Cast', 'Conv2D', 'FusedConv2D', 'BatchMatMul', 'Slice'] as const;
+export const WASM_TRAINING_KERNELS = [
+  'Conv2DBackpropFilter',
+  'Conv2DBackpropInput',
+  'MaxPoolGrad',
+  'Tile',
+  'Sum',
+  'Mean',
+  'Identity',
+  'Cast',
+  'Conv2D',
+  'FusedConv2D',
+  'BatchMatMul',
+  'Slice',
+  'DepthwiseConv2dNativeBackpropFilter',
+  'DepthwiseConv2dNativeBackpropInput',
+] as const;
 
 // Tags our kernel functions so that a second copy of this module (e.g. loaded from another
 // path) still recognises them and registration stays idempotent across copies.
@@ -78,6 +96,8 @@ export function registerWasmTrainingKernels(): void {
   install('FusedConv2D', (stock) => makeFusedConv2dWasm(stock));
   install('BatchMatMul', (stock) => makeBatchMatMulWasm(stock));
   install('Slice', (stock) => makeSliceWasm(stock));
+  install('DepthwiseConv2dNativeBackpropFilter', () => depthwiseBackpropFilterWasm as unknown as tf.KernelFunc);
+  install('DepthwiseConv2dNativeBackpropInput', () => depthwiseBackpropInputWasm as unknown as tf.KernelFunc);
   registerBatchNormKernels('wasm');
 }
 
