@@ -56,6 +56,8 @@ export class QueueWorker {
   private readonly current = new Map<string, WorkerRun>();
   private heartbeat: NodeJS.Timeout | null = null;
   private publishing: Promise<void> = Promise.resolve();
+  /** Writes not yet answered: while Redis is away, heartbeats are skipped instead of piling up. */
+  private unanswered = 0;
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: QueueWorkerOptions) {
@@ -80,7 +82,11 @@ export class QueueWorker {
       runs: runs.map((run) => ({ ...run })),
       imagesPerSecond: runs.reduce((sum, run) => sum + run.imagesPerSecond, 0),
     };
-    this.publishing = this.publishing.then(() => publishWorkerStatus(this.redis, status)).catch(() => undefined);
+    this.unanswered++;
+    this.publishing = this.publishing
+      .then(() => publishWorkerStatus(this.redis, status))
+      .catch(() => undefined)
+      .finally(() => this.unanswered--);
   }
 
   async start(): Promise<void> {
@@ -101,7 +107,7 @@ export class QueueWorker {
     });
     await this.worker.waitUntilReady();
     this.publishStatus();
-    this.heartbeat = setInterval(() => this.publishStatus(), HEARTBEAT_MS);
+    this.heartbeat = setInterval(() => this.unanswered === 0 && this.publishStatus(), HEARTBEAT_MS);
     this.log(`[${this.name}] serving ${redactRedisUrl(this.options.redisUrl)} queue ${RUN_QUEUE}, ${this.options.concurrency} at a time, backend ${this.options.backend}`);
   }
 
