@@ -374,6 +374,8 @@ export interface ApiEvents {
   /** A start or a resume; on resume, runs already finished are announced at once as 'experiment.runSettled'. */
   'experiment.started': WithId<{ config: ExperimentConfig; runs: PlannedRun[]; resumed: boolean }>;
   'experiment.datasetProgress': WithId<LoadProgress>;
+  /** A frozen backbone's features being computed (throttled), or read from the cache (one event, cached). */
+  'experiment.featureProgress': WithId<{ done: number; total: number; cached: boolean }>;
   'experiment.datasetLoaded': WithId<Omit<ImbalancePreview, 'imbalanceRatio'>>;
   'experiment.backend': WithId<{ backend: BackendReport }>;
   'experiment.runStart': WithId<{ index: number; runId: string }>;

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from './backends/select-backend';
 import { trainingSchema, modelSchema } from '../experiment/config';
 import { createRng } from '../util/random';
-import { buildNetwork, disposeNetwork } from './model';
+import { disposeCheckpoint, readCheckpoint } from './checkpoint';
+import { predictLogits } from './evaluate';
+import { buildNetwork, disposeNetwork, restoreWeights } from './model';
 import { trainRun } from './train-run';
 import { RunCancelledError, type RunJob, type TrainingData } from './types';
 
@@ -119,4 +124,34 @@ test('embedding losses train features, then a linear probe selected on validatio
   assert.ok(outcome.bestEpoch >= 3, 'the selected epoch is a probe epoch');
   assert.equal(outcome.history.slice(0, 3).every((h) => h.valBalancedAccuracy === null), true);
   assert.equal(outcome.testLogits.length, data.test.length * 4);
+});
+
+test('the logits a run reuses instead of computing again are those of the weights they stand for, bit for bit', async () => {
+  const data = quadrantData(40);
+  // 4 epochs select an earlier epoch (its validation logits are kept from its own pass); 1 epoch
+  // selects the last one (its test logits are the last weights' too).
+  for (const epochs of [4, 1]) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-reuse-'));
+    try {
+      const run = job('ce', { training: trainingSchema.parse({ epochs, batchSize: 16, learningRate: 0.01 }) });
+      const outcome = await trainRun(run, data, { checkpointDir: dir });
+      assert.equal(outcome.bestEpoch, epochs === 4 ? 1 : 0, 'the case this loop means to cover');
+      // The last checkpoint holds the last epoch's weights and the selected epoch's.
+      const checkpoint = readCheckpoint(dir)!;
+      const network = buildNetwork(run.model, data, data.numClasses, run.seed);
+      try {
+        restoreWeights(network, checkpoint.tensors.best!);
+        assert.deepEqual(outcome.valLogits, await predictLogits(network, data, data.val));
+        assert.deepEqual(outcome.testLogits, await predictLogits(network, data, data.test));
+        restoreWeights(network, checkpoint.tensors.network);
+        assert.deepEqual(outcome.testLogitsLast, await predictLogits(network, data, data.test));
+        if (epochs === 4) assert.notDeepEqual(outcome.testLogits, outcome.testLogitsLast, 'selected and last weights differ here');
+      } finally {
+        disposeNetwork(network);
+        disposeCheckpoint(checkpoint);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
 });

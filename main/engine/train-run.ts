@@ -165,16 +165,26 @@ function epochRecord(epoch: number, stage: TrainingStage, lossSum: number, seen:
   };
 }
 
+/**
+ * The selected epoch: its weights and, when the caller hands them over, the validation logits
+ * it was scored on (the selected weights' own, so the run's end need not compute them again).
+ */
+interface SelectedEpoch {
+  epoch: number;
+  snapshot: tf.Tensor[];
+  valLogits?: Float32Array;
+}
+
 /** Keeps a copy of the weights of the best-scoring epoch so far (validation balanced accuracy). */
 class BestEpoch {
-  best: { epoch: number; snapshot: tf.Tensor[] } | null = null;
+  best: SelectedEpoch | null = null;
   score = -Infinity;
 
-  consider(score: number, epoch: number, snapshot: () => tf.Tensor[]): void {
+  consider(score: number, epoch: number, snapshot: () => tf.Tensor[], valLogits?: Float32Array): void {
     if (score <= this.score) return;
     this.score = score;
     this.best?.snapshot.forEach((t) => t.dispose());
-    this.best = { epoch, snapshot: snapshot() };
+    this.best = { epoch, snapshot: snapshot(), ...(valLogits ? { valLogits } : {}) };
   }
 
   dispose(): void {
@@ -244,7 +254,12 @@ function batchesOf(order: number[], batchSize: number): number[][] {
 }
 
 interface StageResult {
-  best: { epoch: number; snapshot: tf.Tensor[] } | null;
+  best: SelectedEpoch | null;
+  /**
+   * The network still holds the selected weights: they are the stage's last epoch's, and
+   * nothing trained after it. Test logits of the last weights are then the selected ones too.
+   */
+  selectedIsLast?: boolean;
 }
 
 /**
@@ -329,9 +344,12 @@ export async function trainRun(job: RunJob, data: TrainingData, givenCallbacks: 
       });
     }
     const testLogitsLast = await predictLogits(network, data, data.test);
-    if (selection.best) restoreWeights(network, selection.best.snapshot);
-    const testLogits = selection.best ? await predictLogits(network, data, data.test) : testLogitsLast;
-    const valLogits = await predictLogits(network, data, data.val);
+    // Inference is deterministic: the same weights give the same logits bit for bit, so what
+    // was computed already for these very weights is reused, not computed again.
+    const reuseLast = selection.selectedIsLast === true;
+    if (selection.best && !reuseLast) restoreWeights(network, selection.best.snapshot);
+    const testLogits = selection.best && !reuseLast ? await predictLogits(network, data, data.test) : testLogitsLast;
+    const valLogits = selection.best?.valLogits ?? (await predictLogits(network, data, data.val));
     const weights = callbacks.keepWeights ? await saveWeights(network) : undefined;
     return {
       runId: job.runId,
@@ -439,6 +457,8 @@ async function trainNetworkStage(
   const tracker = new BestEpoch();
   let step = 0;
   let firstEpoch = 0;
+  // Whether the epoch that just ended was selected (its weights are then the network's own).
+  let selectedNow = false;
   try {
     if (resume) {
       restoreWeights(network, resume.tensors.network);
@@ -454,6 +474,7 @@ async function trainNetworkStage(
     }
     for (let epoch = firstEpoch; epoch < training.epochs; epoch++) {
       const epochStart = performance.now();
+      selectedNow = false;
       const items = epochOrder(context.samplerAt(epoch), order, byClass, epoch, training.epochs, context.orderRng);
       const batches = batchesOf(items, training.batchSize);
       let lossSum = 0;
@@ -494,7 +515,8 @@ async function trainNetworkStage(
       if (protocol === 'end-to-end' && data.val.length > 0) {
         const valLogits = await predictLogits(network, data, data.val);
         valScores = quickAccuracy(valLogits, data.labels, data.val, data.numClasses);
-        tracker.consider(valScores.balancedAccuracy as number, epoch, () => snapshotWeights(network));
+        tracker.consider(valScores.balancedAccuracy as number, epoch, () => snapshotWeights(network), valLogits);
+        selectedNow = tracker.best?.epoch === epoch;
       }
       const record = epochRecord(epoch, 'train', lossSum, seen, valScores, optimizer.learningRate, epochStart);
       context.history.push(record);
@@ -528,7 +550,7 @@ async function trainNetworkStage(
     optimizer.dispose();
     backboneOptimizer?.dispose();
   }
-  return { best: tracker.best };
+  return { best: tracker.best, selectedIsLast: selectedNow };
 }
 
 interface HeadStage {

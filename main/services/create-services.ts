@@ -76,7 +76,7 @@ export function createServices(options: ServicesOptions): Services {
   const history = createHistoryService({ store, access, imageUrl, isRunning: experiments.isRunning });
   const exports = createExportService({ store, access, ...(options.printPdf ? { printPdf: options.printPdf } : {}) });
   const browser = createBrowseService(browseRoot);
-  const models = createModelService();
+  const models = createModelService({ access });
   const analysis = createAnalysisService({ store, access, imageUrl });
   const modelExport = createModelExport(analysis);
   const queue = createQueueService(options.redisUrl);

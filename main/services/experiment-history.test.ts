@@ -212,3 +212,13 @@ test('cancelling a running experiment stops its runs; it can then be resumed and
   assert.deepEqual(await handlers['experiments.list']({}), []);
   await assert.rejects(handlers['experiments.get']({ id: cancelId }), /no experiment/);
 });
+
+test('experiment.start refuses a backbone on disk outside the folders the user chose, and writes nothing', async () => {
+  const before = (await services.handlers['experiments.list']({})).length;
+  const elsewhere = temporaryDir('backbone-elsewhere');
+  await assert.rejects(
+    services.handlers['experiment.start']({ config: tinyConfig(data, { model: { family: 'backbone', source: elsewhere } }) }),
+    /cannot load the backbone .*backbone-elsewhere.*: it is not inside a folder you opened/,
+  );
+  assert.equal((await services.handlers['experiments.list']({})).length, before);
+});

@@ -8,6 +8,7 @@ import { resumeStoredExperiment, startStoredExperiment, type RunningStoredExperi
 import type { RunResult } from '../results/types';
 import type { ExperimentStore } from '../store/experiment-store';
 import type { FolderAccess } from './folder-access';
+import { isDownloadedSource } from '../engine/backbone/presets';
 import { notOpenableMessage } from './dataset-service';
 import { apiEvent, type Emit } from './types';
 
@@ -52,8 +53,16 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
   function eventsFor(id: string, info: RunningExperimentInfo): ExperimentEvents {
     const runByRunId = new Map(info.runs.map((run) => [run.runId, run]));
     const lastBatchSent = new Map<string, number>();
+    let lastFeatureSent = 0;
     return {
       onDatasetProgress: (progress) => emit(apiEvent('experiment.datasetProgress', { id, ...progress })),
+      onFeatureProgress: (progress) => {
+        // One event per chunk of 32 images is plenty for a bar; the first and the last always go.
+        const now = Date.now();
+        if (progress.done < progress.total && progress.done > 32 && now - lastFeatureSent < BATCH_EVENT_INTERVAL_MS) return;
+        lastFeatureSent = now;
+        emit(apiEvent('experiment.featureProgress', { id, ...progress }));
+      },
       onDatasetLoaded: (dataset, plan) =>
         emit(apiEvent('experiment.datasetLoaded', { id, classes: dataset.classes, ...plan.counts, headToTail: plan.headToTail })),
       onBackend: (backend) => emit(apiEvent('experiment.backend', { id, backend })),
@@ -134,6 +143,12 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
     async start({ config }: ParsedRequest<'experiment.start'>): Promise<Responses['experiment.start']> {
       await requireReadable(config.data);
       await requireReadable(config.testData);
+      // A backbone on disk is read like a dataset: only inside what the user chose (or --root).
+      if (config.model.family === 'backbone' && !isDownloadedSource(config.model.source) && (await access.openable(config.model.source)) === null) {
+        throw new Error(
+          `LossLab cannot load the backbone ${config.model.source}: it is not inside a folder you opened${access.browseRoot !== null ? ` or below the folder this server shares (${access.browseRoot})` : ''}, or it does not exist. ${access.browseRoot !== null ? 'Pick it with "Browse server folders…"' : 'Choose its folder with "Choose folder…"'} on the Experiment screen.`,
+        );
+      }
       // Planning first validates every loss and its parameters, so a typo fails this call instead of a run later.
       const runs = plannedRuns(config);
       if (runner && config.model.family === 'backbone') throw new Error('Studies on a pretrained backbone train locally only; this server hands its runs to queue workers (--redis).');

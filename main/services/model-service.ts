@@ -2,12 +2,20 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ParsedRequest, Responses } from '../api/contract';
 import type { FromDescribeWorker, ToDescribeWorker } from './describe-network-worker';
+import { isDownloadedSource } from '../engine/backbone/presets';
+import type { FolderAccess } from './folder-access';
 
 type Description = Responses['models.describe'];
 
 export interface ModelServiceOptions {
   /** A measurement that takes longer is stopped (its thread ended) and refused with a message. */
   timeoutMs?: number;
+  /**
+   * What the user interface may read. A backbone on disk is measured only inside it (a folder
+   * the user opened, or below served mode's --root): loading a model.json reads the file, and
+   * its error messages would quote what it holds.
+   */
+  access?: FolderAccess;
 }
 
 /** Answers kept per distinct request: the UI asks again for settings it has already shown. */
@@ -60,6 +68,12 @@ export function createModelService(options: ModelServiceOptions = {}) {
   }
 
   async function describe(request: ParsedRequest<'models.describe'>): Promise<Description> {
+    const model = request.model;
+    if (model.family === 'backbone' && !isDownloadedSource(model.source) && options.access && (await options.access.openable(model.source)) === null) {
+      throw new Error(
+        `LossLab measures a backbone on disk only inside a folder you opened${options.access.browseRoot !== null ? ` or below the folder this server shares (${options.access.browseRoot})` : ''}, and ${model.source} is not there (or does not exist). ${options.access.browseRoot !== null ? 'Pick it with "Browse server folders…"' : 'Choose its folder with "Choose folder…"'}.`,
+      );
+    }
     const key = JSON.stringify([request.model, request.imageSize, request.channels, request.numClasses]);
     const known = cache.get(key);
     if (known) return known;

@@ -202,6 +202,24 @@ describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
     await seeds.fill('1');
   });
 
+  it('builds a recipe (cross-entropy + class-balanced sampler) and sees it in the design summary', async () => {
+    await page.getByRole('button', { name: 'Add recipe' }).click();
+    const entry = page.getByTestId('recipe-entry');
+    await entry.getByLabel('Loss', { exact: true }).selectOption('ce');
+    await entry.getByLabel('Sampler', { exact: true }).selectOption('class-balanced');
+    await entry.getByTestId('recipe-name').filter({ hasText: /^Cross-entropy \+ class-balanced sampler$/ }).waitFor();
+    await page.getByTestId('design-entries').filter({ hasText: 'Cross-entropy + class-balanced sampler' }).waitFor();
+    // The main side's rule: the same sampler on a loss that already removes the prior is refused, with the reason.
+    await entry.getByLabel('Loss', { exact: true }).selectOption('balanced-softmax');
+    await entry.getByTestId('recipe-refusal').filter({ hasText: 'over-correct' }).waitFor();
+    await entry.getByLabel('Loss', { exact: true }).selectOption('ce');
+    await entry.scrollIntoViewIfNeeded();
+    await shot('02c-experiment-recipe');
+    // The experiment below compares plain losses only.
+    await entry.getByRole('button', { name: /^Remove recipe 1/ }).click();
+    assert.equal(await page.getByTestId('recipe-entry').count(), 0);
+  });
+
   it('keeps keyboard focus clear of the sticky Start bar', async () => {
     await page.evaluate('window.scrollTo(0, 0)');
     await page.getByLabel('Filter losses').focus();

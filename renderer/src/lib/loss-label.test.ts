@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { LossInfo } from '../../../main/api/contract';
-import { lossKeyLabel, lossLabel } from './loss-label';
+import { entryLabel, lossKeyLabel, lossLabel } from './loss-label';
 
 const focal = {
   id: 'focal',
@@ -29,6 +29,20 @@ describe('loss labels', () => {
       full: 'α = [0.25, 1], γ = 1',
     });
     expect(lossKeyLabel('focal+sampler=class-balanced+drs=4+crt', [focal]).name).toBe('Focal loss (softmax) + class-balanced sampler + DRS@4 + cRT');
+  });
+
+  it('labels a trained entry from its parameters and its key’s recipe; a recipe’s DRW hides LDAM’s own drw setting', () => {
+    const ldam = {
+      id: 'ldam',
+      name: 'LDAM',
+      params: [
+        { key: 'drw', label: 'DRW', description: '', type: 'enum', default: 'on' },
+        { key: 'C', label: 'C', description: '', type: 'number', default: 0.5 },
+      ],
+    } as unknown as LossInfo;
+    expect(entryLabel('ldam(C=0.5,drw="off")+drw=8', 'ldam', { drw: 'off', C: 0.5 }, [ldam])).toEqual({ name: 'LDAM + DRW@8', detail: '', full: 'C = 0.5' });
+    expect(entryLabel('ldam(C=1,drw="off")', 'ldam', { drw: 'off', C: 1 }, [ldam])).toEqual({ name: 'LDAM', detail: 'C = 1, DRW = off', full: 'C = 1, DRW = off' });
+    expect(entryLabel('focal(gamma=1)+sampler=sqrt', 'focal', { gamma: 1, alpha: null }, [focal])).toMatchObject({ name: 'Focal loss (softmax) + square-root sampler', detail: 'γ = 1' });
   });
 
   it('falls back to the id for a loss the catalogue does not know', () => {

@@ -26,6 +26,20 @@ export function lossLabel(lossId: string, params: LossParams, catalogue: readonl
   return { name, detail, full };
 }
 
+/**
+ * A trained entry's label: the loss's (from its parameters, as `lossLabel`) followed by its
+ * recipe's parts read from the key ("Cross-entropy + class-balanced sampler"), so that CE and
+ * CE with a sampler are told apart in every table, legend and matrix title. A recipe's DRW
+ * replaces LDAM's own drw setting, which is then left out, as the reports do.
+ */
+export function entryLabel(lossKey: string, lossId: string, params: LossParams, catalogue: readonly LossInfo[]): LossLabel {
+  const { recipe } = splitRecipe(lossKey);
+  const hasDrw = recipe.some((part) => part.startsWith('DRW@'));
+  const shown = hasDrw ? Object.fromEntries(Object.entries(params).filter(([key]) => key !== 'drw' && key !== 'drwBeta')) : params;
+  const label = lossLabel(lossId, shown, catalogue);
+  return recipe.length === 0 ? label : { ...label, name: [label.name, ...recipe].join(' + ') };
+}
+
 /** "Name (detail)", the one-line form tables and legends show. */
 export function lossDisplayName(label: LossLabel): string {
   return label.detail ? `${label.name} (${label.detail})` : label.name;

@@ -1,11 +1,11 @@
-import type { CnnModelSpec, ResnetModelSpec } from '../../../main/experiment/config';
+import { backboneModelSchema, type BackboneModelSpec, type CnnModelSpec, type ResnetModelSpec } from '../../../main/experiment/config';
 
 /**
  * Network families the Experiment screen offers; a family the engine adds gets an entry here
- * and its fields in TrainingSettings. A pretrained backbone is set from the CLI for now.
+ * and its fields in TrainingSettings.
  */
-export type NetworkFamily = 'cnn' | 'resnet';
-export type EditableModelSpec = CnnModelSpec | ResnetModelSpec;
+export type NetworkFamily = 'cnn' | 'resnet' | 'backbone';
+export type EditableModelSpec = CnnModelSpec | ResnetModelSpec | BackboneModelSpec;
 
 export interface FamilyChoice {
   value: NetworkFamily;
@@ -20,6 +20,11 @@ export const NETWORK_FAMILIES: readonly FamilyChoice[] = [
     label: 'CIFAR ResNet',
     explanation: 'The network the long-tail papers compare losses on (ResNet-32 on CIFAR-LT); slower.',
   },
+  {
+    value: 'backbone',
+    label: 'Pretrained backbone',
+    explanation: 'A pretrained model (MobileNet, or your own TF.js layers model) with LossLab’s head: photos at 224 px, few images per class.',
+  },
 ];
 
 /** The depths the ResNet picker offers (6n + 2). */
@@ -28,6 +33,7 @@ export const RESNET_DEPTHS = [20, 32, 56] as const;
 export const MODEL_DEFAULTS = {
   cnn: { width: 16, depth: 3 },
   resnet: { width: 16, depth: 32 },
+  backbone: { preset: 'mobilenet-v1-0.25', finetuneLast: 2, headUnits: 256 },
 } as const;
 
 function numberOr(value: unknown, fallback: number): number {
@@ -40,6 +46,10 @@ function numberOr(value: unknown, fallback: number): number {
  */
 export function storedModel(stored: unknown): EditableModelSpec {
   const model = (stored !== null && typeof stored === 'object' ? stored : {}) as Record<string, unknown>;
+  if (model['family'] === 'backbone') {
+    const parsed = backboneModelSchema.safeParse(model);
+    if (parsed.success) return parsed.data;
+  }
   if (model['family'] === 'resnet') {
     return { family: 'resnet', depth: numberOr(model['depth'], MODEL_DEFAULTS.resnet.depth), width: numberOr(model['width'], MODEL_DEFAULTS.resnet.width) };
   }
@@ -51,6 +61,7 @@ export function shortModelName(stored: unknown): string {
   const raw = (stored !== null && typeof stored === 'object' ? stored : {}) as Record<string, unknown>;
   if (raw['family'] === 'backbone') return `Pretrained backbone ${String(raw['source'] ?? '')}`.trim();
   const spec = storedModel(stored);
+  if (spec.family === 'backbone') return `Pretrained backbone ${spec.source}`;
   return spec.family === 'resnet' ? `ResNet-${spec.depth}, width ${spec.width}` : `CNN, ${spec.depth} conv blocks, width ${spec.width}`;
 }
 

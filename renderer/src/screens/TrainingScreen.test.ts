@@ -5,6 +5,7 @@ import ResultsScreen from './ResultsScreen.svelte';
 import UnfinishedRuns from './results/UnfinishedRuns.svelte';
 import { AppState } from '../stores/app.svelte';
 import { fakeClient } from '../test/fake-client';
+import type { ApiEvent } from '../api/types';
 import { lossSummary, results } from '../test/fixtures';
 import type { ExperimentResults, RunResult } from '../../../main/results/types';
 
@@ -57,5 +58,37 @@ describe('Results of an experiment that did not finish', () => {
     // The charts need a browser's layout; the notice is checked on its own.
     render(UnfinishedRuns, { results: withRuns(['done', 'cancelled', 'failed']), onhistory: () => {} });
     expect(screen.getByRole('note').textContent).toMatch(/1 of 3 runs finished \(1 cancelled and 1 failed\)/);
+  });
+});
+
+describe('Backbone features', () => {
+  function started() {
+    const { client, transport } = fakeClient({ 'experiment.start': () => ({ id: 'e1', runs: [{ index: 0, runId: 'ce#seed1', lossKey: 'ce', loss: 'ce', seed: 1 }] }) as never });
+    const app = new AppState(client, null);
+    return { app, transport };
+  }
+  const loaded: ApiEvent = { type: 'experiment.datasetLoaded', data: { id: 'e1', classes: ['a'], poolBeforeImbalance: [1], train: [1], val: [0], test: [1], headToTail: [0] } };
+
+  it('shows a bar while the frozen backbone computes its features, then the runs', async () => {
+    const { app, transport } = started();
+    await app.training.start({ data: '/d', losses: [{ id: 'ce' }] });
+    render(TrainingScreen, { app });
+    transport.emit(loaded);
+    transport.emit({ type: 'experiment.featureProgress', data: { id: 'e1', done: 64, total: 200, cached: false } });
+    const bar = await screen.findByRole('progressbar', { name: 'Backbone features' });
+    expect(bar.getAttribute('aria-valuenow')).not.toBeNull();
+    expect(screen.getByText(/64 \/ 200 images/)).toBeTruthy();
+    transport.emit({ type: 'experiment.featureProgress', data: { id: 'e1', done: 200, total: 200, cached: false } });
+    expect(await screen.findByRole('progressbar', { name: 'Overall progress' })).toBeTruthy();
+    expect(screen.queryByRole('progressbar', { name: 'Backbone features' })).toBeNull();
+  });
+
+  it('says when the features came from the cache', async () => {
+    const { app, transport } = started();
+    await app.training.start({ data: '/d', losses: [{ id: 'ce' }] });
+    render(TrainingScreen, { app });
+    transport.emit(loaded);
+    transport.emit({ type: 'experiment.featureProgress', data: { id: 'e1', done: 200, total: 200, cached: true } });
+    expect(await screen.findByText(/features reused from the cache \(200 images\)/)).toBeTruthy();
   });
 });

@@ -62,16 +62,19 @@ export class AppState {
     const savedDataset = this.restoreDesign();
     this.saveDesignOnChange();
     const api = this.client.api;
-    const [info, losses, backends, running] = await Promise.allSettled([
+    const [info, losses, backends, running, methods] = await Promise.allSettled([
       api['app.info']({}),
       api['losses.list']({}),
       api['backends.list']({}),
       api['experiments.running']({}),
+      api['methods.list']({}),
     ]);
     if (info.status === 'fulfilled') this.info = info.value;
     else this.notices.report(info.reason, 'Could not reach LossLab', 'Reload the page once the app or `losslab serve` is running.');
     if (losses.status === 'fulfilled') this.design.setCatalogue(losses.value);
     else this.notices.report(losses.reason, 'Could not load the loss catalogue', 'Reload the page; if it keeps failing, restart LossLab.');
+    if (methods.status === 'fulfilled') this.design.setMethods(methods.value);
+    else this.notices.report(methods.reason, 'Could not load the training-methods catalogue', 'Plain losses still work; reload the page to build recipes.');
     if (backends.status === 'fulfilled') this.backends = backends.value;
     else this.notices.report(backends.reason, 'Could not list the training backends', 'Training still works with the automatic choice; reload to try again.');
     if (running.status === 'fulfilled' && running.value.length > 0) {

@@ -1,11 +1,24 @@
 import type { ImbalancePreview, LossInfo } from '../../../main/api/contract';
+import type { MethodDefinition } from '../../../main/methods/catalogue';
+import type { LossParams } from '../../../main/losses/types';
 import type { ExperimentConfig, ExperimentConfigInput, ModelSpec } from '../../../main/experiment/config';
 import type { NetworkSummary } from '../../../main/results/types';
 import type { LossLabClient } from '../api';
 import { describeError, type ShownError } from '../lib/error-advice';
 import { checkParamInput, paramInputText, type ParamCheck, type ParamValue } from '../lib/loss-params';
 import { MODEL_DEFAULTS, storedModel, type NetworkFamily, type EditableModelSpec } from '../lib/network';
+import { backboneFieldsOf, backboneProblems, backboneSpec, defaultBackboneFields, isDownloadedSource, knownInputSize, type BackboneFields } from '../lib/backbone-form';
 import { parseSeeds } from '../lib/seeds';
+import { checkRecipeEntry, isPlainRecipe, newRecipeEntry, recipeDisplayName, recipeIdentity, type RecipeCheckResult, type RecipeEntry } from '../lib/recipes';
+
+/** The configuration's limit on loss entries (plain losses and recipes together). */
+export const MAX_ENTRIES = 64;
+
+/** One line of what the experiment compares: a ticked loss, or a recipe of the builder. */
+export interface DesignEntry {
+  key: string;
+  name: string;
+}
 
 export type ImbalanceKind = 'none' | 'exp' | 'step' | 'counts';
 export type Optimizer = 'adam' | 'sgd';
@@ -104,6 +117,11 @@ export class DesignState {
 
   catalogue = $state<LossInfo[]>([]);
   losses = $state<Record<string, LossSelection>>({});
+  /** The training-methods catalogue ('methods.list'): samplers, schedules, second stages. */
+  methods = $state<MethodDefinition[]>([]);
+  /** The recipe builder's entries: a loss with a sampler, a schedule and a second stage. */
+  recipes = $state<RecipeEntry[]>([]);
+  private nextRecipeId = 1;
 
   epochs = $state(15);
   batchSize = $state(64);
@@ -121,6 +139,8 @@ export class DesignState {
   depth = $state<number>(MODEL_DEFAULTS.cnn.depth);
   resnetDepth = $state<number>(MODEL_DEFAULTS.resnet.depth);
   resnetWidth = $state<number>(MODEL_DEFAULTS.resnet.width);
+  /** Pretrained backbone: source, feature layer, fine-tuning, head, backbone learning rate. */
+  backbone = $state<BackboneFields>(defaultBackboneFields());
   /** The engine's measurement of the current model choice ('models.describe'), for `networkFor`. */
   network = $state<NetworkSummary | null>(null);
   networkFor = $state<string | null>(null);
@@ -181,19 +201,25 @@ export class DesignState {
       const defaults = Object.fromEntries(loss.params.map((p) => [p.key, paramInputText(p.default)]));
       losses[loss.id] = { checked: false, inputs: defaults };
     }
-    const seen = new Set<string>();
+    const seenParams = new Map<string, string>();
+    const recipes: RecipeEntry[] = [];
     for (const choice of config.losses) {
       if (!known.has(choice.id)) {
         notes.push(`The loss "${choice.id}" is not in this version's catalogue; it was left out.`);
         continue;
       }
-      if (seen.has(choice.id)) notes.push(`"${choice.id}" was trained twice with different parameters; the copy keeps the last setting.`);
-      seen.add(choice.id);
+      // Recipes share their loss's parameters on this screen, so one setting per loss is kept.
+      const params = JSON.stringify(choice.params);
+      const before = seenParams.get(choice.id);
+      if (before !== undefined && before !== params) notes.push(`"${choice.id}" was trained with different parameters in different entries; the copy keeps the last setting.`);
+      seenParams.set(choice.id, params);
       const selection = losses[choice.id]!;
-      selection.checked = true;
       for (const [key, value] of Object.entries(choice.params)) selection.inputs[key] = paramInputText(value);
+      if (choice.recipe && !isPlainRecipe(choice.recipe)) recipes.push(newRecipeEntry(this.newRecipeId(), choice.id, choice.recipe));
+      else selection.checked = true;
     }
     this.losses = losses;
+    this.recipes = recipes;
     const training = config.training;
     this.epochs = training.epochs;
     this.batchSize = training.batchSize;
@@ -204,7 +230,6 @@ export class DesignState {
     this.schedule = training.schedule;
     this.flip = training.augment.flip;
     this.crop = training.augment.crop;
-    if (config.model?.family === 'backbone') notes.push('It trained a pretrained backbone, which this screen cannot set yet; the copy uses the CNN. “Run again” repeats it as it was.');
     this.setModel(config.model);
     this.seedsText = config.seeds.join(', ');
     this.backend = config.backend;
@@ -214,6 +239,74 @@ export class DesignState {
 
   selectedLosses(): LossInfo[] {
     return this.catalogue.filter((loss) => this.losses[loss.id]?.checked);
+  }
+
+  setMethods(methods: MethodDefinition[]): void {
+    this.methods = methods;
+  }
+
+  private newRecipeId(): string {
+    return `recipe-${this.nextRecipeId++}`;
+  }
+
+  /** Adds a builder entry (by default the first ticked loss, else the first of the catalogue, with the class-balanced sampler). */
+  addRecipe(lossId?: string): RecipeEntry | null {
+    const loss = lossId ?? this.selectedLosses()[0]?.id ?? this.catalogue[0]?.id;
+    if (!loss) return null;
+    const entry = newRecipeEntry(this.newRecipeId(), loss, { sampler: 'class-balanced' });
+    this.recipes = [...this.recipes, entry];
+    // The state's own (reactive) copy, so that a caller's edits show on screen.
+    return this.recipes.at(-1)!;
+  }
+
+  removeRecipe(id: string): void {
+    this.recipes = this.recipes.filter((entry) => entry.id !== id);
+  }
+
+  /** Puts back saved builder entries (a reload), keeping new ids unique. */
+  restoreRecipes(entries: RecipeEntry[]): void {
+    this.recipes = entries.map((entry) => ({ ...entry }));
+    const numbers = entries.map((entry) => Number(/^recipe-(\d+)$/.exec(entry.id)?.[1] ?? 0));
+    this.nextRecipeId = Math.max(this.nextRecipeId, ...numbers.map((n) => n + 1));
+  }
+
+  /** A loss's parameters as the experiment would send them, or null while one of them is invalid. */
+  lossParams(loss: LossInfo, numClasses: number | null): LossParams | null {
+    const checks = this.paramChecks(loss, numClasses);
+    const params: LossParams = {};
+    for (const spec of loss.params) {
+      const check = checks[spec.key]!;
+      if (!check.ok) return null;
+      params[spec.key] = check.value;
+    }
+    return params;
+  }
+
+  /** Every builder entry checked: its fields, and its combination by the main side's rules. */
+  recipeChecks(numClasses: number | null): Record<string, RecipeCheckResult> {
+    return Object.fromEntries(
+      this.recipes.map((entry) => {
+        const loss = this.catalogue.find((l) => l.id === entry.lossId);
+        const params = loss ? this.lossParams(loss, numClasses) : null;
+        return [entry.id, checkRecipeEntry(entry, { loss, params, epochs: this.epochs, methods: this.methods })];
+      }),
+    );
+  }
+
+  /** What the experiment compares, in the order it trains them: ticked losses, then the builder's recipes. */
+  entries(): DesignEntry[] {
+    const checks = this.recipeChecks(null);
+    const plain = this.selectedLosses().map((loss) => ({ key: loss.id, name: loss.name }));
+    const recipes = this.recipes.map((entry) => {
+      const name = this.catalogue.find((l) => l.id === entry.lossId)?.name ?? entry.lossId;
+      return { key: entry.id, name: recipeDisplayName(name, checks[entry.id]?.recipe ?? null) };
+    });
+    return [...plain, ...recipes];
+  }
+
+  /** Names the losses that a builder entry uses, so their cards show the parameters the recipe trains with. */
+  lossesInRecipes(): Set<string> {
+    return new Set(this.recipes.map((entry) => entry.lossId));
   }
 
   /** The validation result of every parameter of one loss. */
@@ -303,6 +396,8 @@ export class DesignState {
         return { family: 'cnn', width: this.width, depth: this.depth };
       case 'resnet':
         return { family: 'resnet', depth: this.resnetDepth, width: this.resnetWidth };
+      case 'backbone':
+        return backboneSpec(this.backbone);
     }
   }
 
@@ -313,6 +408,8 @@ export class DesignState {
     if (spec.family === 'cnn') {
       this.width = spec.width;
       this.depth = spec.depth;
+    } else if (spec.family === 'backbone') {
+      this.backbone = backboneFieldsOf(spec);
     } else {
       this.resnetDepth = spec.depth;
       this.resnetWidth = spec.width;
@@ -325,10 +422,34 @@ export class DesignState {
     if (this.family === 'cnn') {
       add('width', checkLimited('width', this.width));
       add('depth', checkLimited('depth', this.depth));
-    } else {
+    } else if (this.family === 'resnet') {
       add('resnetDepth', checkResnetDepth(this.resnetDepth));
       add('resnetWidth', checkLimited('resnetWidth', this.resnetWidth));
+    } else {
+      problems.push(...backboneProblems(this.backbone));
     }
+    return problems;
+  }
+
+  /**
+   * Why the network is not measured before the experiment starts, or null when it is: a preset
+   * or URL is downloaded (once) when an experiment first uses it, not to show its size.
+   */
+  networkNotMeasured(): string | null {
+    if (this.family !== 'backbone') return null;
+    const spec = backboneSpec(this.backbone);
+    return isDownloadedSource(spec.source) ? 'Downloaded when an experiment first uses it (then kept); its size is measured and recorded then.' : null;
+  }
+
+  /** What the backbone needs of the dataset's preprocessing (the engine refuses otherwise). */
+  backboneDatasetProblems(dataset: DatasetChoice | null): Problem[] {
+    if (this.family !== 'backbone' || !dataset) return [];
+    const problems: Problem[] = [];
+    const size = knownInputSize(this.backbone);
+    if (size !== null && dataset.imageSize !== size) {
+      problems.push({ field: 'imageSize', message: `${this.backbone.preset} takes ${size} px images; set the image size to ${size} on the Dataset screen (the images are decoded again).` });
+    }
+    if (dataset.colorMode === 'grayscale') problems.push({ field: 'colorMode', message: 'A pretrained backbone takes RGB images; set the colour mode to auto or RGB on the Dataset screen.' });
     return problems;
   }
 
@@ -339,7 +460,7 @@ export class DesignState {
   scheduleNetworkDescribe(input: NetworkInput): void {
     if (this.describeTimer) clearTimeout(this.describeTimer);
     this.describeTimer = null;
-    if (this.modelProblems().length > 0) {
+    if (this.modelProblems().length > 0 || this.networkNotMeasured() !== null) {
       // Nothing to measure: an answer still on its way no longer applies either.
       this.describeRequest++;
       this.network = null;
@@ -367,7 +488,11 @@ export class DesignState {
       if (id !== this.describeRequest) return;
       this.network = null;
       this.networkFor = null;
-      this.networkError = describeError(error, 'Could not measure the network', 'Choose a smaller width or depth; the message above says what the engine refused.');
+      const advice =
+        request.model.family === 'backbone'
+          ? 'Check the backbone’s path, feature layer and fine-tuning depth; the message above says what the engine refused.'
+          : 'Choose a smaller width or depth; the message above says what the engine refused.';
+      this.networkError = describeError(error, 'Could not measure the network', advice);
     } finally {
       if (id === this.describeRequest) this.networkLoading = false;
     }
@@ -381,9 +506,13 @@ export class DesignState {
     problems.push(...this.splitProblems());
 
     const chosen = this.selectedLosses();
-    if (chosen.length === 0) problems.push({ field: 'losses', message: 'Tick at least one loss to compare.' });
-    const losses: { id: string; params: Record<string, ParamValue> }[] = [];
-    for (const loss of chosen) {
+    if (chosen.length === 0 && this.recipes.length === 0) problems.push({ field: 'losses', message: 'Tick at least one loss to compare, or add a recipe.' });
+    const losses: NonNullable<ExperimentConfigInput['losses']> = [];
+    const paramsOf = new Map<string, Record<string, ParamValue>>();
+    // A loss that only a recipe trains still has its parameters checked and sent.
+    const inRecipes = this.lossesInRecipes();
+    const lossesUsed = [...chosen, ...this.catalogue.filter((loss) => !this.losses[loss.id]?.checked && inRecipes.has(loss.id))];
+    for (const loss of lossesUsed) {
       const checks = this.paramChecks(loss, numClasses);
       const params: Record<string, ParamValue> = {};
       for (const spec of loss.params) {
@@ -391,10 +520,34 @@ export class DesignState {
         if (check.ok) params[spec.key] = check.value;
         else problems.push({ field: `loss:${loss.id}:${spec.key}`, message: `${loss.name}: ${check.message}` });
       }
-      losses.push({ id: loss.id, params });
+      paramsOf.set(loss.id, params);
+    }
+    for (const loss of chosen) losses.push({ id: loss.id, params: paramsOf.get(loss.id)! });
+    const identities = new Map<string, string>(chosen.map((loss) => [recipeIdentity(loss.id, null), loss.name]));
+    const recipeChecks = this.recipeChecks(numClasses);
+    this.recipes.forEach((entry, i) => {
+      const check = recipeChecks[entry.id]!;
+      const lossName = this.catalogue.find((l) => l.id === entry.lossId)?.name ?? entry.lossId;
+      const name = `Recipe ${i + 1} (${recipeDisplayName(lossName, check.recipe)})`;
+      for (const [field, message] of Object.entries(check.fieldErrors)) problems.push({ field: `recipe:${entry.id}:${field}`, message: `${name}: ${message}` });
+      if (check.refusal) problems.push({ field: `recipe:${entry.id}`, message: check.refusal });
+      if (!check.recipe || !paramsOf.has(entry.lossId)) return;
+      const identity = recipeIdentity(entry.lossId, check.recipe);
+      const twin = identities.get(identity);
+      if (twin !== undefined) {
+        problems.push({ field: `recipe:${entry.id}`, message: `${name} trains the same runs as ${twin}; remove one of them.` });
+        return;
+      }
+      identities.set(identity, name);
+      const plain = isPlainRecipe(check.recipe);
+      losses.push({ id: entry.lossId, params: paramsOf.get(entry.lossId)!, ...(plain ? {} : { recipe: check.recipe }) });
+    });
+    if (chosen.length + this.recipes.length > MAX_ENTRIES) {
+      problems.push({ field: 'losses', message: `${chosen.length + this.recipes.length} losses and recipes are more than one experiment takes (${MAX_ENTRIES}); remove some.` });
     }
 
     problems.push(...this.modelProblems());
+    problems.push(...this.backboneDatasetProblems(dataset));
     for (const field of ['epochs', 'batchSize', 'learningRate', 'weightDecay', 'workers'] as const) {
       const message = checkLimited(field, this[field]);
       if (message) problems.push({ field, message });
@@ -441,6 +594,6 @@ export class DesignState {
 
   runCount(): number {
     const seeds = parseSeeds(this.seedsText);
-    return this.selectedLosses().length * (seeds.ok ? seeds.seeds.length : 0);
+    return (this.selectedLosses().length + this.recipes.length) * (seeds.ok ? seeds.seeds.length : 0);
   }
 }

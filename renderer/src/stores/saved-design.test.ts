@@ -5,6 +5,7 @@ import { fakeClient } from '../test/fake-client';
 import { ceInfo, focalInfo, preview } from '../test/fixtures';
 import { AppState } from './app.svelte';
 import { SAVED_DESIGN_KEY } from './saved-design';
+import { listMethods } from '../../../main/methods/catalogue';
 
 /** localStorage as a page has it, kept in memory so one test can play several page loads. */
 class MemoryStorage implements Storage {
@@ -39,6 +40,7 @@ function pageLoad(storage: Storage, folders: string[] = ['/data/digits', '/data/
   const { client } = fakeClient({
     'app.info': () => ({ mode: 'served', version: '0.1.0', dataDir: '/tmp/x' }) as never,
     'losses.list': () => [ceInfo, focalInfo],
+    'methods.list': () => listMethods(),
     'backends.list': () => [] as never,
     'experiments.running': () => [],
     'dataset.previewImbalance': () => preview([30, 20]),
@@ -67,6 +69,11 @@ describe('the design across page reloads', () => {
     design.epochs = 7;
     design.seedsText = '1, 2, 3';
     design.family = 'resnet';
+    const recipe = design.addRecipe('focal')!;
+    recipe.schedule = 'drs';
+    recipe.scheduleEpoch = '3';
+    recipe.secondStage = 'lws';
+    recipe.stageEpochs = '';
     flushSync();
 
     const second = pageLoad(storage);
@@ -83,7 +90,49 @@ describe('the design across page reloads', () => {
     expect(restored.epochs).toBe(7);
     expect(restored.seedsText).toBe('1, 2, 3');
     expect(restored.family).toBe('resnet');
+    // The recipe comes back as typed, the emptied field included, and is flagged as before.
+    expect(restored.recipes).toEqual([{ id: recipe.id, lossId: 'focal', sampler: 'class-balanced', schedule: 'drs', scheduleEpoch: '3', drwBeta: '0.9999', secondStage: 'lws', stageEpochs: '' }]);
+    expect(restored.buildConfig(null, 2).problems.map((p) => p.field)).toContain(`recipe:${recipe.id}:stageEpochs`);
+    // A recipe added after the reload gets an id of its own.
+    expect(restored.addRecipe('ce')!.id).not.toBe(recipe.id);
     expect(second.app.notices.items).toEqual([]);
+  });
+
+  it('keeps the backbone fields, and reads a design saved before backbones and recipes were on this screen', async () => {
+    const storage = new MemoryStorage();
+    const first = pageLoad(storage);
+    await first.app.init();
+    const design = first.app.design;
+    design.family = 'backbone';
+    design.backbone.sourceKind = 'path';
+    design.backbone.path = '/models/tiny';
+    design.backbone.featureLayer = 'gap';
+    design.backbone.finetuneMode = 'last';
+    design.backbone.finetuneLast = 2;
+    design.backbone.headKind = 'mlp';
+    design.backbone.headUnits = Number.NaN;
+    flushSync();
+    const second = pageLoad(storage);
+    await second.app.init();
+    const restored = second.app.design;
+    expect(restored.family).toBe('backbone');
+    expect(restored.backbone).toMatchObject({ sourceKind: 'path', path: '/models/tiny', featureLayer: 'gap', finetuneMode: 'last', finetuneLast: 2, headKind: 'mlp' });
+    // The emptied hidden-units field stays empty and flagged; the empty learning rate still means the default.
+    expect(Number.isNaN(restored.backbone.headUnits)).toBe(true);
+    expect(restored.modelProblems().map((p) => p.field)).toEqual(['headUnits']);
+    expect(second.app.notices.items).toEqual([]);
+
+    // What the previous version wrote (no backbone block, no recipes) is still a design.
+    const older = JSON.parse(storage.getItem(SAVED_DESIGN_KEY)!);
+    delete older.backbone;
+    delete older.recipes;
+    older.family = 'resnet';
+    storage.setItem(SAVED_DESIGN_KEY, JSON.stringify(older));
+    const third = pageLoad(storage);
+    await third.app.init();
+    expect(third.app.design.family).toBe('resnet');
+    expect(third.app.design.recipes).toEqual([]);
+    expect(third.app.notices.items).toEqual([]);
   });
 
   it('keeps a field the user had emptied empty, and still flags it', async () => {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { DatasetChoice, DesignState } from './design.svelte';
+import { SAMPLER_IDS, SCHEDULES, SECOND_STAGES } from '../lib/recipes';
+import { BACKBONE_SCALINGS, defaultBackboneFields } from '../lib/backbone-form';
 
 /**
  * The experiment design as it is kept across page reloads and app restarts.
@@ -17,6 +19,35 @@ export const SAVED_DESIGN_KEY = 'losslab.design.v1';
 
 /** A number field; null is an input the user had emptied (JSON has no NaN). */
 const numberField = z.number().nullable();
+/** A typed field of the recipe builder, kept as typed. */
+const typedField = z.string().max(100);
+
+/** The backbone fields as typed; designs saved before the screen offered backbones have none. */
+const savedBackboneSchema = z.object({
+  sourceKind: z.enum(['preset', 'path']),
+  preset: z.string().max(100),
+  path: z.string().max(4096),
+  featureLayer: z.string().max(200),
+  finetuneMode: z.enum(['none', 'last', 'all']),
+  finetuneLast: numberField,
+  headKind: z.enum(['linear', 'mlp']),
+  headUnits: numberField,
+  learningRate: numberField,
+  sha256: z.string().max(100),
+  scaling: z.enum([...BACKBONE_SCALINGS, '']),
+});
+
+/** A recipe builder entry; designs saved before recipes existed have none. */
+const savedRecipeSchema = z.object({
+  id: z.string().min(1).max(40),
+  lossId: z.string().min(1).max(64),
+  sampler: z.enum(SAMPLER_IDS),
+  schedule: z.enum(SCHEDULES),
+  scheduleEpoch: typedField,
+  drwBeta: typedField,
+  secondStage: z.enum(SECOND_STAGES),
+  stageEpochs: typedField,
+});
 
 export const savedDesignSchema = z.object({
   version: z.literal(1),
@@ -36,6 +67,7 @@ export const savedDesignSchema = z.object({
   ratio: numberField,
   customCounts: z.record(z.string(), z.number().int().min(1)),
   losses: z.record(z.string(), z.object({ checked: z.boolean(), inputs: z.record(z.string(), z.string()) })),
+  recipes: z.array(savedRecipeSchema).max(64).default([]),
   epochs: numberField,
   batchSize: numberField,
   optimizer: z.enum(['adam', 'sgd']),
@@ -45,7 +77,8 @@ export const savedDesignSchema = z.object({
   schedule: z.enum(['constant', 'cosine', 'step']),
   flip: z.boolean(),
   crop: z.boolean(),
-  family: z.enum(['cnn', 'resnet']),
+  family: z.enum(['cnn', 'resnet', 'backbone']),
+  backbone: savedBackboneSchema.optional(),
   width: numberField,
   depth: numberField,
   resnetDepth: numberField,
@@ -89,12 +122,18 @@ export function snapshotDesign(design: DesignState, dataset: DatasetChoice | nul
     imbalanceKind: design.imbalanceKind,
     customCounts: { ...design.customCounts },
     losses: Object.fromEntries(Object.entries(design.losses).map(([id, s]) => [id, { checked: s.checked, inputs: { ...s.inputs } }])),
+    recipes: design.recipes.map((entry) => ({ ...entry })),
     optimizer: design.optimizer,
     schedule: design.schedule,
     flip: design.flip,
     crop: design.crop,
-    // A family this screen cannot edit yet (a backbone) is saved as the CNN it would show.
-    family: design.family === 'resnet' ? 'resnet' : 'cnn',
+    family: design.family,
+    backbone: {
+      ...design.backbone,
+      finetuneLast: storedNumber(design.backbone.finetuneLast),
+      headUnits: storedNumber(design.backbone.headUnits),
+      learningRate: storedNumber(design.backbone.learningRate),
+    },
     seedsText: design.seedsText,
     backend: design.backend,
     workers: numbers.workers,
@@ -112,11 +151,17 @@ export function applySavedDesign(design: DesignState, saved: SavedDesign): void 
   design.flip = saved.flip;
   design.crop = saved.crop;
   design.family = saved.family;
+  if (saved.backbone) {
+    const b = saved.backbone;
+    // An emptied number stays empty (NaN); an empty backbone learning rate means the default.
+    design.backbone = { ...defaultBackboneFields(), ...b, finetuneLast: b.finetuneLast ?? Number.NaN, headUnits: b.headUnits ?? Number.NaN, learningRate: b.learningRate ?? Number.NaN };
+  }
   design.seedsText = saved.seedsText;
   design.backend = saved.backend;
   // The catalogue may not be here yet: setCatalogue keeps these selections for the losses it lists.
   design.losses = Object.fromEntries(Object.entries(saved.losses).map(([id, s]) => [id, { checked: s.checked, inputs: { ...s.inputs } }]));
   if (design.catalogue.length > 0) design.setCatalogue(design.catalogue);
+  design.restoreRecipes(saved.recipes);
 }
 
 export type ReadResult = { kind: 'none' } | { kind: 'ok'; saved: SavedDesign } | { kind: 'invalid'; reason: string };

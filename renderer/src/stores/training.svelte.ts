@@ -57,6 +57,8 @@ export class TrainingState {
   phase = $state<ExperimentPhase>('idle');
   runs = $state<RunRow[]>([]);
   datasetProgress = $state<LoadProgress | null>(null);
+  /** A frozen backbone's features: computed (done of total) or reused from the cache. */
+  featureProgress = $state<{ done: number; total: number; cached: boolean } | null>(null);
   split = $state<Omit<ImbalancePreview, 'imbalanceRatio'> | null>(null);
   backend = $state<BackendReport | null>(null);
   /** Queue mode: the workers serving the queue, as the study last reported them; null when runs train here. */
@@ -149,6 +151,7 @@ export class TrainingState {
     this.experimentId = null;
     this.runs = [];
     this.datasetProgress = null;
+    this.featureProgress = null;
     this.split = null;
     this.backend = null;
     this.workers = null;
@@ -186,6 +189,11 @@ export class TrainingState {
       case 'experiment.datasetProgress': {
         const p = event.data as ApiEvents['experiment.datasetProgress'];
         this.datasetProgress = { phase: p.phase, done: p.done, total: p.total, cached: p.cached };
+        break;
+      }
+      case 'experiment.featureProgress': {
+        const p = event.data as ApiEvents['experiment.featureProgress'];
+        this.featureProgress = { done: p.done, total: p.total, cached: p.cached };
         break;
       }
       case 'experiment.datasetLoaded': {

@@ -24,6 +24,17 @@ describe('ComparisonTable', () => {
     expect(screen.getAllByLabelText('best').length).toBe(container.querySelectorAll('td.best').length);
   });
 
+  it('names recipes after their loss and their parts, so a loss and its recipes are told apart', () => {
+    const summary = [
+      lossSummary('ce', 'ce', {}),
+      lossSummary('ce+sampler=class-balanced', 'ce', {}),
+      lossSummary('ce+drw=8+crt', 'ce', {}),
+    ];
+    const { container } = render(ComparisonTable, { results: results(summary), catalogue: [ceInfo, focalInfo] });
+    const names = [...container.querySelectorAll('tbody tr th .name')].map((n) => n.textContent);
+    expect(names).toEqual(['Cross-entropy', 'Cross-entropy + class-balanced sampler', 'Cross-entropy + DRW@8 + cRT']);
+  });
+
   it('says which direction is better in every header', () => {
     render(ComparisonTable, { results: results([lossSummary('ce', 'ce', {})]), catalogue: [ceInfo] });
     expect(screen.getAllByLabelText('higher is better').length).toBe(5);
