@@ -143,6 +143,8 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
     async start({ config }: ParsedRequest<'experiment.start'>): Promise<Responses['experiment.start']> {
       await requireReadable(config.data);
       await requireReadable(config.testData);
+      // Refused before the backbone's file is looked for: where it is does not matter to a queue.
+      if (runner && config.model.family === 'backbone') throw new Error('Studies on a pretrained backbone train locally only; this server hands its runs to queue workers (--redis).');
       // A backbone on disk is read like a dataset: only inside what the user chose (or --root).
       if (config.model.family === 'backbone' && !isDownloadedSource(config.model.source) && (await access.openable(config.model.source)) === null) {
         throw new Error(
@@ -151,7 +153,6 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
       }
       // Planning first validates every loss and its parameters, so a typo fails this call instead of a run later.
       const runs = plannedRuns(config);
-      if (runner && config.model.family === 'backbone') throw new Error('Studies on a pretrained backbone train locally only; this server hands its runs to queue workers (--redis).');
       const id = experimentId();
       const folder = store.open(id);
       track(id, config, runs, null, (events) => startStoredExperiment(folder, config, { id, ...cacheOption, events }));
