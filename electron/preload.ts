@@ -28,6 +28,7 @@ export const PRELOAD_CHANNELS = [
   'experiments.analysis',
   'experiments.predictions',
   'experiments.running',
+  'queue.workers',
   'app.info',
   'fs.browse',
   'dialog.openFolder',

@@ -25,6 +25,7 @@ const VALID: { [C in Channel]: Request<C> } = {
   'experiments.analysis': { id: 'abc', baseline: 'focal(gamma=1)' },
   'experiments.predictions': { id: 'abc', seed: 2, offset: 24, limit: 24, filter: 'disagree', trueClass: 1 },
   'experiments.running': {},
+  'queue.workers': {},
   'app.info': {},
   'fs.browse': { path: '/srv/data' },
   'dialog.openFolder': {},

@@ -13,6 +13,7 @@ import type { ExperimentListing } from '../store/experiment-store';
 import type { ExperimentAnalysis, VariantAnalysis } from '../analysis/types';
 import type { Verdict } from '../analysis/verdict';
 import type { SweepPlanView } from '../sweep/plan-view-types';
+import type { SeenWorker } from '../queue/worker-status';
 
 /**
  * The one API contract between the app's user interface and the main-side services. The
@@ -124,6 +125,12 @@ export const requestSchemas = {
   }),
   /** Experiments started in this session that have not finished, for a renderer that reloads mid-training. */
   'experiments.running': z.object({}),
+  /**
+   * Queue mode (served with --redis): the queue this app's experiments go to and the workers
+   * serving it, with their host, backend, current runs, images/s and when they were last heard
+   * from. Running experiments also push the list as 'experiment.workers' events.
+   */
+  'queue.workers': z.object({}),
   /** Which mode the app runs in and what it offers (native dialogs or the folder browser). */
   'app.info': z.object({}),
   /** Served mode's folder picker: the sub-folders of a folder below the --root named on the command line. */
@@ -258,6 +265,16 @@ export interface RunningExperimentInfo {
   startedAt: string;
   config: ExperimentConfig;
   runs: (PlannedRun & { status: 'queued' | 'running' | RunResult['status']; lastBatch: BatchProgress | null; epochs: EpochRecord[] })[];
+  /** Queue mode: the workers as last reported (null when its runs train in this process). */
+  workers: SeenWorker[] | null;
+}
+
+export type { SeenWorker };
+
+/** The queue experiments go to (its URL without the password) and its workers; queue null when runs train locally. */
+export interface QueueWorkers {
+  queue: string | null;
+  workers: SeenWorker[];
 }
 
 export interface CellImage extends ImageRef {
@@ -344,6 +361,7 @@ export interface Responses {
   'experiments.analysis': AnalysisView;
   'experiments.predictions': PredictionsPage;
   'experiments.running': RunningExperimentInfo[];
+  'queue.workers': QueueWorkers;
   'app.info': AppInfo;
   'fs.browse': FolderListing;
   'dialog.openFolder': { path: string | null };
@@ -373,6 +391,8 @@ export interface ApiEvents {
   /** Throttled per run (about ten a second); the last batch of each epoch always arrives. */
   'experiment.batch': WithId<{ index: number } & BatchProgress>;
   'experiment.epoch': WithId<{ index: number; runId: string; record: EpochRecord }>;
+  /** Queue mode: the workers serving the queue (every couple of seconds while runs are unfinished). */
+  'experiment.workers': WithId<{ workers: SeenWorker[] }>;
   'experiment.runSettled': WithId<{
     index: number;
     runId: string;

@@ -74,8 +74,10 @@ export async function executeExperiment(config: ExperimentConfig, options: Execu
 }
 
 export async function resumeExperiment(folder: ExperimentFolder, cache: boolean, queue: Pick<ExecuteOptions, 'redis' | 'localWorkers'> = {}): Promise<string> {
+  const { config } = folder.readRecord();
+  if (queue.redis && config.model.family === 'backbone') throw new UsageError('This study trains on a pretrained backbone, which trains locally only; resume it without --redis');
   const progress = terminalProgress();
-  const { runner, stop } = await runnerOptions({ ...queue, cache }, folder.readRecord().config.backend, stderrLine);
+  const { runner, stop } = await runnerOptions({ ...queue, cache }, config.backend, stderrLine);
   try {
     return await follow(() => resumeStoredExperiment(folder, { ...cacheOption(cache), events: progress.events, ...(runner ? { runner } : {}) }), progress, folder.dir);
   } finally {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { BatchProgress, EpochRecord, RunJob, RunOutcome, TrainingData } from './types';
 import { CANCEL_ALL, cancelSlot, type BackendReport, type BackendRequest, type FromWorker, type ToWorker } from './worker-protocol';
+import type { SeenWorker } from '../queue/worker-status';
 
 export type RunSettlement =
   | { status: 'done'; job: RunJob; outcome: RunOutcome }
@@ -15,6 +16,8 @@ export interface PoolEvents {
   onBatch?: (progress: BatchProgress) => void;
   onEpoch?: (runId: string, record: EpochRecord) => void;
   onRunSettled?: (settlement: RunSettlement) => void;
+  /** Queue mode only: the workers serving the queue, every few seconds (the Workers panel). */
+  onWorkers?: (workers: SeenWorker[]) => void;
 }
 
 export interface PoolOptions {

@@ -9,6 +9,7 @@ import { redisOptionsFromUrl } from './connection';
 import type { EpochRecord } from '../engine/types';
 import { CANCELLED_REASON, cancelKey, checkpointKey, decodeOutcome, jobIdOf, progressSchema, refusalKey, RUN_QUEUE, STUDY_PROTOCOL_VERSION, type RunJobData } from './protocol';
 import { trainingDataFingerprint } from './run-data';
+import { readWorkerStatuses } from './worker-status';
 
 export interface QueuePoolOptions {
   redisUrl: string;
@@ -53,6 +54,9 @@ export class QueuePool {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private backendReported = false;
+  /** A poll is waiting in the chain: while Redis is down, the timer must not pile up more behind it. */
+  private pollQueued = false;
+  private dataFingerprint: string | null = null;
   private lastProblem = '';
 
   constructor(private readonly options: QueuePoolOptions) {
@@ -66,6 +70,11 @@ export class QueuePool {
   }
 
   run(jobs: RunJob[]): Promise<RunSettlement[]> {
+    if (this.options.config.model.family === 'backbone') {
+      // The CLI and the services refuse these before loading data; this catches any other caller.
+      void this.close();
+      return Promise.reject(new Error('Studies on a pretrained backbone train locally only (workers do not load backbones); run it without a queue.'));
+    }
     this.expected = jobs.length;
     for (const job of jobs) this.pending.set(jobIdOf(this.studyId, job.index), job);
     return new Promise<RunSettlement[]>((resolve, reject) => {
@@ -79,7 +88,14 @@ export class QueuePool {
       this.queueEvents.on('completed', ({ jobId }) => this.enqueue(() => this.check(jobId)));
       this.queueEvents.on('failed', ({ jobId }) => this.enqueue(() => this.check(jobId)));
       this.enqueue(() => this.submit(jobs));
-      this.timer = setInterval(() => this.enqueue(() => this.poll()), POLL_MS);
+      this.timer = setInterval(() => {
+        if (this.pollQueued) return;
+        this.pollQueued = true;
+        this.enqueue(async () => {
+          this.pollQueued = false;
+          await this.poll();
+        });
+      }, POLL_MS);
     });
   }
 
@@ -109,7 +125,6 @@ export class QueuePool {
   }
 
   private async submit(jobs: RunJob[]): Promise<void> {
-    const dataFingerprint = trainingDataFingerprint(this.options.data);
     for (const run of jobs) {
       const jobId = jobIdOf(this.studyId, run.index);
       this.epochsLogged.set(jobId, this.epochsInFolder(run.index));
@@ -120,23 +135,29 @@ export class QueuePool {
         if (state !== 'failed') continue;
         await existing.remove();
       }
-      await this.redis.del(cancelKey(jobId));
-      await this.offerCheckpoint(jobId, run.index);
-      const data: RunJobData = {
-        protocol: STUDY_PROTOCOL_VERSION,
-        studyId: this.studyId,
-        runIndex: run.index,
-        runId: run.runId,
-        config: this.options.config,
-        dataFingerprint,
-        keepWeights: this.options.keepWeights,
-      };
-      // Lower numbers first, as a local study trains them.
-      await this.queue.add(run.runId, data, { jobId, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false });
+      await this.add(run, jobId);
     }
     const workers = await this.queue.getWorkersCount().catch(() => null);
     this.options.log?.(`${jobs.length} run(s) of study ${this.studyId} on the queue; ${workers === null ? 'workers unknown' : `${workers} worker(s) connected`}${workers === 0 ? ' — start some with `losslab worker --redis URL`' : ''}`);
     await this.poll();
+  }
+
+  /** Puts one run on the queue, with the checkpoint its folder holds (if any) for the worker that takes it. */
+  private async add(run: RunJob, jobId: string): Promise<void> {
+    this.dataFingerprint ??= trainingDataFingerprint(this.options.data);
+    await this.redis.del(cancelKey(jobId));
+    await this.offerCheckpoint(jobId, run.index);
+    const data: RunJobData = {
+      protocol: STUDY_PROTOCOL_VERSION,
+      studyId: this.studyId,
+      runIndex: run.index,
+      runId: run.runId,
+      config: this.options.config,
+      dataFingerprint: this.dataFingerprint,
+      keepWeights: this.options.keepWeights,
+    };
+    // Lower numbers first, as a local study trains them.
+    await this.queue.add(run.runId, data, { jobId, attempts: ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: false, removeOnFail: false });
   }
 
   /** A checkpoint in the study's folder (a run interrupted before) goes to Redis, unless Redis holds one already. */
@@ -165,6 +186,8 @@ export class QueuePool {
         this.started.add(jobId);
         events.onRunStart?.(run);
       }
+      // The worker wrote its status before this event: the panel shows who took the run at once.
+      this.enqueue(() => this.reportWorkers());
     } else if (progress.type === 'batch') {
       const { type: _type, ...rest } = progress;
       events.onBatch?.({ runId: run.runId, ...rest });
@@ -209,13 +232,32 @@ export class QueuePool {
 
   private async poll(): Promise<void> {
     for (const jobId of [...this.pending.keys()]) await this.check(jobId);
+    await this.reportWorkers();
+  }
+
+  /** The Workers panel is news, never a reason to stop the study: a failed read waits for the next poll. */
+  private async reportWorkers(): Promise<void> {
+    const onWorkers = this.options.events?.onWorkers;
+    if (!onWorkers || this.pending.size === 0) return;
+    try {
+      onWorkers(await readWorkerStatuses(this.redis));
+    } catch {
+      // Redis is away (the poll's own commands say so) or the hash is being rewritten
+    }
   }
 
   private async check(jobId: string): Promise<void> {
     const run = this.pending.get(jobId);
     if (!run) return;
     const job = await this.queue.getJob(jobId);
-    if (!job) return;
+    if (!job) {
+      // Only this process removes its jobs, and only once they have settled: an unsettled one
+      // missing means Redis came back without its data (no persistence, or a new server). The
+      // run goes on the queue again, from the last checkpoint the study's folder holds.
+      this.options.log?.(`run ${run.runId} is no longer in Redis (restarted without its data?); queued again from its last saved epoch`);
+      await this.add(run, jobId);
+      return;
+    }
     const state = await job.getState();
     if (state === 'completed') {
       await this.fetchCheckpointOnce(jobId, run.index);

@@ -11,6 +11,7 @@ import { planRuns } from '../experiment/run-experiment';
 import { redactRedisUrl, redisOptionsFromUrl } from './connection';
 import { CANCELLED_REASON, cancelKey, checkpointKey, encodeOutcome, parseRunJobData, refusalKey, RUN_QUEUE, type RunJobData, type RunProgress } from './protocol';
 import { loadRunData, trainingDataFingerprint } from './run-data';
+import { HEARTBEAT_MS, publishWorkerStatus, withdrawWorkerStatus, type WorkerRun } from './worker-status';
 
 export interface QueueWorkerOptions {
   redisUrl: string;
@@ -50,6 +51,13 @@ export class QueueWorker {
   private readonly active = new Map<string, TrainingPool>();
   private draining = false;
   private readonly name: string;
+  /** What the Workers panel shows: the backend in use and the runs in progress, by job id. */
+  private backendName: string;
+  private readonly current = new Map<string, WorkerRun>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private publishing: Promise<void> = Promise.resolve();
+  /** Writes not yet answered: while Redis is away, heartbeats are skipped instead of piling up. */
+  private unanswered = 0;
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: QueueWorkerOptions) {
@@ -59,6 +67,26 @@ export class QueueWorker {
     });
     this.name = options.name ?? `${os.hostname()}:${process.pid}`;
     this.log = options.log ?? ((line) => process.stdout.write(`${line}\n`));
+    this.backendName = options.backend;
+  }
+
+  /** Writes this worker's status for the studies' Workers panels; a Redis outage only skips a beat. */
+  private publishStatus(): void {
+    const runs = [...this.current.values()];
+    const status = {
+      name: this.name,
+      host: os.hostname(),
+      backend: this.backendName,
+      concurrency: this.options.concurrency,
+      state: this.draining ? ('stopping' as const) : runs.length > 0 ? ('training' as const) : ('idle' as const),
+      runs: runs.map((run) => ({ ...run })),
+      imagesPerSecond: runs.reduce((sum, run) => sum + run.imagesPerSecond, 0),
+    };
+    this.unanswered++;
+    this.publishing = this.publishing
+      .then(() => publishWorkerStatus(this.redis, status))
+      .catch(() => undefined)
+      .finally(() => this.unanswered--);
   }
 
   async start(): Promise<void> {
@@ -78,6 +106,8 @@ export class QueueWorker {
       lastError = error.message;
     });
     await this.worker.waitUntilReady();
+    this.publishStatus();
+    this.heartbeat = setInterval(() => this.unanswered === 0 && this.publishStatus(), HEARTBEAT_MS);
     this.log(`[${this.name}] serving ${redactRedisUrl(this.options.redisUrl)} queue ${RUN_QUEUE}, ${this.options.concurrency} at a time, backend ${this.options.backend}`);
   }
 
@@ -88,12 +118,17 @@ export class QueueWorker {
   async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
+    this.publishStatus();
     this.log(`[${this.name}] stopping: the runs in progress go back to the queue after their current epoch`);
     await this.close();
   }
 
   async close(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
     await this.worker?.close();
+    await this.publishing;
+    await withdrawWorkerStatus(this.redis, this.name).catch(() => undefined);
     this.redis.disconnect();
   }
 
@@ -139,6 +174,8 @@ export class QueueWorker {
     const resumedFrom = checkpointNextEpoch(carried);
     this.log(`[${this.name}] run ${spec.runId} of study ${spec.studyId}${resumedFrom > 0 ? `: resuming from epoch ${resumedFrom + 1}` : ''}`);
 
+    const shown: WorkerRun = { studyId: spec.studyId, runId: spec.runId, stage: 'train', epoch: resumedFrom, epochs: spec.config.training.epochs, imagesPerSecond: 0 };
+
     // Progress leaves in order; the outcome waits until every earlier message is out.
     let outbox: Promise<unknown> = Promise.resolve();
     const send = (progress: RunProgress) => {
@@ -153,8 +190,12 @@ export class QueueWorker {
       keepWeights: spec.keepWeights,
       checkpointDir: () => dir,
       events: {
-        onBackend: (backend) => send({ type: 'started', worker: this.name, backend: backend.name, resumedFromEpoch: resumedFrom }),
+        onBackend: (backend) => {
+          this.backendName = backend.name;
+          send({ type: 'started', worker: this.name, backend: backend.name, resumedFromEpoch: resumedFrom });
+        },
         onBatch: (progress: BatchProgress) => {
+          Object.assign(shown, { stage: progress.stage, epoch: progress.epoch, epochs: progress.epochs, imagesPerSecond: progress.imagesPerSecond });
           const now = Date.now();
           if (now - lastBatch < 1000) return;
           lastBatch = now;
@@ -177,6 +218,10 @@ export class QueueWorker {
       },
     });
     this.active.set(jobId, pool);
+    this.current.set(jobId, shown);
+    this.publishStatus();
+    // In Redis before the run's first progress: a study that reads the workers when its run starts finds it here.
+    await this.publishing;
     const cancelWatch = setInterval(() => {
       this.redis.exists(cancelKey(jobId)).then((found) => found && pool.cancel(), () => undefined);
     }, 1000);
@@ -208,6 +253,9 @@ export class QueueWorker {
     } finally {
       clearInterval(cancelWatch);
       this.active.delete(jobId);
+      this.current.delete(jobId);
+      this.publishStatus();
+      await this.publishing;
     }
   }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Queue } from 'bullmq';
@@ -12,6 +13,8 @@ import { parseExperimentConfig } from '../experiment/config';
 import { servicesForTest } from '../services/service-fixtures';
 import { RUN_QUEUE, STUDY_PROTOCOL_VERSION } from './protocol';
 import { queueRunner } from './queue-pool';
+import { Redis } from 'ioredis';
+import { readWorkerStatuses } from './worker-status';
 
 /**
  * Queue mode end to end: a real Redis on a loopback port, `losslab worker` processes with their
@@ -116,6 +119,16 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
     await proc.waitFor(/serving/);
     return proc;
   };
+  /** Names of the workers the Workers panel would list now. */
+  const listedWorkers = async (): Promise<string[]> => {
+    const client = new Redis({ host: '127.0.0.1', port: Number(new URL(url).port), password: PASSWORD });
+    try {
+      return (await readWorkerStatuses(client)).map((w) => w.name);
+    } finally {
+      client.disconnect();
+    }
+  };
+  const nameOf = (proc: Proc): string => /\[([^\]]+)\] serving/.exec(proc.output())![1]!;
   const study = (out: string) => launch(['run', '--data', data, ...STUDY_ARGS, '--out', out, '--redis', url], temporaryDir('queue-study-home'));
   const stopAll = async () => {
     for (const proc of running.splice(0)) {
@@ -182,6 +195,8 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
       await first.waitFor(/ce#seed1 train epoch 1\/4/);
       first.child.kill('SIGKILL');
       await first.exited;
+      // A worker that died stays on the Workers panel (with its last-seen time growing) until it is long silent.
+      assert.ok((await listedWorkers()).includes(nameOf(first)));
       const second = await worker();
       assert.equal(await run.exited, 0, run.output());
       assert.match(second.output(), /run ce#seed1 .*: resuming from epoch [2-4]/);
@@ -247,6 +262,8 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
       assert.equal(await first.exited, 0, first.output());
       assert.match(first.output(), /ce#seed1 goes back to the queue after epoch [2-3]/);
       assert.match(first.output(), /worker stopped/);
+      // A worker that leaves on its own takes itself off the Workers panel.
+      assert.ok(!(await listedWorkers()).includes(nameOf(first)));
       const second = await worker();
       assert.equal(await run.exited, 0, run.output());
       assert.match(second.output(), /run ce#seed1 .*: resuming from epoch [3-4]/);
@@ -276,6 +293,43 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
     }
   });
 
+  for (const persistent of [true, false]) {
+    test(persistent
+      ? 'Redis restarted mid-study (same port, same append-only file): the study and the worker wait, then go on to the same numbers'
+      : 'Redis restarted mid-study without its data: the study queues its unfinished runs again from their saved epochs, same numbers', async () => {
+      const dir = temporaryDir('queue-restart');
+      const port = await freePort();
+      // Every write reaches the append-only file before Redis answers, so a SIGKILL loses nothing acknowledged.
+      const persistence = persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
+      const start = () => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...persistence, '--requirepass', PASSWORD], { stdio: 'ignore' });
+      let server = start();
+      const restartUrl = `redis://:${PASSWORD}@127.0.0.1:${port}`;
+      try {
+        const w = launch(['worker', '--redis', restartUrl, '--lock-seconds', '2', '--no-cache'], temporaryDir('queue-restart-worker'));
+        running.push(w);
+        await w.waitFor(/serving/);
+        const out = path.join(dir, 'study');
+        const run = launch(['run', '--data', data, ...STUDY_ARGS, '--out', out, '--redis', restartUrl], temporaryDir('queue-restart-study'));
+        await w.waitFor(/ce#seed1 train epoch 1\/4/);
+        server.kill('SIGKILL');
+        await new Promise((resolve) => server.once('exit', resolve));
+        // Both sides have noticed the outage (and keep going) before Redis comes back. The outage
+        // outlasts the worker's 2-second lock, so the run it held may be handed on afterwards.
+        await run.waitFor(/redis: .*\(retrying\)/);
+        await w.waitFor(/redis: /);
+        await new Promise((resolve) => setTimeout(resolve, 2500));
+        server = start();
+        assert.equal(await run.exited, 0, run.output());
+        assertStudy(out, run);
+        if (persistent) assert.ok(fs.readdirSync(dir).some((name) => name.startsWith('appendonly')), 'Redis kept its state in the append-only file');
+        else assert.match(run.output(), /is no longer in Redis .*queued again/);
+      } finally {
+        await stopAll();
+        server.kill('SIGKILL');
+      }
+    });
+  }
+
   test('rediss:// with a password from LOSSLAB_REDIS_PASSWORD and a private CA from LOSSLAB_REDIS_CA', { skip: opensslMissing }, async () => {
     const dir = temporaryDir('queue-tls');
     const [cert, key] = [path.join(dir, 'cert.pem'), path.join(dir, 'key.pem')];
@@ -303,10 +357,10 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
     }
   });
 
-  test("served mode with --redis: the app's experiment goes to the workers and their progress reaches the event stream", async () => {
+  test("served mode with --redis: the app's experiment goes to the workers, their progress and the Workers panel's list reach the event stream", async () => {
+    const services = servicesForTest({ browseRoot: path.dirname(data), runner: queueRunner(url), redisUrl: url });
     try {
-      await worker();
-      const services = servicesForTest({ browseRoot: path.dirname(data), runner: queueRunner(url) });
+      const w = await worker();
       // The configuration STUDY_ARGS gives on the command line.
       const config = parseExperimentConfig({ data, losses: [{ id: 'ce' }, { id: 'focal' }], imageSize: 8, training: { epochs: 4 }, model: { width: 4, depth: 1 } });
       const { id } = await services.handlers['experiment.start']({ config });
@@ -316,8 +370,28 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
       }
       assert.equal(services.events.filter((event) => event.type === 'experiment.epoch').length, 8);
       assert.deepEqual(numbers(readResults(path.join(services.dataDir, id))), local);
-      await services.shutdown();
+      // Each run's start brought the list of workers: the one that took it, on this host, training it.
+      const listed = services.events.flatMap((event) => (event.type === 'experiment.workers' && event.data.id === id ? event.data.workers : []));
+      for (const runId of ['ce#seed1', 'focal#seed1']) {
+        const taker = listed.find((w) => w.runs.some((run) => run.runId === runId && run.studyId === id));
+        assert.ok(taker, `no worker listed as training ${runId}`);
+        assert.equal(taker.state, 'training');
+        assert.equal(taker.host, os.hostname());
+        assert.ok(taker.imagesPerSecond >= 0 && taker.secondsSinceSeen >= 0);
+      }
+      // Asked afterwards (the panel opening), the worker is idle, on the backend it chose, and the password shows nowhere.
+      const answer = await services.handlers['queue.workers']({});
+      assert.match(answer.queue!, /^redis:\/\/:\*\*\*@127\.0\.0\.1:/);
+      // Workers killed by earlier tests are listed too (as silent), until they are long forgotten.
+      const listedNow = answer.workers.find((seen) => seen.name === nameOf(w));
+      assert.ok(listedNow, `${nameOf(w)} is not among ${answer.workers.map((seen) => seen.name).join(', ')}`);
+      assert.equal(listedNow.state, 'idle');
+      assert.deepEqual(listedNow.runs, []);
+      assert.match(listedNow.backend, /^(wasm|cpu|tensorflow|webgpu)$/);
+      assert.doesNotMatch(JSON.stringify(answer), new RegExp(PASSWORD));
     } finally {
+      // A failure must not leave the services' Redis connections holding the test process open.
+      await services.shutdown();
       await stopAll();
     }
   });

@@ -33,6 +33,8 @@ export interface ServeOptions {
   uploadLimits?: UploadLimits;
   /** Who trains experiments' runs (queue workers with --redis); local worker threads by default. */
   runner?: RunnerFactory;
+  /** The Redis of that runner, for the app's Workers panel. */
+  redisUrl?: string;
 }
 
 export interface RunningServer {
@@ -85,6 +87,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     mode: 'served',
     browseRoot: path.resolve(options.browseRoot),
     ...(options.runner ? { runner: options.runner } : {}),
+    ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
   });
   const uploads = new UploadStore(path.resolve(options.browseRoot), options.uploadLimits ?? DEFAULT_UPLOAD_LIMITS);
   const apiOptions = {

@@ -14,6 +14,7 @@ import { createHistoryService } from './history-service';
 import { createModelService } from './model-service';
 import { createModelExport, type ModelExport } from './model-export';
 import { createSweepService } from './sweep-service';
+import { createQueueService } from './queue-service';
 import type { Emit, ImageUrl } from './types';
 
 export interface ServicesOptions {
@@ -31,6 +32,8 @@ export interface ServicesOptions {
   printPdf?: PdfPrinter;
   /** Who trains experiments' runs (queue workers in served mode with --redis); local worker threads by default. */
   runner?: RunnerFactory;
+  /** Queue mode: the Redis the runner hands runs to, so the app can list its workers ('queue.workers'). */
+  redisUrl?: string;
 }
 
 export interface Services {
@@ -78,6 +81,7 @@ export function createServices(options: ServicesOptions): Services {
   const analysis = createAnalysisService({ store, access, imageUrl });
   const modelExport = createModelExport(analysis);
   const sweeps = createSweepService({ access, storeRoot: store.root, cacheDir: options.cacheDir });
+  const queue = createQueueService(options.redisUrl);
 
   const handlers: ApiHandlers = {
     'losses.list': catalogue.losses,
@@ -93,6 +97,7 @@ export function createServices(options: ServicesOptions): Services {
     'experiment.cancel': experiments.cancel,
     'experiment.resume': experiments.resume,
     'experiments.running': experiments.running,
+    'queue.workers': queue.workers,
     'experiments.list': history.list,
     'experiments.get': history.get,
     'experiments.delete': history.delete,
@@ -123,6 +128,7 @@ export function createServices(options: ServicesOptions): Services {
     shutdown: async () => {
       models.shutdown();
       await experiments.shutdown();
+      queue.shutdown();
     },
   };
 }

@@ -87,6 +87,10 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
         run.epochs.push(record);
         emit(apiEvent('experiment.epoch', { id, index: run.index, runId, record }));
       },
+      onWorkers: (workers) => {
+        info.workers = workers;
+        emit(apiEvent('experiment.workers', { id, workers }));
+      },
       onRunSettled: (settlement) => {
         const run = runByRunId.get(settlement.job.runId);
         if (run) run.status = settlement.status;
@@ -122,6 +126,7 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
       startedAt: new Date().toISOString(),
       config,
       runs: runs.map((run) => ({ ...run, status: finished?.has(run.index) ? 'done' : 'queued', lastBatch: null, epochs: [] })),
+      workers: null,
     };
     // Launching throws synchronously for a bad configuration; training events start only after the dataset loads, so 'started' still comes first.
     const handle = launch(eventsFor(id, info));
@@ -138,6 +143,8 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
     async start({ config }: ParsedRequest<'experiment.start'>): Promise<Responses['experiment.start']> {
       await requireReadable(config.data);
       await requireReadable(config.testData);
+      // Refused before the backbone's file is looked for: where it is does not matter to a queue.
+      if (runner && config.model.family === 'backbone') throw new Error('Studies on a pretrained backbone train locally only; this server hands its runs to queue workers (--redis).');
       // A backbone on disk is read like a dataset: only inside what the user chose (or --root).
       if (config.model.family === 'backbone' && !isDownloadedSource(config.model.source) && (await access.openable(config.model.source)) === null) {
         throw new Error(
@@ -146,7 +153,6 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
       }
       // Planning first validates every loss and its parameters, so a typo fails this call instead of a run later.
       const runs = plannedRuns(config);
-      if (runner && config.model.family === 'backbone') throw new Error('Studies on a pretrained backbone train locally only; this server hands its runs to queue workers (--redis).');
       const id = experimentId();
       const folder = store.open(id);
       track(id, config, runs, null, (events) => startStoredExperiment(folder, config, { id, ...cacheOption, events }));
@@ -158,6 +164,7 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
       const folder = store.open(id);
       if (!folder.exists()) throw new Error(`There is no experiment "${id}" in the store; it may have been deleted.`);
       const { config } = folder.readRecord();
+      if (runner && config.model.family === 'backbone') throw new Error(`Experiment ${id} trains on a pretrained backbone, which trains locally only; this server hands its runs to queue workers (--redis). Resume it from \`losslab resume ${id}\` without --redis.`);
       await requireReadable(config.data);
       await requireReadable(config.testData);
       const runs = plannedRuns(config);

@@ -55,7 +55,7 @@ export function registerServeCommand(program: Command): void {
           cacheDir: flags.cache ? defaultCacheDir() : undefined,
           uploadLimits: { workspaceBytes: flags.uploadLimit, fileBytes: Math.min(flags.uploadFileLimit, flags.uploadLimit) },
           log: (line) => process.stderr.write(`[serve] ${line}\n`),
-          ...(flags.redis ? { runner: queueRunner(flags.redis, (line) => process.stderr.write(`[serve] ${line}\n`)) } : {}),
+          ...(flags.redis ? { runner: queueRunner(flags.redis, (line) => process.stderr.write(`[serve] ${line}\n`)), redisUrl: flags.redis } : {}),
         });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;

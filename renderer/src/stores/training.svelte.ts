@@ -1,4 +1,4 @@
-import type { ApiEvents, ImbalancePreview, PlannedRun, RunningExperimentInfo } from '../../../main/api/contract';
+import type { ApiEvents, ImbalancePreview, PlannedRun, RunningExperimentInfo, SeenWorker } from '../../../main/api/contract';
 import type { ExperimentConfigInput } from '../../../main/experiment/config';
 import type { BackendReport } from '../../../main/engine/worker-protocol';
 import type { LoadProgress } from '../../../main/dataset/types';
@@ -61,6 +61,8 @@ export class TrainingState {
   featureProgress = $state<{ done: number; total: number; cached: boolean } | null>(null);
   split = $state<Omit<ImbalancePreview, 'imbalanceRatio'> | null>(null);
   backend = $state<BackendReport | null>(null);
+  /** Queue mode: the workers serving the queue, as the study last reported them; null when runs train here. */
+  workers = $state.raw<SeenWorker[] | null>(null);
   error = $state<ShownError | null>(null);
   startedAt = $state<number | null>(null);
   /** Called once results are written, so the app can load and show them. */
@@ -120,6 +122,7 @@ export class TrainingState {
     this.reset();
     this.adopt(info.id, info.runs);
     this.name = info.name;
+    this.workers = info.workers ?? null;
     this.startedAt = Date.parse(info.startedAt) || Date.now();
     for (const planned of info.runs) {
       const row = this.runs[planned.index];
@@ -151,6 +154,7 @@ export class TrainingState {
     this.featureProgress = null;
     this.split = null;
     this.backend = null;
+    this.workers = null;
     this.error = null;
     this.startedAt = null;
   }
@@ -200,6 +204,9 @@ export class TrainingState {
       }
       case 'experiment.backend':
         this.backend = (event.data as ApiEvents['experiment.backend']).backend;
+        break;
+      case 'experiment.workers':
+        this.workers = (event.data as ApiEvents['experiment.workers']).workers;
         break;
       case 'experiment.runStart': {
         const row = this.runs[(event.data as ApiEvents['experiment.runStart']).index];
