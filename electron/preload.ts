@@ -18,6 +18,7 @@ export const PRELOAD_CHANNELS = [
   'dataset.previewImbalance',
   'experiment.start',
   'sweep.plan',
+  'sweep.start',
   'experiment.cancel',
   'experiment.resume',
   'experiments.list',

@@ -15,6 +15,7 @@ const VALID: { [C in Channel]: Request<C> } = {
   'dataset.previewImbalance': { path: '/data/digits', testFraction: 0.2, valFraction: 0.1, imbalance: { kind: 'exp', ratio: 10 }, splitSeed: 3 },
   'experiment.start': { config: { data: '/data/digits', losses: [{ id: 'ce' }, { id: 'focal', params: { gamma: 2 } }], imbalance: { kind: 'step', ratio: 5 } } },
   'sweep.plan': { config: { data: '/data/digits', losses: [{ id: 'ce' }, { id: 'focal' }], sweep: { imbalance: [{ kind: 'exp', ratio: 1 }, { kind: 'exp', ratio: 10 }], param: { loss: 'focal', key: 'gamma', values: [0.5, 2] } } } },
+  'sweep.start': { config: { data: '/data/digits', losses: [{ id: 'ce' }], sweep: { imbalance: [{ kind: 'exp', ratio: 1 }, { kind: 'exp', ratio: 10 }] } }, confirmed: true },
   'experiment.cancel': { id: '2026-01-01T00-00-00Z-abcd', runIndex: 1 },
   'experiment.resume': { id: 'abc' },
   'experiments.list': {},

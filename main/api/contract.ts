@@ -73,6 +73,14 @@ export const requestSchemas = {
    * sweep values, a setting that leaves a class without training images) come back as errors.
    */
   'sweep.plan': z.object({ config: experimentConfigSchema }),
+  /**
+   * Starts a sweep (a configuration with a `sweep` block): one experiment per imbalance setting,
+   * one after another, in a sweep folder of the store. Refused with nothing written like
+   * `losslab run`: more than 2,000 runs unless `confirmed`, a setting that leaves a class without
+   * training images, invalid sweep values. Each setting is announced as 'sweep.progress' and then
+   * followed with the ordinary 'experiment.*' events; 'sweep.done' carries the plain-words summary.
+   */
+  'sweep.start': z.object({ config: experimentConfigSchema, confirmed: z.boolean().default(false) }),
   /** Starts an experiment; progress arrives as 'experiment.*' events. */
   'experiment.start': z.object({ config: experimentConfigSchema }),
   'experiment.cancel': z.object({ id: experimentId, runIndex: z.number().int().min(0).optional() }),
@@ -349,6 +357,7 @@ export interface Responses {
   'dataset.open': DatasetOverview;
   'dataset.previewImbalance': ImbalancePreview;
   'sweep.plan': SweepPlanView;
+  'sweep.start': { id: string; dir: string; settings: SweepPlanView['settings']; totalRuns: number };
   'experiment.start': { id: string; runs: PlannedRun[] };
   'experiment.cancel': { cancelled: boolean };
   'experiment.resume': { id: string; runs: PlannedRun[] };
@@ -402,6 +411,14 @@ export interface ApiEvents {
   /** Results are written; fetch them with 'experiments.get'. */
   'experiment.done': WithId<{ runs: Record<RunResult['status'], number> }>;
   'experiment.failed': WithId<{ error: SerializedError }>;
+  /** A sweep's setting starts: from now on its 'experiment.*' events carry `experimentId`. `setting` counts from 0. */
+  'sweep.progress': WithId<{ setting: number; settings: number; label: string; rho: number | null; experimentId: string }>;
+  /**
+   * The sweep has ended (finished or cancelled). `summary`: where rankings change along ρ, in
+   * words (empty when no setting finished); `report`: the HTML report written into the sweep folder.
+   */
+  'sweep.done': WithId<{ dir: string; cancelled: boolean; summary: string[]; report: string | null }>;
+  'sweep.failed': WithId<{ dir: string; error: SerializedError }>;
   /** Desktop only: an application-menu command the renderer carries out (the menu lives in the main process). */
   'app.command': { command: AppCommand };
 }

@@ -80,7 +80,7 @@ export function createServices(options: ServicesOptions): Services {
   const models = createModelService({ access });
   const analysis = createAnalysisService({ store, access, imageUrl });
   const modelExport = createModelExport(analysis);
-  const sweeps = createSweepService({ access, storeRoot: store.root, cacheDir: options.cacheDir });
+  const sweeps = createSweepService({ access, storeRoot: store.root, cacheDir: options.cacheDir, emit: options.emit, experiments, ...(options.runner ? { runner: options.runner } : {}) });
   const queue = createQueueService(options.redisUrl);
 
   const handlers: ApiHandlers = {
@@ -93,6 +93,7 @@ export function createServices(options: ServicesOptions): Services {
     'dataset.open': datasets.open,
     'dataset.previewImbalance': datasets.previewImbalance,
     'sweep.plan': sweeps.plan,
+    'sweep.start': sweeps.start,
     'experiment.start': experiments.start,
     'experiment.cancel': experiments.cancel,
     'experiment.resume': experiments.resume,
@@ -127,6 +128,7 @@ export function createServices(options: ServicesOptions): Services {
     settled: experiments.settled,
     shutdown: async () => {
       models.shutdown();
+      sweeps.shutdown();
       await experiments.shutdown();
       queue.shutdown();
     },

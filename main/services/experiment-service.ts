@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { ParsedRequest, PlannedRun, Responses, RunningExperimentInfo } from '../api/contract';
 import { serializeError } from '../api/errors';
 import type { ExperimentConfig } from '../experiment/config';
-import { experimentId, planRuns, type ExperimentEvents, type RunnerFactory } from '../experiment/run-experiment';
+import { experimentId, planRuns, type ExperimentEvents, type ExperimentOutput, type RunnerFactory } from '../experiment/run-experiment';
 import { resumeStoredExperiment, startStoredExperiment, type RunningStoredExperiment } from '../experiment/stored-experiment';
 import type { RunResult } from '../results/types';
 import type { ExperimentStore } from '../store/experiment-store';
@@ -15,9 +15,12 @@ import { apiEvent, type Emit } from './types';
 /** Batch events per run at most this often: a small model trains hundreds of batches a second, and a UI needs ~10 updates. */
 const BATCH_EVENT_INTERVAL_MS = 100;
 
+/** What the service needs of a running experiment: a stored one, or a sweep's setting. */
+type ExperimentHandle = Pick<RunningStoredExperiment, 'cancel' | 'done'>;
+
 interface Tracked {
   info: RunningExperimentInfo;
-  handle: RunningStoredExperiment;
+  handle: ExperimentHandle;
   /** Settles (never rejects) once results are written or the experiment failed. */
   finished: Promise<void>;
 }
@@ -105,21 +108,28 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
     };
   }
 
-  async function finish(id: string, handle: RunningStoredExperiment): Promise<void> {
-    try {
-      // The stored experiment writes results.json and the other result files into its folder before this resolves.
-      const output = await handle.done;
-      const runs: Record<RunResult['status'], number> = { done: 0, failed: 0, cancelled: 0 };
-      for (const run of output.results.runs) runs[run.status]++;
-      emit(apiEvent('experiment.done', { id, runs }));
-    } catch (error) {
-      emit(apiEvent('experiment.failed', { id, error: serializeError(error) }));
-    } finally {
-      running.delete(id);
+  /** The end of an experiment, announced; synchronous so that a sweep's next setting is announced after it. */
+  function conclude(id: string, outcome: { output: ExperimentOutput } | { error: unknown }): void {
+    running.delete(id);
+    if ('error' in outcome) {
+      emit(apiEvent('experiment.failed', { id, error: serializeError(outcome.error) }));
+      return;
     }
+    const runs: Record<RunResult['status'], number> = { done: 0, failed: 0, cancelled: 0 };
+    for (const run of outcome.output.results.runs) runs[run.status]++;
+    emit(apiEvent('experiment.done', { id, runs }));
   }
 
-  function track(id: string, config: ExperimentConfig, runs: PlannedRun[], finished: ReadonlySet<number> | null, launch: (events: ExperimentEvents) => RunningStoredExperiment): void {
+  async function finish(id: string, handle: ExperimentHandle): Promise<void> {
+    // The stored experiment writes results.json and the other result files into its folder before this resolves.
+    await handle.done.then(
+      (output) => conclude(id, { output }),
+      (error: unknown) => conclude(id, { error }),
+    );
+  }
+
+  /** `finish` false: the caller announces the end itself (conclude), as a sweep does for its settings. */
+  function track(id: string, config: ExperimentConfig, runs: PlannedRun[], finished: ReadonlySet<number> | null, launch: (events: ExperimentEvents) => ExperimentHandle, follow = true): void {
     const info: RunningExperimentInfo = {
       id,
       name: config.name ?? null,
@@ -136,7 +146,7 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
     }
     const tracked: Tracked = { info, handle, finished: Promise.resolve() };
     running.set(id, tracked);
-    tracked.finished = finish(id, handle);
+    tracked.finished = follow ? finish(id, handle) : handle.done.then(() => undefined, () => undefined);
   }
 
   return {
@@ -186,6 +196,21 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
 
     async running(_request: ParsedRequest<'experiments.running'>): Promise<Responses['experiments.running']> {
       return [...running.values()].map((tracked) => tracked.info);
+    },
+
+    /**
+     * A setting of a sweep, which the sweep itself launches: announced and followed like any
+     * experiment (the same 'experiment.*' events, cancel, experiments.running), so the Training
+     * screen needs nothing sweep-specific to show it. `handle.done` must settle no later than
+     * the sweep calls `settle`, which announces the end at once (before the next setting starts).
+     */
+    adopt(id: string, config: ExperimentConfig, handle: ExperimentHandle): { events: ExperimentEvents; settle: (outcome: { output: ExperimentOutput } | { error: unknown }) => void } {
+      let events: ExperimentEvents = {};
+      track(id, config, plannedRuns(config), null, (settingEvents) => {
+        events = settingEvents;
+        return handle;
+      }, false);
+      return { events, settle: (outcome) => conclude(id, outcome) };
     },
 
     isRunning(id: string): boolean {
