@@ -9,6 +9,7 @@ import { checkParamInput, paramInputText, type ParamCheck, type ParamValue } fro
 import { MODEL_DEFAULTS, storedModel, type NetworkFamily, type EditableModelSpec } from '../lib/network';
 import { backboneFieldsOf, backboneProblems, backboneSpec, defaultBackboneFields, isDownloadedSource, knownInputSize, type BackboneFields } from '../lib/backbone-form';
 import { parseSeeds } from '../lib/seeds';
+import { parseImbalanceLevels, type LevelsCheck, type LevelsKind } from '../lib/imbalance-levels';
 import { checkRecipeEntry, isPlainRecipe, newRecipeEntry, recipeDisplayName, recipeIdentity, type RecipeCheckResult, type RecipeEntry } from '../lib/recipes';
 
 /** The configuration's limit on loss entries (plain losses and recipes together). */
@@ -110,6 +111,9 @@ export class DesignState {
   ratio = $state(10);
   /** Custom training count per class name (the 'counts' profile). */
   customCounts = $state<Record<string, number>>({});
+  /** "Compare several imbalance levels": a sweep, one setting per ratio of `levelsText` (long-tail or step only). */
+  compareLevels = $state(false);
+  levelsText = $state('1, 10, 100');
 
   preview = $state<ImbalancePreview | null>(null);
   previewLoading = $state(false);
@@ -195,6 +199,17 @@ export class DesignState {
     this.imbalanceKind = imbalance.kind;
     if (imbalance.kind === 'exp' || imbalance.kind === 'step') this.ratio = imbalance.ratio;
     this.customCounts = imbalance.kind === 'counts' ? { ...imbalance.counts } : {};
+    // A sweep over one profile's ratios comes back as its levels; any other sweep as its first setting.
+    const levels = config.sweep?.imbalance ?? [];
+    const sameKind = levels.length > 0 && levels.every((l) => (l.kind === 'exp' || l.kind === 'step') && l.kind === levels[0]!.kind);
+    this.compareLevels = sameKind;
+    if (sameKind) {
+      const first = levels[0]! as { kind: 'exp' | 'step'; ratio: number };
+      this.imbalanceKind = first.kind;
+      this.levelsText = levels.map((l) => (l as { ratio: number }).ratio).join(', ');
+    } else if (levels.length > 0 || config.sweep?.param) {
+      notes.push('The experiment was a sweep over settings this screen cannot show; the copy trains its first setting only.');
+    }
     const known = new Set(this.catalogue.map((loss) => loss.id));
     const losses: Record<string, LossSelection> = {};
     for (const loss of this.catalogue) {
@@ -326,6 +341,12 @@ export class DesignState {
       case 'counts':
         return { kind: 'counts', counts: { ...this.customCounts } };
     }
+  }
+
+  /** The sweep's levels when "Compare several imbalance levels" applies (a long-tail or step profile); null otherwise. */
+  levelsCheck(): LevelsCheck | null {
+    if (!this.compareLevels || (this.imbalanceKind !== 'exp' && this.imbalanceKind !== 'step')) return null;
+    return parseImbalanceLevels(this.levelsText, this.imbalanceKind);
   }
 
   /** Starts custom counts from what the current profile gives, so switching to sliders changes nothing yet. */
@@ -561,6 +582,8 @@ export class DesignState {
     if (this.imbalanceKind === 'counts' && Object.keys(this.customCounts).length === 0) {
       problems.push({ field: 'imbalance', message: 'Custom counts need the preview of the dataset; wait for it to load.' });
     }
+    const levels = this.levelsCheck();
+    if (levels && !levels.ok) problems.push({ field: 'levels', message: levels.message });
 
     if (problems.length > 0 || !dataset || !seeds.ok) return { config: null, problems };
     const config: ExperimentConfigInput = {
@@ -572,6 +595,7 @@ export class DesignState {
       testFraction: this.testFraction,
       valFraction: this.valFraction,
       imbalance: this.imbalanceProfile(),
+      ...(levels?.ok ? { sweep: { imbalance: levels.ratios.map((ratio) => ({ kind: this.imbalanceKind as LevelsKind, ratio })) } } : {}),
       splitSeed: this.splitSeed,
       losses,
       seeds: seeds.seeds,
@@ -592,8 +616,11 @@ export class DesignState {
     return { config, problems };
   }
 
+  /** Every entry × seed, times the imbalance levels when several are compared. */
   runCount(): number {
     const seeds = parseSeeds(this.seedsText);
-    return (this.selectedLosses().length + this.recipes.length) * (seeds.ok ? seeds.seeds.length : 0);
+    const levels = this.levelsCheck();
+    const settings = levels?.ok ? levels.ratios.length : 1;
+    return (this.selectedLosses().length + this.recipes.length) * (seeds.ok ? seeds.seeds.length : 0) * settings;
   }
 }

@@ -135,6 +135,30 @@ describe('the design across page reloads', () => {
     expect(third.app.notices.items).toEqual([]);
   });
 
+  it('keeps the imbalance levels to compare, and reads a design saved before sweeps were on this screen', async () => {
+    const storage = new MemoryStorage();
+    const first = pageLoad(storage);
+    await first.app.init();
+    first.app.design.imbalanceKind = 'exp';
+    first.app.design.compareLevels = true;
+    first.app.design.levelsText = '1, 50';
+    flushSync();
+    const second = pageLoad(storage);
+    await second.app.init();
+    expect([second.app.design.compareLevels, second.app.design.levelsText]).toEqual([true, '1, 50']);
+    expect(second.app.design.levelsCheck()).toEqual({ ok: true, ratios: [1, 50] });
+
+    const older = JSON.parse(storage.getItem(SAVED_DESIGN_KEY)!);
+    delete older.compareLevels;
+    delete older.levelsText;
+    storage.setItem(SAVED_DESIGN_KEY, JSON.stringify(older));
+    const third = pageLoad(storage);
+    await third.app.init();
+    expect(third.app.design.compareLevels).toBe(false);
+    expect(third.app.design.levelsCheck()).toBeNull();
+    expect(third.app.notices.items).toEqual([]);
+  });
+
   it('keeps a field the user had emptied empty, and still flags it', async () => {
     const storage = new MemoryStorage();
     const first = pageLoad(storage);

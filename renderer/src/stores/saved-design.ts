@@ -66,6 +66,9 @@ export const savedDesignSchema = z.object({
   imbalanceKind: z.enum(['none', 'exp', 'step', 'counts']),
   ratio: numberField,
   customCounts: z.record(z.string(), z.number().int().min(1)),
+  /** "Compare several imbalance levels"; designs saved before sweeps had neither field. */
+  compareLevels: z.boolean().default(false),
+  levelsText: z.string().max(2000).default('1, 10, 100'),
   losses: z.record(z.string(), z.object({ checked: z.boolean(), inputs: z.record(z.string(), z.string()) })),
   recipes: z.array(savedRecipeSchema).max(64).default([]),
   epochs: numberField,
@@ -121,6 +124,8 @@ export function snapshotDesign(design: DesignState, dataset: DatasetChoice | nul
     ...numbers,
     imbalanceKind: design.imbalanceKind,
     customCounts: { ...design.customCounts },
+    compareLevels: design.compareLevels,
+    levelsText: design.levelsText,
     losses: Object.fromEntries(Object.entries(design.losses).map(([id, s]) => [id, { checked: s.checked, inputs: { ...s.inputs } }])),
     recipes: design.recipes.map((entry) => ({ ...entry })),
     optimizer: design.optimizer,
@@ -146,6 +151,8 @@ export function applySavedDesign(design: DesignState, saved: SavedDesign): void 
   for (const field of NUMBER_FIELDS) design[field] = saved[field] ?? Number.NaN;
   design.imbalanceKind = saved.imbalanceKind;
   design.customCounts = { ...saved.customCounts };
+  design.compareLevels = saved.compareLevels;
+  design.levelsText = saved.levelsText;
   design.optimizer = saved.optimizer;
   design.schedule = saved.schedule;
   design.flip = saved.flip;

@@ -59,3 +59,47 @@ describe('ImbalanceSettings preview', () => {
     expect(alert.textContent).toContain('What to do: Lower them.');
   });
 });
+
+describe('ImbalanceSettings: comparing several imbalance levels', () => {
+  it('turns the chosen profile into a sweep of the typed ratios, checked as typed', async () => {
+    const app = appWithPreview([10, 10]);
+    app.design.setCatalogue([]);
+    render(ImbalanceSettings, { app });
+    await fireEvent.click(screen.getByLabelText(/Long-tail/));
+    await fireEvent.click(screen.getByLabelText(/Compare several imbalance levels/));
+    const levels = screen.getByLabelText('Ratios ρ to compare') as HTMLInputElement;
+    await fireEvent.input(levels, { target: { value: '100, 1, 10' } });
+    expect(screen.getByTestId('levels-hint').textContent).toContain('3 settings: ρ = 1, 10, 100');
+    expect(levels.getAttribute('aria-invalid')).toBeNull();
+    expect(app.design.levelsCheck()).toEqual({ ok: true, ratios: [1, 10, 100] });
+
+    await fireEvent.input(levels, { target: { value: '1, 10, 0.5' } });
+    expect(levels.getAttribute('aria-invalid')).toBe('true');
+    expect(screen.getByTestId('levels-hint').textContent).toContain('ρ = 0.5 is out of range');
+    await fireEvent.input(levels, { target: { value: '10, ten' } });
+    expect(screen.getByTestId('levels-hint').textContent).toContain('"ten" is not a number');
+    await fireEvent.input(levels, { target: { value: '10' } });
+    expect(screen.getByTestId('levels-hint').textContent).toContain('at least two ratios');
+    await fireEvent.input(levels, { target: { value: '10, 10' } });
+    expect(screen.getByTestId('levels-hint').textContent).toContain('listed twice');
+  });
+
+  it('builds the sweep block with the profile of the chosen kind, and counts its runs', async () => {
+    const app = appWithPreview([10, 10]);
+    app.design.setCatalogue([{ id: 'ce', name: 'Cross-entropy', params: [] } as never]);
+    app.design.losses['ce']!.checked = true;
+    app.design.seedsText = '1, 2';
+    render(ImbalanceSettings, { app });
+    await fireEvent.click(screen.getByLabelText(/Step/));
+    await fireEvent.click(screen.getByLabelText(/Compare several imbalance levels/));
+    await fireEvent.input(screen.getByLabelText('Ratios ρ to compare'), { target: { value: '1, 20' } });
+    const built = app.design.buildConfig({ path: '/data', imageSize: 32, resize: 'squash', colorMode: 'auto' }, 2);
+    expect(built.problems).toEqual([]);
+    expect(built.config?.sweep).toEqual({ imbalance: [{ kind: 'step', ratio: 1 }, { kind: 'step', ratio: 20 }] });
+    expect(app.design.runCount()).toBe(4);
+    // Back to one setting: no sweep block, as before.
+    await fireEvent.click(screen.getByLabelText(/Compare several imbalance levels/));
+    expect(app.design.buildConfig({ path: '/data', imageSize: 32, resize: 'squash', colorMode: 'auto' }, 2).config?.sweep).toBeUndefined();
+    expect(app.design.runCount()).toBe(2);
+  });
+});
