@@ -92,3 +92,24 @@ describe('Backbone features', () => {
     expect(await screen.findByText(/features reused from the cache \(200 images\)/)).toBeTruthy();
   });
 });
+
+describe('a sweep on the Training screen', () => {
+  it('says which setting trains, and shows the summary and the report at the end', async () => {
+    const { client, transport } = fakeClient({
+      'sweep.start': () => ({ id: 's1', dir: '/store/s1', settings: [], totalRuns: 4 }),
+    });
+    const app = new AppState(client, null);
+    await app.training.startSweep({ data: '/d', losses: [{ id: 'ce' }], sweep: { imbalance: [{ kind: 'exp', ratio: 1 }, { kind: 'exp', ratio: 10 }] } });
+    render(TrainingScreen, { app });
+    const run = { index: 0, runId: 'ce#seed1', lossKey: 'ce', loss: 'ce', seed: 1 };
+    transport.emit({ type: 'sweep.progress', data: { id: 's1', setting: 1, settings: 2, label: 'exp ρ = 10', rho: 10, experimentId: 's1-2-exp-10' } });
+    transport.emit({ type: 'experiment.started', data: { id: 's1-2-exp-10', config: {} as never, runs: [run], resumed: false } });
+    expect((await screen.findByTestId('sweep-setting')).textContent).toBe('Setting 2 of 2 (ρ = 10)');
+    transport.emit({ type: 'sweep.done', data: { id: 's1', dir: '/store/s1', cancelled: false, summary: ['Balanced softmax is ahead of CE from ρ = 10; below, they are not distinguishable.'], report: '/store/s1/sweep-report.html' } });
+    const summary = await screen.findByTestId('sweep-summary');
+    expect(summary.textContent).toContain('Balanced softmax is ahead of CE from ρ = 10');
+    expect(summary.textContent).toContain('/store/s1/sweep-report.html');
+    expect(screen.getByRole('status').textContent).toContain('Sweep finished: 2 settings trained.');
+    expect(screen.queryByRole('button', { name: /View results/ })).toBeNull();
+  });
+});

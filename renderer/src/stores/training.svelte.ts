@@ -45,6 +45,28 @@ export class RunRow {
   }
 }
 
+/**
+ * A sweep as the Training screen follows it: its settings train one after another, each an
+ * ordinary experiment that this store adopts when 'sweep.progress' names it; at the end, the
+ * summary in words and where the HTML report was written.
+ */
+export interface SweepView {
+  /** null until 'sweep.start' answers (or its first progress event arrives). */
+  id: string | null;
+  dir: string | null;
+  settings: number;
+  /** The setting training now, from 0; null before the first starts. */
+  setting: number | null;
+  label: string | null;
+  rho: number | null;
+  /** The experiment id of the setting announced last; its 'experiment.started' is adopted. */
+  settingExperimentId: string | null;
+  finished: boolean;
+  cancelled: boolean;
+  summary: string[];
+  report: string | null;
+}
+
 export type ExperimentPhase = 'idle' | 'starting' | 'loading-data' | 'training' | 'done' | 'failed';
 
 /**
@@ -65,6 +87,8 @@ export class TrainingState {
   workers = $state.raw<SeenWorker[] | null>(null);
   error = $state<ShownError | null>(null);
   startedAt = $state<number | null>(null);
+  /** The sweep being trained, when this is one; null for a single experiment. */
+  sweep = $state<SweepView | null>(null);
   /** Called once results are written, so the app can load and show them. */
   onFinished: ((id: string) => void) | null = null;
 
@@ -97,6 +121,29 @@ export class TrainingState {
     } catch (error) {
       this.phase = 'failed';
       this.error = describeError(error, 'Could not start the experiment', 'Fix the setting the message names on the Experiment screen, then start again.');
+      return false;
+    }
+  }
+
+  /** Starts a sweep (a configuration with several imbalance settings); `confirmed` allows more than 2,000 runs. */
+  async startSweep(config: ExperimentConfigInput, confirmed = false): Promise<boolean> {
+    this.reset();
+    this.phase = 'starting';
+    this.name = config.name ?? null;
+    this.sweep = { id: null, dir: null, settings: config.sweep?.imbalance?.length ?? 1, setting: null, label: null, rho: null, settingExperimentId: null, finished: false, cancelled: false, summary: [], report: null };
+    try {
+      const answer = await this.client.api['sweep.start']({ config, confirmed });
+      // Its first 'sweep.progress' may have arrived before this answer; both name the same sweep.
+      if (this.sweep) {
+        this.sweep.id = answer.id;
+        this.sweep.dir = answer.dir;
+        this.sweep.settings = answer.settings.length;
+      }
+      return true;
+    } catch (error) {
+      this.sweep = null;
+      this.phase = 'failed';
+      this.error = describeError(error, 'Could not start the sweep', 'Fix the setting the message names on the Experiment screen, then start again.');
       return false;
     }
   }
@@ -148,6 +195,12 @@ export class TrainingState {
   }
 
   private reset(): void {
+    this.sweep = null;
+    this.resetExperiment();
+  }
+
+  /** Forgets the experiment's rows and progress (a sweep's next setting replaces them). */
+  private resetExperiment(): void {
     this.experimentId = null;
     this.runs = [];
     this.datasetProgress = null;
@@ -176,8 +229,68 @@ export class TrainingState {
     row.etaSeconds = progress.etaSeconds;
   }
 
+  /** Whether a sweep event is about the sweep this window follows (its id may not be known yet while starting). */
+  private ownSweep(id: string): boolean {
+    const sweep = this.sweep;
+    if (!sweep || sweep.finished) return false;
+    if (sweep.id === null && this.phase === 'starting') sweep.id = id;
+    return sweep.id === id;
+  }
+
+  private handleSweep(event: { type: string; data: unknown }): void {
+    const sweep = this.sweep;
+    if (!sweep || !this.ownSweep((event.data as { id: string }).id)) return;
+    switch (event.type) {
+      case 'sweep.progress': {
+        const progress = event.data as ApiEvents['sweep.progress'];
+        sweep.setting = progress.setting;
+        sweep.settings = progress.settings;
+        sweep.label = progress.label;
+        sweep.rho = progress.rho;
+        sweep.settingExperimentId = progress.experimentId;
+        break;
+      }
+      case 'sweep.done': {
+        const done = event.data as ApiEvents['sweep.done'];
+        sweep.finished = true;
+        sweep.cancelled = done.cancelled;
+        sweep.summary = done.summary;
+        sweep.report = done.report;
+        sweep.dir = done.dir;
+        this.phase = 'done';
+        for (const row of this.runs) if (row.active) row.status = 'cancelled';
+        break;
+      }
+      case 'sweep.failed': {
+        const failed = event.data as ApiEvents['sweep.failed'];
+        sweep.finished = true;
+        this.phase = 'failed';
+        this.error = describeError(
+          Object.assign(new Error(failed.error.message), { name: failed.error.name }),
+          'The sweep stopped',
+          `Finished settings are kept in ${failed.dir}; \`losslab resume ${failed.dir}\` continues it.`,
+        );
+        break;
+      }
+    }
+  }
+
   handle(event: { type: string; data: unknown }): void {
     const data = event.data as { id?: string };
+    if (event.type.startsWith('sweep.')) {
+      this.handleSweep(event);
+      return;
+    }
+    if (event.type === 'experiment.started' && this.sweep) {
+      const started = event.data as ApiEvents['experiment.started'];
+      // A sweep's next setting: its rows replace the previous setting's.
+      if (!this.sweep.finished && started.id === this.sweep.settingExperimentId && started.id !== this.experimentId) {
+        this.resetExperiment();
+        this.adopt(started.id, started.runs);
+        this.phase = 'loading-data';
+      }
+      return;
+    }
     if (event.type === 'experiment.started') {
       const started = event.data as ApiEvents['experiment.started'];
       // Adopt only the experiment this window is starting; other tabs' experiments are theirs.
@@ -240,6 +353,8 @@ export class TrainingState {
         break;
       }
       case 'experiment.done': {
+        // A sweep's setting is not the end: the next setting follows, and 'sweep.done' ends it.
+        if (this.sweep) break;
         this.phase = 'done';
         for (const row of this.runs) if (row.active) row.status = 'cancelled';
         const id = this.experimentId;

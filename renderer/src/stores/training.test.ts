@@ -98,3 +98,76 @@ describe('TrainingState', () => {
     expect(training.error?.message).toContain("parameter 'gamma'");
   });
 });
+
+describe('TrainingState following a sweep', () => {
+  const settingRuns = [{ index: 0, runId: 'ce#seed1', lossKey: 'ce', loss: 'ce', seed: 1 }];
+  const config = { data: '/d', losses: [{ id: 'ce' }], sweep: { imbalance: [{ kind: 'exp' as const, ratio: 1 }, { kind: 'exp' as const, ratio: 10 }] } };
+
+  async function sweepStarted() {
+    const finished: string[] = [];
+    const { client, transport } = fakeClient({
+      'sweep.start': () => ({ id: 's1', dir: '/store/s1', settings: [{ index: 0, label: 'exp ρ = 1', rho: 1, runs: 1, trainImages: 10 }, { index: 1, label: 'exp ρ = 10', rho: 10, runs: 1, trainImages: 5 }], totalRuns: 2 }),
+    });
+    const training = new TrainingState(client);
+    training.onFinished = (id) => finished.push(id);
+    const ok = await training.startSweep(config);
+    return { training, transport, finished, ok, calls: transport.calls };
+  }
+
+  function setting(transport: { emit: (event: ApiEvent) => void }, index: number, rho: number) {
+    const experimentId = `s1-${index + 1}-exp-${rho}`;
+    transport.emit({ type: 'sweep.progress', data: { id: 's1', setting: index, settings: 2, label: `exp ρ = ${rho}`, rho, experimentId } });
+    transport.emit({ type: 'experiment.started', data: { id: experimentId, config: {} as never, runs: settingRuns, resumed: false } });
+    return experimentId;
+  }
+
+  it('asks sweep.start, adopts each setting as the sweep announces it, and ends with the summary', async () => {
+    const { training, transport, finished, ok, calls } = await sweepStarted();
+    expect(ok).toBe(true);
+    expect(calls.find((c) => c.channel === 'sweep.start')?.request).toEqual({ config, confirmed: false });
+    expect(training.sweep).toMatchObject({ id: 's1', dir: '/store/s1', settings: 2, setting: null });
+
+    // Another window's experiment is not adopted while the sweep waits for its first setting.
+    transport.emit({ type: 'experiment.started', data: { id: 'other', config: {} as never, runs, resumed: false } });
+    expect(training.experimentId).toBeNull();
+
+    const first = setting(transport, 0, 1);
+    expect(training.experimentId).toBe(first);
+    expect(training.sweep).toMatchObject({ setting: 0, rho: 1 });
+    transport.emit({ type: 'experiment.runSettled', data: { id: first, index: 0, runId: 'ce#seed1', status: 'done' } });
+    transport.emit({ type: 'experiment.done', data: { id: first, runs: { done: 1, failed: 0, cancelled: 0 } } });
+    // A setting's end is not the sweep's: still busy, no results to load (settings live in the sweep folder).
+    expect(training.busy).toBe(true);
+    expect(finished).toEqual([]);
+
+    const second = setting(transport, 1, 10);
+    expect(training.experimentId).toBe(second);
+    expect(training.sweep).toMatchObject({ setting: 1, settings: 2, rho: 10 });
+    expect(training.runs.map((r) => r.status)).toEqual(['queued']);
+    transport.emit(batch(0, 0, 5, 2.3, second));
+    expect(training.runs[0]!.status).toBe('running');
+    transport.emit({ type: 'experiment.done', data: { id: second, runs: { done: 1, failed: 0, cancelled: 0 } } });
+    transport.emit({ type: 'sweep.done', data: { id: 's1', dir: '/store/s1', cancelled: false, summary: ['A is ahead of B from ρ = 10; below, they are not distinguishable.'], report: '/store/s1/sweep-report.html' } });
+    expect(training.phase).toBe('done');
+    expect(training.busy).toBe(false);
+    expect(training.sweep).toMatchObject({ finished: true, summary: ['A is ahead of B from ρ = 10; below, they are not distinguishable.'], report: '/store/s1/sweep-report.html' });
+    expect(finished).toEqual([]);
+  });
+
+  it('ignores another sweep, and shows a refusal without following anything', async () => {
+    const { training, transport } = await sweepStarted();
+    transport.emit({ type: 'sweep.progress', data: { id: 's2', setting: 0, settings: 3, label: 'exp ρ = 5', rho: 5, experimentId: 's2-1-exp-5' } });
+    expect(training.sweep?.setting).toBeNull();
+
+    const { client } = fakeClient({
+      'sweep.start': () => {
+        throw new Error('This sweep would train 2050 runs, more than 2000.');
+      },
+    });
+    const refused = new TrainingState(client);
+    expect(await refused.startSweep(config)).toBe(false);
+    expect(refused.phase).toBe('failed');
+    expect(refused.sweep).toBeNull();
+    expect(refused.error?.message).toContain('2050 runs');
+  });
+});
