@@ -77,6 +77,16 @@ test('sweep.start trains setting after setting in a sweep folder of the store, a
   // One loss: nothing to compare against the baseline, so no sentence; the field is there for the screen.
   assert.ok(Array.isArray(done.summary));
   assert.deepEqual(await services.handlers['experiments.running']({}), []);
+
+  // The export/download path knows the sweep by its id: the report across its settings.
+  const download = await services.renderForDownload(started.id, 'html');
+  try {
+    assert.equal(download.filename, `losslab-${started.id}.html`);
+    assert.match(fs.readFileSync(download.file, 'utf8'), /exp ρ = 4/);
+  } finally {
+    download.cleanup();
+  }
+  await assert.rejects(services.renderForDownload(started.id, 'md'), /exports a sweep as html, pdf, json; for md, run `losslab report/);
 });
 
 test('sweep.start refuses, with nothing written: too many runs unconfirmed, a setting without a tail image, a configuration that is not a sweep', async () => {

@@ -111,5 +111,8 @@ describe('a sweep on the Training screen', () => {
     expect(summary.textContent).toContain('/store/s1/sweep-report.html');
     expect(screen.getByRole('status').textContent).toContain('Sweep finished: 2 settings trained.');
     expect(screen.queryByRole('button', { name: /View results/ })).toBeNull();
+    // The sweep's report through the export path: HTML, PDF or the analysis as JSON.
+    const formats = [...(screen.getByLabelText('Export') as HTMLSelectElement).options].map((o) => o.value);
+    expect(formats).toEqual(['html', 'pdf', 'json']);
   });
 });
