@@ -17,6 +17,7 @@ export const PRELOAD_CHANNELS = [
   'dataset.open',
   'dataset.previewImbalance',
   'experiment.start',
+  'sweep.plan',
   'experiment.cancel',
   'experiment.resume',
   'experiments.list',

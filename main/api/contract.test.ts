@@ -14,6 +14,7 @@ const VALID: { [C in Channel]: Request<C> } = {
   'dataset.open': { path: '/data/digits', imageSize: 28, resize: 'squash', colorMode: 'grayscale' },
   'dataset.previewImbalance': { path: '/data/digits', testFraction: 0.2, valFraction: 0.1, imbalance: { kind: 'exp', ratio: 10 }, splitSeed: 3 },
   'experiment.start': { config: { data: '/data/digits', losses: [{ id: 'ce' }, { id: 'focal', params: { gamma: 2 } }], imbalance: { kind: 'step', ratio: 5 } } },
+  'sweep.plan': { config: { data: '/data/digits', losses: [{ id: 'ce' }, { id: 'focal' }], sweep: { imbalance: [{ kind: 'exp', ratio: 1 }, { kind: 'exp', ratio: 10 }], param: { loss: 'focal', key: 'gamma', values: [0.5, 2] } } } },
   'experiment.cancel': { id: '2026-01-01T00-00-00Z-abcd', runIndex: 1 },
   'experiment.resume': { id: 'abc' },
   'experiments.list': {},

@@ -12,6 +12,7 @@ import type { ExperimentResults, NetworkSummary, RunResult } from '../results/ty
 import type { ExperimentListing } from '../store/experiment-store';
 import type { ExperimentAnalysis, VariantAnalysis } from '../analysis/types';
 import type { Verdict } from '../analysis/verdict';
+import type { SweepPlanView } from '../sweep/plan-view-types';
 
 /**
  * The one API contract between the app's user interface and the main-side services. The
@@ -64,6 +65,13 @@ export const requestSchemas = {
     imbalance: experimentConfigSchema.shape.imbalance,
     splitSeed: z.number().int().min(0),
   }),
+  /**
+   * What a configuration will train before it starts: its settings (several for a sweep), the
+   * run count against the 2,000-run confirmation limit, the training images per setting, and an
+   * estimated duration from earlier runs of the same network on this machine. Refusals (invalid
+   * sweep values, a setting that leaves a class without training images) come back as errors.
+   */
+  'sweep.plan': z.object({ config: experimentConfigSchema }),
   /** Starts an experiment; progress arrives as 'experiment.*' events. */
   'experiment.start': z.object({ config: experimentConfigSchema }),
   'experiment.cancel': z.object({ id: experimentId, runIndex: z.number().int().min(0).optional() }),
@@ -323,6 +331,7 @@ export interface Responses {
   'dataset.samplePath': { path: string };
   'dataset.open': DatasetOverview;
   'dataset.previewImbalance': ImbalancePreview;
+  'sweep.plan': SweepPlanView;
   'experiment.start': { id: string; runs: PlannedRun[] };
   'experiment.cancel': { cancelled: boolean };
   'experiment.resume': { id: string; runs: PlannedRun[] };

@@ -29,7 +29,7 @@ export interface ExecuteOptions {
 }
 
 /** Who trains a study's runs: local worker threads, or queue workers (and optionally some in this process). */
-async function runnerOptions(options: Pick<ExecuteOptions, 'redis' | 'localWorkers' | 'cache'>, backend: BackendRequest, log: (line: string) => void): Promise<{ runner?: RunnerFactory; stop: () => Promise<void> }> {
+export async function runnerOptions(options: Pick<ExecuteOptions, 'redis' | 'localWorkers' | 'cache'>, backend: BackendRequest, log: (line: string) => void): Promise<{ runner?: RunnerFactory; stop: () => Promise<void> }> {
   if (!options.redis) return { stop: async () => undefined };
   const url = options.redis;
   log(`queue mode: runs go to the workers serving ${redactRedisUrl(url)}`);
@@ -83,11 +83,11 @@ export async function resumeExperiment(folder: ExperimentFolder, cache: boolean,
   }
 }
 
-function stderrLine(line: string): void {
+export function stderrLine(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-function cacheOption(cache: boolean): { cacheDir?: string } {
+export function cacheOption(cache: boolean): { cacheDir?: string } {
   return cache ? { cacheDir: defaultCacheDir() } : {};
 }
 

@@ -21,6 +21,28 @@ export function parseImbalance(text: string): ImbalanceProfile {
   return { kind, ratio };
 }
 
+/**
+ * `--imbalance` with one or several settings: `exp:50` is one; `exp:1,10,50,100` is four ratios
+ * of one profile; `none,exp:10,step:10` mixes profiles (a bare number repeats the profile before it).
+ */
+export function parseImbalanceSettings(text: string): ImbalanceProfile[] {
+  if (/^counts:/.test(text)) return [parseImbalance(text)];
+  const settings: ImbalanceProfile[] = [];
+  let kind: 'exp' | 'step' | null = null;
+  for (const token of text.split(',').map((t) => t.trim()).filter(Boolean)) {
+    if (/^[\d.eE+-]+$/.test(token)) {
+      if (!kind) throw new UsageError(`--imbalance "${text}": the ratio ${token} needs a profile before it, e.g. exp:1,10,50,100`);
+      settings.push(parseImbalance(`${kind}:${token}`));
+      continue;
+    }
+    const profile = parseImbalance(token);
+    kind = profile.kind === 'exp' || profile.kind === 'step' ? profile.kind : null;
+    settings.push(profile);
+  }
+  if (settings.length === 0) throw new UsageError(`--imbalance "${text}" names no setting; use none, exp:RHO, step:RHO or counts:FILE`);
+  return settings;
+}
+
 /** A counts file is JSON ({"cat": 100, ...}) or CSV lines of `class,count`. */
 export function readCountsFile(file: string): Record<string, number> {
   let text: string;

@@ -5,7 +5,7 @@ import type { ExperimentEvents } from '../experiment/run-experiment';
  * Terminal progress for a running experiment: a decode bar, then one bar per active run with
  * its loss, images/s and ETA. Without a terminal (CI, pipes) it prints one line per milestone.
  */
-export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): { events: ExperimentEvents; stop(): void } {
+export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): { events: ExperimentEvents; stop(): void; log(line: string): void } {
   const interactive = stream.isTTY === true;
   const multibar = interactive
     ? new cliProgress.MultiBar(
@@ -101,7 +101,7 @@ export function terminalProgress(stream: NodeJS.WriteStream = process.stderr): {
       else log(`cancelled ${s.job.runId}`);
     },
   };
-  return { events, stop: () => multibar?.stop() };
+  return { events, stop: () => multibar?.stop(), log };
 }
 
 /** A download bar (or, without a terminal, a line per file) for a backbone's files. */

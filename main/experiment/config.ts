@@ -14,6 +14,25 @@ const imbalanceSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('counts'), counts: z.record(z.string(), z.number().int().min(1)) }),
 ]);
 
+/**
+ * A study over several settings (main/sweep): several imbalance profiles, or several values of
+ * one loss hyperparameter, or both. Each imbalance profile is one setting, trained as its own
+ * experiment on the same split (same test and validation images); each hyperparameter value is
+ * one loss entry inside every setting. Absent: one experiment, exactly as before sweeps existed.
+ */
+export const sweepSchema = z
+  .object({
+    imbalance: z.array(imbalanceSchema).min(2).max(50).optional(),
+    param: z
+      .object({
+        loss: z.string().min(1).max(64),
+        key: z.string().min(1).max(64),
+        values: z.array(z.number()).min(2).max(50),
+      })
+      .optional(),
+  })
+  .refine((sweep) => sweep.imbalance !== undefined || sweep.param !== undefined, 'a sweep needs imbalance settings or param values');
+
 const lossParamValue = z.union([z.number(), z.string(), z.array(z.number()), z.null()]);
 
 /**
@@ -126,6 +145,8 @@ export const experimentConfigSchema = z.object({
   testFraction: z.number().min(0.01).max(0.9).default(0.2),
   valFraction: z.number().min(0).max(0.9).default(0.1),
   imbalance: imbalanceSchema.default({ kind: 'none' }),
+  /** Several imbalance settings and/or hyperparameter values; when imbalance settings are given, they replace `imbalance`. */
+  sweep: sweepSchema.optional(),
   /** Seed of the data split and of which classes become the tail; one split serves every run so runs are paired. */
   splitSeed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
   losses: z.array(lossChoiceSchema).min(1).max(64),
@@ -145,6 +166,8 @@ export const experimentConfigSchema = z.object({
 
 export type ExperimentConfigInput = z.input<typeof experimentConfigSchema>;
 export type ExperimentConfig = z.output<typeof experimentConfigSchema>;
+export type SweepSpec = z.output<typeof sweepSchema>;
+export type ImbalanceSpec = z.output<typeof imbalanceSchema>;
 export type LossChoice = z.output<typeof lossChoiceSchema>;
 export type Recipe = z.output<typeof recipeSchema>;
 export type RecipeInput = z.input<typeof recipeSchema>;

@@ -71,6 +71,10 @@ export function recipeKeyOf(id: string, params: Record<string, unknown>, recipe:
  * Recipes that cannot run or that would over-correct are refused here, before anything is loaded or written.
  */
 export function planRuns(config: ExperimentConfig): RunJob[] {
+  if (config.sweep) {
+    // A sweep is several experiments (main/sweep); training it as one would silently drop its settings.
+    throw new Error('This configuration is a sweep (several imbalance settings or hyperparameter values); run it with `losslab run`, which trains one experiment per setting.');
+  }
   const losses = config.losses.map((choice) => {
     const params = resolveLossParams(choice.id, choice.params);
     const recipe = isPlainRecipe(choice.recipe) ? undefined : choice.recipe;

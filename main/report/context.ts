@@ -19,7 +19,11 @@ export interface ReportContext {
 
 export function buildReportContext(experimentDir: string, options: AnalysisOptions = {}): ReportContext {
   const experiment = loadExperiment(experimentDir);
-  const analysis = analyzeExperiment(experiment, options);
+  return contextOf(experiment, analyzeExperiment(experiment, options));
+}
+
+/** The context of an experiment already loaded and analysed (a sweep's settings). */
+export function contextOf(experiment: LoadedExperiment, analysis: ExperimentAnalysis): ReportContext {
   const losses = new Map<string, LossInfo>();
   for (const id of new Set(experiment.results.config.losses.map((l) => l.id))) {
     try {

@@ -13,6 +13,7 @@ import { FolderAccess } from './folder-access';
 import { createHistoryService } from './history-service';
 import { createModelService } from './model-service';
 import { createModelExport, type ModelExport } from './model-export';
+import { createSweepService } from './sweep-service';
 import type { Emit, ImageUrl } from './types';
 
 export interface ServicesOptions {
@@ -76,6 +77,7 @@ export function createServices(options: ServicesOptions): Services {
   const models = createModelService({ access });
   const analysis = createAnalysisService({ store, access, imageUrl });
   const modelExport = createModelExport(analysis);
+  const sweeps = createSweepService({ access, storeRoot: store.root, cacheDir: options.cacheDir });
 
   const handlers: ApiHandlers = {
     'losses.list': catalogue.losses,
@@ -86,6 +88,7 @@ export function createServices(options: ServicesOptions): Services {
     'dataset.samplePath': datasets.samplePath,
     'dataset.open': datasets.open,
     'dataset.previewImbalance': datasets.previewImbalance,
+    'sweep.plan': sweeps.plan,
     'experiment.start': experiments.start,
     'experiment.cancel': experiments.cancel,
     'experiment.resume': experiments.resume,

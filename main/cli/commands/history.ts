@@ -1,4 +1,7 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import { listSweeps, SweepFolder } from '../../sweep/folder';
+import { resumeSweepCli } from '../sweep';
 import { ExperimentStore } from '../../store/experiment-store';
 import { defaultStoreRoot } from '../../store/paths';
 import { locateExperiment, resumeExperiment } from '../execute';
@@ -21,13 +24,16 @@ export function registerHistoryCommands(program: Command): void {
         process.stdout.write(`${JSON.stringify(listings, null, 2)}\n`);
         return;
       }
-      if (listings.length === 0) {
+      const sweeps = listSweeps(store.root);
+      if (listings.length === 0 && sweeps.length === 0) {
         process.stdout.write(`No experiments in ${store.root}.\n`);
         return;
       }
       for (const e of listings) {
         process.stdout.write(`${e.id}  ${e.status.padEnd(11)}  runs ${e.runsFinished}/${e.runsTotal}  ${e.losses.join(',')}  ${e.dataset}\n`);
       }
+      // Sweeps hold one experiment per setting in their own folder (losslab report / resume take the sweep's id).
+      for (const s of sweeps) process.stdout.write(`${s.id}  sweep        runs ${s.runsFinished}/${s.runsTotal}  ${s.settings} settings\n`);
     });
 
   program
@@ -66,13 +72,19 @@ export function registerHistoryCommands(program: Command): void {
 
   program
     .command('resume')
-    .description('continue an interrupted experiment: finished runs are kept, unfinished ones continue from their last epoch')
+    .description('continue an interrupted experiment or sweep: finished runs are kept, unfinished ones continue from their last epoch')
     .argument('<id>', 'experiment id or folder')
     .option(...storeOption)
     .option('--no-cache', 'do not read or write the decoded-image cache')
     .option('--redis <url>', 'queue mode: continue on the workers serving this Redis (redis:// or rediss://)')
     .option('--workers <n>', 'in queue mode, workers to run in this process too (default 0)', parseInteger('--workers', 0, 64))
     .action(async (id: string, flags: { store?: string; cache: boolean; redis?: string; workers?: number }) => {
+      const queue = { ...(flags.redis ? { redis: flags.redis } : {}), ...(flags.workers !== undefined ? { localWorkers: flags.workers } : {}) };
+      const sweepDir = [id, path.join(flags.store ?? defaultStoreRoot(), id)].find((dir) => SweepFolder.isSweep(dir));
+      if (sweepDir) {
+        await resumeSweepCli(sweepDir, flags.cache, queue);
+        return;
+      }
       await resumeExperiment(locateExperiment(id, flags.store ?? defaultStoreRoot()), flags.cache, {
         ...(flags.redis ? { redis: flags.redis } : {}),
         ...(flags.workers !== undefined ? { localWorkers: flags.workers } : {}),

@@ -5,6 +5,8 @@ import { defaultReportPath, exportReport, REPORT_FORMATS, type ReportFormat, typ
 import { resolveExportTarget } from '../../report/export-target';
 import { defaultStoreRoot } from '../../store/paths';
 import { locateExperiment } from '../execute';
+import { SweepFolder } from '../../sweep/folder';
+import { defaultSweepReportPath, exportSweepReport, SWEEP_REPORT_FORMATS } from '../../report/sweep';
 import { parseInteger, UsageError } from '../options';
 
 interface ReportFlags {
@@ -22,7 +24,7 @@ interface ReportFlags {
 
 /** The experiment's dataset folders (config.data, config.testData), which a report may never be written into. */
 function datasetFolders(dir: string): string[] {
-  for (const name of ['results.json', 'experiment.json']) {
+  for (const name of ['results.json', 'experiment.json', 'sweep.json']) {
     try {
       const config = (JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as { config?: { data?: unknown; testData?: unknown } }).config;
       return [config?.data, config?.testData].filter((f): f is string => typeof f === 'string' && f.length > 0);
@@ -35,6 +37,8 @@ function datasetFolders(dir: string): string[] {
 
 /** A results folder given directly (it holds results.json), or an experiment id or folder in the store. */
 function resolveExperimentDir(arg: string, store: string): string {
+  if (SweepFolder.isSweep(arg)) return path.resolve(arg);
+  if (!/[\\/]/.test(arg) && SweepFolder.isSweep(path.join(store, arg))) return path.join(store, arg);
   if (fs.existsSync(path.join(arg, 'results.json'))) return path.resolve(arg);
   if (fs.existsSync(path.join(arg, 'experiment.json'))) return path.resolve(arg); // unfinished: the report says how to resume
   if (fs.existsSync(arg)) throw new UsageError(`${arg} is not a LossLab experiment folder (it holds no results.json).`);
@@ -46,8 +50,8 @@ function resolveExperimentDir(arg: string, store: string): string {
 export function registerReportCommand(program: Command): void {
   program
     .command('report')
-    .description('write a report of a finished experiment: statistics, calibration, charts (html, pdf, csv, json or md)')
-    .argument('<results>', 'experiment folder (holding results.json), or an experiment id from `losslab list`')
+    .description('write a report of a finished experiment or sweep: statistics, calibration, charts (html, pdf, csv, json or md)')
+    .argument('<results>', 'experiment folder (holding results.json) or sweep folder (holding sweep.json), or an id from `losslab list`')
     .addOption(new Option('--format <format>', 'report format').choices([...REPORT_FORMATS]).default('html'))
     .option('--out <path>', 'output file (default: report.<format> in the experiment folder; the extension is added when missing). For csv: a folder for runs.csv, summary.csv, …, a path ending in .zip for one archive of them, or one ending in .csv as the stem of sibling files (x.csv → x-runs.csv, …)')
     .option('--force', 'replace files that exist already at --out (without it, an existing file is refused)', false)
@@ -70,7 +74,10 @@ export function registerReportCommand(program: Command): void {
       };
       // The default output, in the experiment's own folder, is LossLab's file and is regenerated freely;
       // a path the user gave follows the export rules (no silent overwrite, never inside the dataset, …).
-      const target = resolveExportTarget(flags.out ?? defaultReportPath(dir, flags.format), {
+      // A sweep folder gets the report across its settings (each setting's folder takes the ordinary one).
+      const sweep = SweepFolder.isSweep(dir);
+      if (sweep && !SWEEP_REPORT_FORMATS.includes(flags.format)) throw new UsageError(`A sweep report is written as ${SWEEP_REPORT_FORMATS.join(', ')}; for md, report one setting: losslab report ${dir}/settings/<setting>`);
+      const target = resolveExportTarget(flags.out ?? (sweep ? defaultSweepReportPath(dir, flags.format) : defaultReportPath(dir, flags.format)), {
         format: flags.format,
         base: process.cwd(),
         overwrite: flags.force || flags.out === undefined,
@@ -78,7 +85,7 @@ export function registerReportCommand(program: Command): void {
         csvLayout: 'folder',
         overwriteHint: 'Choose another --out, or add --force to replace it.',
       });
-      const files = await exportReport(dir, flags.format, target.writePath, options);
+      const files = sweep ? await exportSweepReport(dir, flags.format, target.writePath, options) : await exportReport(dir, flags.format, target.writePath, options);
       for (const file of files) process.stdout.write(`${file}\n`);
     });
 }

@@ -6,7 +6,7 @@ import { executeExperiment } from '../execute';
 import {
   parseFinetune,
   parseHead,
-  parseImbalance,
+  parseImbalanceSettings,
   parseInteger,
   parseList,
   parseLossParams,
@@ -19,6 +19,8 @@ import {
 } from '../options';
 import { SAMPLER_IDS } from '../../methods/samplers';
 import { downloadProgressBar } from '../progress';
+import { getLoss } from '../../losses/registry';
+import { executeSweep } from '../sweep';
 
 interface RunFlags {
   config?: string;
@@ -61,6 +63,7 @@ interface RunFlags {
   secondStage?: string;
   cache: boolean;
   redis?: string;
+  yes?: boolean;
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
@@ -87,8 +90,11 @@ export function configFromFlags(flags: RunFlags): ExperimentConfigInput {
   const model: Record<string, unknown> = { ...((base.model as Record<string, unknown>) ?? {}) };
   if (flags.data) config.data = flags.data;
   if (flags.testData) config.testData = flags.testData;
+  const sweep: Record<string, unknown> = { ...((base.sweep as Record<string, unknown>) ?? {}) };
   if (flags.losses) {
     const params = parseLossParams(flags.param);
+    const swept = takeSweptParam(params);
+    if (swept) sweep.param = swept;
     const entries = parseList(flags.losses).map(parseRecipeEntry);
     const ids = entries.map((e) => e.id);
     for (const loss of params.keys()) {
@@ -99,7 +105,16 @@ export function configFromFlags(flags: RunFlags): ExperimentConfigInput {
     throw new UsageError('--param needs --losses on the command line');
   }
   applyRecipeFlags(config, flags);
-  if (flags.imbalance) config.imbalance = parseImbalance(flags.imbalance);
+  if (flags.imbalance) {
+    const settings = parseImbalanceSettings(flags.imbalance);
+    if (settings.length > 1) sweep.imbalance = settings;
+    else {
+      config.imbalance = settings[0];
+      delete sweep.imbalance;
+    }
+  }
+  if (Object.keys(sweep).length > 0) config.sweep = sweep;
+  else delete config.sweep;
   if (flags.seeds) config.seeds = parseSeeds(flags.seeds);
   if (flags.imageSize !== undefined) config.imageSize = flags.imageSize;
   if (flags.backend) config.backend = flags.backend;
@@ -127,6 +142,31 @@ export function configFromFlags(flags: RunFlags): ExperimentConfigInput {
   if (!config.data) throw new UsageError('--data DIR is required (a folder with one subfolder per class)');
   if (!config.losses) throw new UsageError('--losses is required, e.g. --losses ce,focal,balanced-softmax (see `losslab losses`)');
   return config as unknown as ExperimentConfigInput;
+}
+
+/**
+ * `--param focal.gamma=0.5,1,2,5`: a list given to a parameter that takes one number is a sweep
+ * of that parameter (one loss entry per value); a list for a per-class parameter stays a vector.
+ * Removes the swept parameter from `params` and returns it.
+ */
+function takeSweptParam(params: Map<string, Record<string, number | string | number[]>>): { loss: string; key: string; values: number[] } | null {
+  const swept: { loss: string; key: string; values: number[] }[] = [];
+  for (const [loss, values] of params) {
+    let specs: { key: string; type: string }[];
+    try {
+      specs = getLoss(loss).params;
+    } catch {
+      continue; // an unknown loss is refused with the catalogue's own message
+    }
+    for (const [key, value] of Object.entries(values)) {
+      if (Array.isArray(value) && specs.find((p) => p.key === key)?.type === 'number') {
+        swept.push({ loss, key, values: value });
+        delete values[key];
+      }
+    }
+  }
+  if (swept.length > 1) throw new UsageError(`--param sweeps one hyperparameter at a time; got ${swept.map((s) => `${s.loss}.${s.key}`).join(' and ')}`);
+  return swept[0] ?? null;
 }
 
 /**
@@ -214,8 +254,8 @@ export function registerRunCommand(program: Command): void {
     .option('--data <dir>', 'dataset folder: one subfolder per class, or train/ and test/ folders')
     .option('--test-data <dir>', 'separate test folder with the same class subfolders')
     .option('--losses <ids>', 'comma-separated loss ids (see `losslab losses`), each optionally with recipe parts: ce+sampler:class-balanced, ldam+drw:8, ce+drs:8, ce+crt, ce+lws:5 (see `losslab methods`); required')
-    .option('--param <loss.key=value>', 'loss hyperparameter, repeatable (e.g. focal.gamma=1)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--imbalance <profile>', withDefault('none | exp:RHO | step:RHO | counts:FILE', d.imbalance.kind))
+    .option('--param <loss.key=value>', 'loss hyperparameter, repeatable (e.g. focal.gamma=1); a list sweeps it, one entry per value (focal.gamma=0.5,1,2,5)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--imbalance <profile>', withDefault('none | exp:RHO | step:RHO | counts:FILE; several settings make a sweep: exp:1,10,50,100 or none,exp:10,step:10', d.imbalance.kind))
     .option('--image-size <px>', withDefault('images are resized to this square size', d.imageSize), parseInteger('--image-size', 8, 256))
     .option('--batch-size <n>', withDefault('batch size', d.training.batchSize), parseInteger('--batch-size', 2, 4096))
     .option('--lr <rate>', withDefault('learning rate', d.training.learningRate), parseNumber('--lr', 1e-8, 10))
@@ -243,6 +283,7 @@ export function registerRunCommand(program: Command): void {
     .option('--drw-beta <beta>', 'β of the DRW weights (default 0.9999)', parseNumber('--drw-beta', 0, 0.999999999))
     .option('--drs <epoch>', withDefault('deferred re-sampling: the class-balanced sampler from this 0-based epoch', 'none'), parseInteger('--drs', 0, 999))
     .option('--second-stage <stage>', 'decoupled second stage after the loss: none, crt[:EPOCHS] or lws[:EPOCHS] (default 10 epochs)')
+    .option('--yes', 'train a sweep of more than 2,000 runs (default: such a sweep is refused)')
     .option('--redis <url>', 'queue mode: the runs go to `losslab worker`s serving this Redis (redis:// or rediss://); --workers N then trains N here too (default: none, train here)');
   addTrainingOptions(command, d).action(async (flags: RunFlags) => {
     const input = configFromFlags(flags) as Record<string, unknown>;
@@ -258,6 +299,15 @@ export function registerRunCommand(program: Command): void {
       }
     }
     const config = parseExperimentConfig(input);
+    if (config.sweep) {
+      await executeSweep(config, {
+        cache: flags.cache,
+        confirmed: flags.yes === true,
+        ...(flags.out ? { out: flags.out } : {}),
+        ...(flags.redis ? { redis: flags.redis, localWorkers: flags.workers ?? 0 } : {}),
+      });
+      return;
+    }
     await executeExperiment(config, {
       cache: flags.cache,
       ...(flags.out ? { out: flags.out } : {}),
