@@ -275,6 +275,17 @@ export interface RunningExperimentInfo {
   runs: (PlannedRun & { status: 'queued' | 'running' | RunResult['status']; lastBatch: BatchProgress | null; epochs: EpochRecord[] })[];
   /** Queue mode: the workers as last reported (null when its runs train in this process). */
   workers: SeenWorker[] | null;
+  /** A setting of a sweep: which one, so a reloaded window follows the sweep on to its next setting. */
+  sweep?: SweepSettingInfo;
+}
+
+/** What 'sweep.progress' says of a setting, without the experiment id. */
+export interface SweepSettingInfo {
+  id: string;
+  setting: number;
+  settings: number;
+  label: string;
+  rho: number | null;
 }
 
 export type { SeenWorker };
@@ -412,7 +423,7 @@ export interface ApiEvents {
   'experiment.done': WithId<{ runs: Record<RunResult['status'], number> }>;
   'experiment.failed': WithId<{ error: SerializedError }>;
   /** A sweep's setting starts: from now on its 'experiment.*' events carry `experimentId`. `setting` counts from 0. */
-  'sweep.progress': WithId<{ setting: number; settings: number; label: string; rho: number | null; experimentId: string }>;
+  'sweep.progress': SweepSettingInfo & { experimentId: string };
   /**
    * The sweep has ended (finished or cancelled). `summary`: where rankings change along ρ, in
    * words (empty when no setting finished); `report`: the HTML report written into the sweep folder.

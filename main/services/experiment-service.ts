@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { ParsedRequest, PlannedRun, Responses, RunningExperimentInfo } from '../api/contract';
+import type { ParsedRequest, PlannedRun, Responses, RunningExperimentInfo, SweepSettingInfo } from '../api/contract';
 import { serializeError } from '../api/errors';
 import type { ExperimentConfig } from '../experiment/config';
 import { experimentId, planRuns, type ExperimentEvents, type ExperimentOutput, type RunnerFactory } from '../experiment/run-experiment';
@@ -204,12 +204,13 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
      * screen needs nothing sweep-specific to show it. `handle.done` must settle no later than
      * the sweep calls `settle`, which announces the end at once (before the next setting starts).
      */
-    adopt(id: string, config: ExperimentConfig, handle: ExperimentHandle): { events: ExperimentEvents; settle: (outcome: { output: ExperimentOutput } | { error: unknown }) => void } {
+    adopt(id: string, config: ExperimentConfig, handle: ExperimentHandle, sweep: SweepSettingInfo): { events: ExperimentEvents; settle: (outcome: { output: ExperimentOutput } | { error: unknown }) => void } {
       let events: ExperimentEvents = {};
       track(id, config, plannedRuns(config), null, (settingEvents) => {
         events = settingEvents;
         return handle;
       }, false);
+      running.get(id)!.info.sweep = sweep;
       return { events, settle: (outcome) => conclude(id, outcome) };
     },
 

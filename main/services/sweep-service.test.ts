@@ -46,6 +46,10 @@ test('sweep.start trains setting after setting in a sweep folder of the store, a
   assert.equal(started.dir, path.join(services.dataDir, started.id));
   assert.deepEqual(started.settings.map((s) => [s.label, s.runs]), [['exp ρ = 1', 1], ['exp ρ = 4', 1]]);
   assert.equal(started.totalRuns, 2);
+  // A window that reloads mid-sweep learns which sweep and setting the running experiment belongs to.
+  const firstSetting = (await services.nextEvent('experiment.started')).data as ApiEvents['experiment.started'];
+  const running = (await services.handlers['experiments.running']({})).find((info) => info.id === firstSetting.id);
+  assert.deepEqual(running?.sweep, { id: started.id, setting: 0, settings: 2, label: 'exp ρ = 1', rho: 1 });
   const end = (await Promise.race([services.nextEvent('sweep.done'), services.nextEvent('sweep.failed')])) as ApiEvent;
   assert.equal(end.type, 'sweep.done', JSON.stringify(end.data));
 

@@ -89,7 +89,8 @@ export function createSweepService({ access, storeRoot, cacheDir, emit, experime
       const events: SweepEvents = {
         onSettingStart: (setting) => {
           const settingId = `${id}-${setting.slug}`;
-          emit(apiEvent('sweep.progress', { id, setting: setting.index, settings: view.settings.length, label: setting.label, rho: setting.rho, experimentId: settingId }));
+          const info = { id, setting: setting.index, settings: view.settings.length, label: setting.label, rho: setting.rho };
+          emit(apiEvent('sweep.progress', { ...info, experimentId: settingId }));
           let resolve: CurrentSetting['resolve'] = () => undefined;
           let reject: CurrentSetting['reject'] = () => undefined;
           const done = new Promise<ExperimentOutput>((yes, no) => {
@@ -102,7 +103,7 @@ export function createSweepService({ access, storeRoot, cacheDir, emit, experime
               if (runIndex !== undefined) throw new Error('A setting of a sweep cannot cancel a single run; Cancel stops the sweep (finished runs are kept, and `losslab resume` continues it).');
               sweep.cancel();
             },
-          });
+          }, info);
           // run-sweep reads `events.experiment` when the setting starts, so the setting reports to its adopted experiment.
           events.experiment = adopted.events;
           current = { resolve, reject, settle: adopted.settle };

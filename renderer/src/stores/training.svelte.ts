@@ -179,6 +179,11 @@ export class TrainingState {
       for (const record of planned.epochs) if (record.valBalancedAccuracy !== null) row.valSeries = [...row.valSeries, record.valBalancedAccuracy];
     }
     this.phase = this.runs.some((r) => r.status === 'running' || r.status === 'done') ? 'training' : 'loading-data';
+    // A sweep's setting: follow the sweep on to its next settings.
+    if (info.sweep) {
+      const { id, setting, settings, label, rho } = info.sweep;
+      this.sweep = { id, dir: null, settings, setting, label, rho, settingExperimentId: info.id, finished: false, cancelled: false, summary: [], report: null };
+    }
   }
 
   async cancel(runIndex?: number): Promise<void> {

@@ -154,6 +154,26 @@ describe('TrainingState following a sweep', () => {
     expect(finished).toEqual([]);
   });
 
+  it('after a reload, picks up the running setting and follows the sweep on to the next', () => {
+    const { client, transport } = fakeClient({});
+    const training = new TrainingState(client);
+    training.resume({
+      id: 's1-1-exp-1',
+      name: null,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      config: {} as never,
+      runs: [{ ...settingRuns[0]!, status: 'running', lastBatch: null, epochs: [] }],
+      workers: null,
+      sweep: { id: 's1', setting: 0, settings: 2, label: 'exp ρ = 1', rho: 1 },
+    });
+    expect(training.sweep).toMatchObject({ id: 's1', setting: 0, settings: 2 });
+    transport.emit({ type: 'experiment.done', data: { id: 's1-1-exp-1', runs: { done: 1, failed: 0, cancelled: 0 } } });
+    expect(training.busy).toBe(true);
+    const second = setting(transport, 1, 10);
+    expect(training.experimentId).toBe(second);
+    expect(training.sweep).toMatchObject({ setting: 1, rho: 10 });
+  });
+
   it('ignores another sweep, and shows a refusal without following anything', async () => {
     const { training, transport } = await sweepStarted();
     transport.emit({ type: 'sweep.progress', data: { id: 's2', setting: 0, settings: 3, label: 'exp ρ = 5', rho: 5, experimentId: 's2-1-exp-5' } });
