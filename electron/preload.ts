@@ -19,6 +19,7 @@ export const PRELOAD_CHANNELS = [
   'experiment.start',
   'sweep.plan',
   'sweep.start',
+  'sweeps.list',
   'experiment.cancel',
   'experiment.resume',
   'experiments.list',

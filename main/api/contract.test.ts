@@ -27,6 +27,7 @@ const VALID: { [C in Channel]: Request<C> } = {
   'experiments.predictions': { id: 'abc', seed: 2, offset: 24, limit: 24, filter: 'disagree', trueClass: 1 },
   'experiments.running': {},
   'queue.workers': {},
+  'sweeps.list': {},
   'app.info': {},
   'fs.browse': { path: '/srv/data' },
   'dialog.openFolder': {},

@@ -13,6 +13,7 @@ import type { ExperimentListing } from '../store/experiment-store';
 import type { ExperimentAnalysis, VariantAnalysis } from '../analysis/types';
 import type { Verdict } from '../analysis/verdict';
 import type { SweepPlanView } from '../sweep/plan-view-types';
+import type { SweepListing } from '../sweep/folder';
 import type { SeenWorker } from '../queue/worker-status';
 
 /**
@@ -81,6 +82,8 @@ export const requestSchemas = {
    * followed with the ordinary 'experiment.*' events; 'sweep.done' carries the plain-words summary.
    */
   'sweep.start': z.object({ config: experimentConfigSchema, confirmed: z.boolean().default(false) }),
+  /** Sweeps in the store, newest first (History), with whether this process is training each. */
+  'sweeps.list': z.object({}),
   /** Starts an experiment; progress arrives as 'experiment.*' events. */
   'experiment.start': z.object({ config: experimentConfigSchema }),
   'experiment.cancel': z.object({ id: experimentId, runIndex: z.number().int().min(0).optional() }),
@@ -369,6 +372,7 @@ export interface Responses {
   'dataset.previewImbalance': ImbalancePreview;
   'sweep.plan': SweepPlanView;
   'sweep.start': { id: string; dir: string; settings: SweepPlanView['settings']; totalRuns: number };
+  'sweeps.list': Array<SweepListing & { running: boolean }>;
   'experiment.start': { id: string; runs: PlannedRun[] };
   'experiment.cancel': { cancelled: boolean };
   'experiment.resume': { id: string; runs: PlannedRun[] };

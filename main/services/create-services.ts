@@ -94,6 +94,7 @@ export function createServices(options: ServicesOptions): Services {
     'dataset.previewImbalance': datasets.previewImbalance,
     'sweep.plan': sweeps.plan,
     'sweep.start': sweeps.start,
+    'sweeps.list': async () => sweeps.list(),
     'experiment.start': experiments.start,
     'experiment.cancel': experiments.cancel,
     'experiment.resume': experiments.resume,

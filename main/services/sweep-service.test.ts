@@ -81,6 +81,11 @@ test('sweep.start trains setting after setting in a sweep folder of the store, a
   // One loss: nothing to compare against the baseline, so no sentence; the field is there for the screen.
   assert.ok(Array.isArray(done.summary));
   assert.deepEqual(await services.handlers['experiments.running']({}), []);
+  // History lists it, finished.
+  assert.deepEqual(
+    (await services.handlers['sweeps.list']({})).map((s) => [s.id, s.settings, s.runsTotal, s.runsFinished, s.running]),
+    [[started.id, 2, 2, 2, false]],
+  );
 
   // The export/download path knows the sweep by its id: the report across its settings.
   const download = await services.renderForDownload(started.id, 'html');

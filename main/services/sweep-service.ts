@@ -4,7 +4,7 @@ import { serializeError } from '../api/errors';
 import type { ExperimentConfig } from '../experiment/config';
 import { experimentId, type ExperimentOutput, type RunnerFactory } from '../experiment/run-experiment';
 import { defaultSweepReportPath, writeSweepReport } from '../report/sweep';
-import { SweepFolder } from '../sweep/folder';
+import { listSweeps, SweepFolder } from '../sweep/folder';
 import { loadSweep } from '../sweep/load';
 import { pastThroughput } from '../sweep/past-throughput';
 import { planSweep } from '../sweep/plan';
@@ -125,8 +125,14 @@ export function createSweepService({ access, storeRoot, cacheDir, emit, experime
       });
       running.set(id, sweep);
       sweep.done
-        .then(async (outcome) => emit(apiEvent('sweep.done', { id, dir, cancelled: outcome.cancelled, ...(await conclude(dir)) })))
+        .then(async (outcome) => {
+          const concluded = await conclude(dir);
+          // Not running any more by the time anyone hears it ended (History lists it as finished).
+          running.delete(id);
+          emit(apiEvent('sweep.done', { id, dir, cancelled: outcome.cancelled, ...concluded }));
+        })
         .catch((error: unknown) => {
+          running.delete(id);
           const failed = current as CurrentSetting | null;
           failed?.settle({ error });
           failed?.reject(error);
@@ -135,6 +141,11 @@ export function createSweepService({ access, storeRoot, cacheDir, emit, experime
         })
         .finally(() => running.delete(id));
       return { id, dir, settings: view.settings, totalRuns: view.totalRuns };
+    },
+
+    /** `sweeps.list`: every sweep of the store (the app's and the CLI's), newest first. */
+    list(): Responses['sweeps.list'] {
+      return listSweeps(storeRoot).map((sweep) => ({ ...sweep, running: running.has(sweep.id) }));
     },
 
     /** Cancels every sweep (app quit, server close); each setting winds down through the experiment service. */

@@ -73,7 +73,17 @@ export class SweepFolder {
 }
 
 /** Sweeps stored under a folder (the store's root), newest first, with how many of their runs have finished. */
-export function listSweeps(root: string): { id: string; dir: string; createdAt: string; settings: number; runsTotal: number; runsFinished: number }[] {
+/** A stored sweep as History and `losslab list` show it. */
+export interface SweepListing {
+  id: string;
+  dir: string;
+  createdAt: string;
+  settings: number;
+  runsTotal: number;
+  runsFinished: number;
+}
+
+export function listSweeps(root: string): SweepListing[] {
   let names: string[];
   try {
     names = fs.readdirSync(root);

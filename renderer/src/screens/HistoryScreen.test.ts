@@ -131,3 +131,34 @@ describe('HistoryScreen Duplicate when the dataset is gone', () => {
     expect(app.notices.items[0]!.advice).toContain('still uses /data/digits');
   });
 });
+
+describe('Sweeps in History', () => {
+  const sweeps: Responses['sweeps.list'] = [
+    { id: 'sweep-1', dir: '/store/sweep-1', createdAt: '2026-01-03T10:00:00.000Z', settings: 3, runsTotal: 6, runsFinished: 6, running: false },
+    { id: 'sweep-2', dir: '/store/sweep-2', createdAt: '2026-01-02T10:00:00.000Z', settings: 2, runsTotal: 4, runsFinished: 0, running: false },
+  ];
+
+  it('lists sweeps with their settings and runs, and offers the report of one that trained', async () => {
+    const { client } = fakeClient({ 'experiments.list': () => listing, 'sweeps.list': () => sweeps });
+    const app = new AppState(client);
+    app.design.setCatalogue([ceInfo]);
+    render(HistoryScreen, { app });
+    const table = await screen.findByRole('heading', { name: 'Sweeps across imbalance levels' });
+    expect(table).toBeTruthy();
+    expect(screen.getByText('6/6 runs')).toBeTruthy();
+    expect(screen.getByText('No run finished yet')).toBeTruthy();
+    // The finished sweep's report: HTML, PDF or JSON only.
+    const formats = screen.getAllByRole('combobox').flatMap((select) => Array.from((select as HTMLSelectElement).options).map((o) => o.value));
+    expect(formats).toEqual(['html', 'pdf', 'json']);
+  });
+
+  it('still lists experiments when sweeps cannot be listed', async () => {
+    const { client } = fakeClient({ 'experiments.list': () => listing, 'sweeps.list': () => { throw new Error('unreadable'); } });
+    const app = new AppState(client);
+    app.design.setCatalogue([ceInfo]);
+    render(HistoryScreen, { app });
+    await screen.findByText('long tail');
+    expect(screen.queryByRole('heading', { name: 'Sweeps across imbalance levels' })).toBeNull();
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+});

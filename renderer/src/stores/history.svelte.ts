@@ -3,10 +3,13 @@ import type { LossLabClient } from '../api';
 import { describeError, type ShownError } from '../lib/error-advice';
 
 export type ExperimentListing = Responses['experiments.list'][number];
+export type SweepListing = Responses['sweeps.list'][number];
 
 /** Past experiments in the store. */
 export class HistoryState {
   items = $state.raw<ExperimentListing[]>([]);
+  /** Sweeps over several imbalance levels (the app's and the CLI's); their settings are experiments of their own. */
+  sweeps = $state.raw<SweepListing[]>([]);
   loading = $state(false);
   loaded = $state(false);
   error = $state<ShownError | null>(null);
@@ -18,7 +21,10 @@ export class HistoryState {
   async refresh(): Promise<void> {
     this.loading = true;
     try {
+      const sweeps = this.client.api['sweeps.list']({}).catch(() => null);
       this.items = await this.client.api['experiments.list']({});
+      // Sweeps are a second listing: if only it fails, the experiments still show (each setting is one of them).
+      this.sweeps = (await sweeps) ?? [];
       this.error = null;
       this.loaded = true;
     } catch (error) {
