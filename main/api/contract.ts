@@ -12,8 +12,7 @@ import type { ExperimentResults, NetworkSummary, RunResult } from '../results/ty
 import type { ExperimentListing } from '../store/experiment-store';
 import type { ExperimentAnalysis, VariantAnalysis } from '../analysis/types';
 import type { Verdict } from '../analysis/verdict';
-import type { SweepPlanView } from '../sweep/plan-view-types';
-import type { SweepListing } from '../sweep/folder';
+import type { SweepListing, SweepPlanView } from '../sweep/plan-view-types';
 import type { SeenWorker } from '../queue/worker-status';
 
 /**

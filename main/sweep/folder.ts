@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseExperimentConfig, type ExperimentConfig } from '../experiment/config';
 import { ExperimentFolder } from '../store/experiment-folder';
+import type { SweepListing } from './plan-view-types';
 import { writeFileAtomic } from '../util/atomic-write';
 import type { SweepPlan } from './plan';
 
@@ -73,16 +74,6 @@ export class SweepFolder {
 }
 
 /** Sweeps stored under a folder (the store's root), newest first, with how many of their runs have finished. */
-/** A stored sweep as History and `losslab list` show it. */
-export interface SweepListing {
-  id: string;
-  dir: string;
-  createdAt: string;
-  settings: number;
-  runsTotal: number;
-  runsFinished: number;
-}
-
 export function listSweeps(root: string): SweepListing[] {
   let names: string[];
   try {

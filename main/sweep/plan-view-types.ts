@@ -16,3 +16,13 @@ export interface SweepPlanView {
   estimate: { seconds: number | null; basis: 'past' | 'none'; pastRuns: number };
 }
 
+
+/** A stored sweep as History and `losslab list` show it. */
+export interface SweepListing {
+  id: string;
+  dir: string;
+  createdAt: string;
+  settings: number;
+  runsTotal: number;
+  runsFinished: number;
+}
