@@ -150,6 +150,25 @@ function optimizeGroupsStep(groups: ParameterGroup[], decay: number, lossOf: () 
   return dataLoss as unknown as tf.Scalar;
 }
 
+/**
+ * One epoch's loss reader: each batch's loss, once read back, is checked (a diverged loss ends
+ * the run, saying what to do), added to the epoch's sum weighted by the batch size, and reported.
+ */
+function epochLossReader(
+  job: RunJob,
+  meter: ProgressMeter,
+  at: { stage: TrainingStage; epoch: number; epochs: number; batches: number },
+  add: (weighted: number) => void,
+): LaggedLossReader<{ b: number; size: number }> {
+  return new LaggedLossReader((value, { b, size }) => {
+    if (!Number.isFinite(value)) {
+      throw new Error(`Loss ${job.lossId} became ${value} at epoch ${at.epoch + 1}, batch ${b + 1} (run ${job.runId}). Lower the learning rate or check the loss's parameters.`);
+    }
+    add(value * size);
+    meter.report({ runId: job.runId, stage: at.stage, epoch: at.epoch, epochs: at.epochs, batch: b + 1, batches: at.batches, loss: value });
+  });
+}
+
 type ValScores = { accuracy: number | null; balancedAccuracy: number | null };
 
 function epochRecord(epoch: number, stage: TrainingStage, lossSum: number, seen: number, val: ValScores, learningRate: number, startedAt: number): EpochRecord {
@@ -479,15 +498,7 @@ async function trainNetworkStage(
       const batches = batchesOf(items, training.batchSize);
       let lossSum = 0;
       let seen = 0;
-      const losses = new LaggedLossReader<{ b: number; size: number }>((value, { b, size }) => {
-        if (!Number.isFinite(value)) {
-          throw new Error(
-            `Loss ${job.lossId} became ${value} at epoch ${epoch + 1}, batch ${b + 1} (run ${job.runId}). Lower the learning rate or check the loss's parameters.`,
-          );
-        }
-        lossSum += value * size;
-        context.meter.report({ runId: job.runId, stage: 'train', epoch, epochs: training.epochs, batch: b + 1, batches: batches.length, loss: value });
-      });
+      const losses = epochLossReader(job, context.meter, { stage: 'train', epoch, epochs: training.epochs, batches: batches.length }, (weighted) => (lossSum += weighted));
       for (let b = 0; b < batches.length; b++) {
         if (context.cancelled()) throw new RunCancelledError(job.runId);
         const batch = batches[b]!;
@@ -597,13 +608,7 @@ async function trainHeadStage(job: RunJob, data: TrainingData, network: Network,
       const batches = batchesOf(items, training.batchSize);
       let lossSum = 0;
       let seen = 0;
-      const losses = new LaggedLossReader<{ b: number; size: number }>((value, { b, size }) => {
-        if (!Number.isFinite(value)) {
-          throw new Error(`Loss ${job.lossId} became ${value} at epoch ${epoch + 1}, batch ${b + 1} (run ${job.runId}). Lower the learning rate or check the loss's parameters.`);
-        }
-        lossSum += value * size;
-        context.meter.report({ runId: job.runId, stage: stage.stage, epoch, epochs: stage.epochs, batch: b + 1, batches: batches.length, loss: value });
-      });
+      const losses = epochLossReader(job, context.meter, { stage: stage.stage, epoch, epochs: stage.epochs, batches: batches.length }, (weighted) => (lossSum += weighted));
       for (let b = 0; b < batches.length; b++) {
         if (context.cancelled()) throw new RunCancelledError(job.runId);
         const batch = batches[b]!;

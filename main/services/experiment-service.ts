@@ -60,9 +60,9 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
     return {
       onDatasetProgress: (progress) => emit(apiEvent('experiment.datasetProgress', { id, ...progress })),
       onFeatureProgress: (progress) => {
-        // One event per chunk of 32 images is plenty for a bar; the first and the last always go.
+        // Throttled like batches; the first and the last always go.
         const now = Date.now();
-        if (progress.done < progress.total && progress.done > 32 && now - lastFeatureSent < BATCH_EVENT_INTERVAL_MS) return;
+        if (progress.done < progress.total && lastFeatureSent !== 0 && now - lastFeatureSent < BATCH_EVENT_INTERVAL_MS) return;
         lastFeatureSent = now;
         emit(apiEvent('experiment.featureProgress', { id, ...progress }));
       },

@@ -138,8 +138,7 @@ export function createSweepService({ access, storeRoot, cacheDir, emit, experime
           failed?.reject(error);
           current = null;
           emit(apiEvent('sweep.failed', { id, dir, error: serializeError(error) }));
-        })
-        .finally(() => running.delete(id));
+        });
       return { id, dir, settings: view.settings, totalRuns: view.totalRuns };
     },
 
