@@ -14,7 +14,7 @@ import os from 'node:os';
 import type { BackendRequest } from '../engine/worker-protocol';
 import type { RunnerFactory } from '../experiment/run-experiment';
 import { redactRedisUrl } from '../queue/connection';
-import { queueRunner } from '../queue/queue-pool';
+import { queueRunner, type DataTransport } from '../queue/queue-pool';
 import { QueueWorker } from '../queue/queue-worker';
 
 export interface ExecuteOptions {
@@ -26,10 +26,34 @@ export interface ExecuteOptions {
   redis?: string;
   /** In queue mode, workers this process runs itself besides the remote ones (default none). */
   localWorkers?: number;
+  /** In queue mode, how the data reaches the workers (default: they read the dataset themselves). */
+  dataTransport?: DataTransport;
+}
+
+/** The queue-mode part of run's and resume's flags. */
+export interface QueueFlags {
+  redis?: string;
+  workers?: number;
+  publishData?: boolean;
+  dataShare?: string;
+}
+
+export function queueOptionsFromFlags(flags: QueueFlags): Pick<ExecuteOptions, 'redis' | 'localWorkers' | 'dataTransport'> {
+  const publish = flags.publishData === true || flags.dataShare !== undefined;
+  if (!flags.redis) {
+    if (publish) throw new UsageError('--publish-data and --data-share are for queue mode; add --redis URL');
+    return {};
+  }
+  return {
+    redis: flags.redis,
+    // In queue mode this process trains nothing unless --workers asks it to.
+    localWorkers: flags.workers ?? 0,
+    ...(publish ? { dataTransport: { mode: 'publish' as const, ...(flags.dataShare ? { sharedFolder: path.resolve(flags.dataShare) } : {}) } } : {}),
+  };
 }
 
 /** Who trains a study's runs: local worker threads, or queue workers (and optionally some in this process). */
-export async function runnerOptions(options: Pick<ExecuteOptions, 'redis' | 'localWorkers' | 'cache'>, backend: BackendRequest, log: (line: string) => void): Promise<{ runner?: RunnerFactory; stop: () => Promise<void> }> {
+export async function runnerOptions(options: Pick<ExecuteOptions, 'redis' | 'localWorkers' | 'cache' | 'dataTransport'>, backend: BackendRequest, log: (line: string) => void): Promise<{ runner?: RunnerFactory; stop: () => Promise<void> }> {
   if (!options.redis) return { stop: async () => undefined };
   const url = options.redis;
   log(`queue mode: runs go to the workers serving ${redactRedisUrl(url)}`);
@@ -41,11 +65,12 @@ export async function runnerOptions(options: Pick<ExecuteOptions, 'redis' | 'loc
       backend,
       workDir: fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-worker-')),
       ...(options.cache ? { cacheDir: defaultCacheDir() } : {}),
+      ...(options.dataTransport?.mode === 'publish' && options.dataTransport.sharedFolder ? { dataShare: options.dataTransport.sharedFolder } : {}),
       log,
     });
     await worker.start();
   }
-  return { runner: queueRunner(url, log), stop: async () => void (await worker?.close()) };
+  return { runner: queueRunner(url, log, options.dataTransport), stop: async () => void (await worker?.close()) };
 }
 
 /** An experiment folder named by id (in the store) or by path (any folder holding experiment.json). */
@@ -73,7 +98,7 @@ export async function executeExperiment(config: ExperimentConfig, options: Execu
   }
 }
 
-export async function resumeExperiment(folder: ExperimentFolder, cache: boolean, queue: Pick<ExecuteOptions, 'redis' | 'localWorkers'> = {}): Promise<string> {
+export async function resumeExperiment(folder: ExperimentFolder, cache: boolean, queue: Pick<ExecuteOptions, 'redis' | 'localWorkers' | 'dataTransport'> = {}): Promise<string> {
   const { config } = folder.readRecord();
   if (queue.redis && config.model.family === 'backbone') throw new UsageError('This study trains on a pretrained backbone, which trains locally only; resume it without --redis');
   const progress = terminalProgress();

@@ -98,7 +98,7 @@ export async function executeSweep(config: ExperimentConfig, options: ExecuteOpt
   }
 }
 
-export async function resumeSweepCli(dir: string, cache: boolean, queue: Pick<ExecuteOptions, 'redis' | 'localWorkers'> = {}): Promise<string> {
+export async function resumeSweepCli(dir: string, cache: boolean, queue: Pick<ExecuteOptions, 'redis' | 'localWorkers' | 'dataTransport'> = {}): Promise<string> {
   const folder = new SweepFolder(dir);
   const record = folder.read();
   process.stderr.write(`${describePlan(planSweep(record.config, { confirmed: true }), record.config)}\n`);

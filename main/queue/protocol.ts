@@ -8,13 +8,16 @@ import { TRAINING_STAGES, type EpochRecord, type RunOutcome, type SavedWeights }
  */
 
 /** Bumped whenever a job's meaning changes; a worker refuses versions it does not speak. */
-export const STUDY_PROTOCOL_VERSION = 1;
+export const STUDY_PROTOCOL_VERSION = 2;
 
 /** The one queue every worker serves; studies tell their jobs apart by the job id's prefix. */
 export const RUN_QUEUE = 'losslab-runs';
 
 /** Redis key prefix of LossLab's own keys (checkpoints, cancel flags), next to BullMQ's. */
 const KEY_PREFIX = 'losslab';
+
+export const DATA_SOURCES = ['path', 'redis', 'shared'] as const;
+export type DataSource = (typeof DATA_SOURCES)[number];
 
 const studyIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,120}$/, 'a study id is letters, digits, dots, dashes and underscores');
 
@@ -26,6 +29,12 @@ export const runJobDataSchema = z.object({
   config: experimentConfigSchema.refine((config) => config.model.family !== 'backbone', 'studies on a pretrained backbone train locally only'),
   /** Fingerprint of the decoded training data (see trainingDataFingerprint); a worker refuses data that differs. */
   dataFingerprint: z.string().regex(/^[0-9a-f]{64}$/),
+  /**
+   * How the worker gets the data: `path` reads and decodes the dataset at config.data (or under
+   * its --data-root); `redis` and `shared` fetch the blob the study published (see
+   * published-data.ts), from Redis or from the worker's own --data-share folder. Never a path.
+   */
+  dataSource: z.enum(DATA_SOURCES),
   keepWeights: z.boolean(),
 });
 export type RunJobData = z.output<typeof runJobDataSchema>;

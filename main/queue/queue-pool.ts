@@ -7,7 +7,8 @@ import type { ExperimentConfig } from '../experiment/config';
 import type { RunnerFactory } from '../experiment/run-experiment';
 import { redisOptionsFromUrl } from './connection';
 import type { EpochRecord } from '../engine/types';
-import { CANCELLED_REASON, cancelKey, checkpointKey, decodeOutcome, jobIdOf, progressSchema, refusalKey, RUN_QUEUE, STUDY_PROTOCOL_VERSION, type RunJobData } from './protocol';
+import { CANCELLED_REASON, cancelKey, checkpointKey, decodeOutcome, jobIdOf, progressSchema, refusalKey, RUN_QUEUE, STUDY_PROTOCOL_VERSION, type DataSource, type RunJobData } from './protocol';
+import { publishTrainingData } from './published-data';
 import { trainingDataFingerprint } from './run-data';
 import { readWorkerStatuses } from './worker-status';
 
@@ -22,7 +23,17 @@ export interface QueuePoolOptions {
   events?: PoolEvents;
   /** Problems worth telling the user that do not stop the study (Redis unreachable for a while). */
   log?: (line: string) => void;
+  /** How the data reaches the workers (default: each worker reads the dataset at its own path). */
+  dataTransport?: DataTransport;
 }
+
+/**
+ * How a study's data reaches its workers. `path` (the default): every worker reads and decodes
+ * the dataset from its own copy, proven equal by fingerprint. `publish`: the study publishes its
+ * decoded data once per fingerprint, in Redis, or in `sharedFolder` (a folder every worker mounts
+ * and names with --data-share) when one is given.
+ */
+export type DataTransport = { mode: 'path' } | { mode: 'publish'; sharedFolder?: string };
 
 /** Failed attempts (a worker thread crashing, not a worker dying) before a run counts as failed. */
 const ATTEMPTS = 3;
@@ -57,6 +68,8 @@ export class QueuePool {
   /** A poll is waiting in the chain: while Redis is down, the timer must not pile up more behind it. */
   private pollQueued = false;
   private dataFingerprint: string | null = null;
+  /** Publish mode: the data is where the workers fetch it (published once per study process). */
+  private published = false;
   private lastProblem = '';
 
   constructor(private readonly options: QueuePoolOptions) {
@@ -125,6 +138,7 @@ export class QueuePool {
   }
 
   private async submit(jobs: RunJob[]): Promise<void> {
+    await this.publishData();
     for (const run of jobs) {
       const jobId = jobIdOf(this.studyId, run.index);
       this.epochsLogged.set(jobId, this.epochsInFolder(run.index));
@@ -142,9 +156,33 @@ export class QueuePool {
     await this.poll();
   }
 
+  private get dataSource(): DataSource {
+    const transport = this.options.dataTransport ?? { mode: 'path' };
+    return transport.mode === 'path' ? 'path' : transport.sharedFolder ? 'shared' : 'redis';
+  }
+
+  /** In publish mode, the decoded data goes to Redis or the shared folder before the first run is queued. */
+  private async publishData(): Promise<void> {
+    const transport = this.options.dataTransport;
+    if (transport?.mode !== 'publish' || this.published) return;
+    this.dataFingerprint ??= trainingDataFingerprint(this.options.data);
+    const started = Date.now();
+    const location = transport.sharedFolder ? { where: 'shared' as const, folder: transport.sharedFolder } : { where: 'redis' as const };
+    const { bytes, uploaded } = await publishTrainingData(this.redis, this.options.data, this.dataFingerprint, location);
+    const where = location.where === 'shared' ? location.folder : 'Redis';
+    this.options.log?.(
+      uploaded
+        ? `published the decoded data (${(bytes / 2 ** 20).toFixed(1)} MiB, fingerprint ${this.dataFingerprint.slice(0, 12)}…) to ${where} in ${((Date.now() - started) / 1000).toFixed(1)} s`
+        : `the decoded data (fingerprint ${this.dataFingerprint.slice(0, 12)}…) is in ${where} already`,
+    );
+    this.published = true;
+  }
+
   /** Puts one run on the queue, with the checkpoint its folder holds (if any) for the worker that takes it. */
   private async add(run: RunJob, jobId: string): Promise<void> {
     this.dataFingerprint ??= trainingDataFingerprint(this.options.data);
+    // A run queued again after Redis lost everything needs the data back there first.
+    await this.publishData();
     await this.redis.del(cancelKey(jobId));
     await this.offerCheckpoint(jobId, run.index);
     const data: RunJobData = {
@@ -154,6 +192,7 @@ export class QueuePool {
       runId: run.runId,
       config: this.options.config,
       dataFingerprint: this.dataFingerprint,
+      dataSource: this.dataSource,
       keepWeights: this.options.keepWeights,
     };
     // Lower numbers first, as a local study trains them.
@@ -255,6 +294,7 @@ export class QueuePool {
       // missing means Redis came back without its data (no persistence, or a new server). The
       // run goes on the queue again, from the last checkpoint the study's folder holds.
       this.options.log?.(`run ${run.runId} is no longer in Redis (restarted without its data?); queued again from its last saved epoch`);
+      this.published = false; // published data in Redis went with it (renewed only, if it is still there)
       await this.add(run, jobId);
       return;
     }
@@ -343,7 +383,7 @@ function isRedisTrouble(error: unknown): boolean {
 }
 
 /** The RunnerFactory of queue mode: a study's runs go to the workers serving this Redis. */
-export function queueRunner(redisUrl: string, log?: (line: string) => void): RunnerFactory {
+export function queueRunner(redisUrl: string, log?: (line: string) => void, dataTransport?: DataTransport): RunnerFactory {
   redisOptionsFromUrl(redisUrl); // a URL that cannot work is refused now, not after the dataset has loaded
   return (input) =>
     new QueuePool({
@@ -355,5 +395,6 @@ export function queueRunner(redisUrl: string, log?: (line: string) => void): Run
       ...(input.checkpointDir ? { checkpointDir: input.checkpointDir } : {}),
       events: input.events,
       ...(log ? { log } : {}),
+      ...(dataTransport ? { dataTransport } : {}),
     });
 }

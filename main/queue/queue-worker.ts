@@ -10,6 +10,7 @@ import type { BackendRequest } from '../engine/worker-protocol';
 import { planRuns } from '../experiment/run-experiment';
 import { redactRedisUrl, redisOptionsFromUrl } from './connection';
 import { CANCELLED_REASON, cancelKey, checkpointKey, encodeOutcome, parseRunJobData, refusalKey, RUN_QUEUE, type RunJobData, type RunProgress } from './protocol';
+import { fetchTrainingData } from './published-data';
 import { loadRunData, trainingDataFingerprint } from './run-data';
 import { HEARTBEAT_MS, publishWorkerStatus, withdrawWorkerStatus, type WorkerRun } from './worker-status';
 
@@ -22,6 +23,8 @@ export interface QueueWorkerOptions {
   dataRoot?: string;
   /** Decoded-image cache (the same one local studies use). */
   cacheDir?: string;
+  /** This machine's mount of the folder studies publish large data to (`run --data-share`). */
+  dataShare?: string;
   /** Scratch folder for the checkpoints of the runs in progress. */
   workDir: string;
   /** A worker silent this long is taken for dead and its run handed to another worker. */
@@ -151,7 +154,7 @@ export class QueueWorker {
 
     let prepared: PreparedData;
     try {
-      prepared = await this.dataFor(spec.config);
+      prepared = await this.dataFor(spec);
       if (prepared.fingerprint !== spec.dataFingerprint) {
         throw new Error(`its data here has fingerprint ${prepared.fingerprint.slice(0, 12)}…, the study's is ${spec.dataFingerprint.slice(0, 12)}… (a different copy of the dataset or different files)`);
       }
@@ -273,20 +276,42 @@ export class QueueWorker {
     throw new DelayedError();
   }
 
-  /** Each study's data is decoded once per worker and shared by its runs (the last two studies are kept). */
-  private dataFor(config: RunJobData['config']): Promise<PreparedData> {
-    const key = JSON.stringify([config.data, config.testData, config.imageSize, config.resize, config.colorMode, config.testFraction, config.valFraction, config.imbalance, config.splitSeed]);
+  /**
+   * Each study's data is prepared once per worker and shared by its runs (the last two are
+   * kept): decoded from the dataset's folder, or fetched as the blob the study published.
+   */
+  private dataFor(spec: RunJobData): Promise<PreparedData> {
+    const config = spec.config;
+    const key =
+      spec.dataSource === 'path'
+        ? JSON.stringify([config.data, config.testData, config.imageSize, config.resize, config.colorMode, config.testFraction, config.valFraction, config.imbalance, config.splitSeed])
+        : `published:${spec.dataFingerprint}`;
     let entry = this.datasets.get(key);
     if (!entry) {
-      entry = loadRunData(config, {
-        ...(this.options.dataRoot ? { dataRoot: this.options.dataRoot } : {}),
-        ...(this.options.cacheDir ? { cacheDir: this.options.cacheDir } : {}),
-      }).then((data) => ({ data, fingerprint: trainingDataFingerprint(data) }));
+      entry = this.prepare(spec);
       // A failed load is tried again for the next run (the folder may have been mounted since).
       entry.catch(() => this.datasets.delete(key));
       this.datasets.set(key, entry);
       while (this.datasets.size > 2) this.datasets.delete(this.datasets.keys().next().value as string);
     }
     return entry;
+  }
+
+  private async prepare(spec: RunJobData): Promise<PreparedData> {
+    const started = Date.now();
+    let data: TrainingData;
+    if (spec.dataSource === 'path') {
+      data = await loadRunData(spec.config, {
+        ...(this.options.dataRoot ? { dataRoot: this.options.dataRoot } : {}),
+        ...(this.options.cacheDir ? { cacheDir: this.options.cacheDir } : {}),
+      });
+    } else {
+      if (spec.dataSource === 'shared' && !this.options.dataShare) throw new Error('the study published its data to a shared folder, and this worker was started without --data-share DIR');
+      const location = spec.dataSource === 'shared' ? { where: 'shared' as const, folder: this.options.dataShare! } : { where: 'redis' as const };
+      data = await fetchTrainingData(this.redis, spec.dataFingerprint, location);
+    }
+    const fingerprint = trainingDataFingerprint(data);
+    this.log(`[${this.name}] data of study ${spec.studyId} ready (${spec.dataSource === 'path' ? 'read from its folder' : `fetched from ${spec.dataSource === 'redis' ? 'Redis' : this.options.dataShare}`}, ${data.labels.length} images) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return { data, fingerprint };
   }
 }

@@ -252,6 +252,39 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
     }
   });
 
+  test('published data: workers with no copy of the dataset train the study from Redis, with the same numbers', async () => {
+    try {
+      // An empty --data-root: this worker could not read the dataset if it had to.
+      const blind = await worker(['--data-root', temporaryDir('queue-no-data')]);
+      const out = path.join(temporaryDir('queue-published'), 'study');
+      const run = launch(['run', '--data', data, ...STUDY_ARGS, '--out', out, '--redis', url, '--publish-data'], temporaryDir('queue-study-home'));
+      assert.equal(await run.exited, 0, run.output());
+      assert.match(run.output(), /published the decoded data \([\d.]+ MiB, fingerprint [0-9a-f]{12}…\) to Redis/);
+      assert.match(blind.output(), /data of study .* ready \(fetched from Redis, 240 images\)/);
+      assertStudy(out, run);
+    } finally {
+      await stopAll();
+    }
+  });
+
+  test('published to a shared folder: a worker without --data-share hands the run back, one with it trains it', async () => {
+    try {
+      const share = temporaryDir('queue-share');
+      const noData = temporaryDir('queue-no-data');
+      const without = await worker(['--data-root', noData]);
+      const out = path.join(temporaryDir('queue-shared'), 'study');
+      const run = launch(['run', '--data', data, ...STUDY_ARGS, '--out', out, '--redis', url, '--data-share', share], temporaryDir('queue-study-home'));
+      await without.waitFor(/refused run ce#seed1 .*without --data-share DIR/);
+      const withShare = await worker(['--data-root', noData, '--data-share', share]);
+      assert.equal(await run.exited, 0, run.output());
+      assert.match(withShare.output(), /fetched from .*queue-share/);
+      assert.equal(fs.readdirSync(share).filter((name) => name.endsWith('.losslab-data')).length, 1);
+      assertStudy(out, run);
+    } finally {
+      await stopAll();
+    }
+  });
+
   test('SIGTERM: the worker ends its epoch, hands the run back with its checkpoint, and leaves', async () => {
     try {
       const first = await worker();

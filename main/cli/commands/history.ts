@@ -4,7 +4,7 @@ import { listSweeps, SweepFolder } from '../../sweep/folder';
 import { resumeSweepCli } from '../sweep';
 import { ExperimentStore } from '../../store/experiment-store';
 import { defaultStoreRoot } from '../../store/paths';
-import { locateExperiment, resumeExperiment } from '../execute';
+import { locateExperiment, queueOptionsFromFlags, resumeExperiment, type QueueFlags } from '../execute';
 import { formatSummaryTable } from '../summary-table';
 import { parseInteger } from '../options';
 
@@ -78,16 +78,15 @@ export function registerHistoryCommands(program: Command): void {
     .option('--no-cache', 'do not read or write the decoded-image cache')
     .option('--redis <url>', 'queue mode: continue on the workers serving this Redis (redis:// or rediss://)')
     .option('--workers <n>', 'in queue mode, workers to run in this process too (default 0)', parseInteger('--workers', 0, 64))
-    .action(async (id: string, flags: { store?: string; cache: boolean; redis?: string; workers?: number }) => {
-      const queue = { ...(flags.redis ? { redis: flags.redis } : {}), ...(flags.workers !== undefined ? { localWorkers: flags.workers } : {}) };
+    .option('--publish-data', 'queue mode: publish the decoded data through Redis (as `run --publish-data`)')
+    .option('--data-share <dir>', 'queue mode: publish the decoded data to this shared folder (as `run --data-share`)')
+    .action(async (id: string, flags: { store?: string; cache: boolean } & QueueFlags) => {
+      const queue = queueOptionsFromFlags(flags);
       const sweepDir = [id, path.join(flags.store ?? defaultStoreRoot(), id)].find((dir) => SweepFolder.isSweep(dir));
       if (sweepDir) {
         await resumeSweepCli(sweepDir, flags.cache, queue);
         return;
       }
-      await resumeExperiment(locateExperiment(id, flags.store ?? defaultStoreRoot()), flags.cache, {
-        ...(flags.redis ? { redis: flags.redis } : {}),
-        ...(flags.workers !== undefined ? { localWorkers: flags.workers } : {}),
-      });
+      await resumeExperiment(locateExperiment(id, flags.store ?? defaultStoreRoot()), flags.cache, queue);
     });
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { BACKBONE_SCALINGS, experimentConfigSchema, parseExperimentConfig, type ExperimentConfig, type ExperimentConfigInput } from '../../experiment/config';
 import { backboneInputSize } from '../../engine/backbone/source';
-import { executeExperiment } from '../execute';
+import { executeExperiment, queueOptionsFromFlags } from '../execute';
 import {
   parseFinetune,
   parseHead,
@@ -63,6 +63,8 @@ interface RunFlags {
   secondStage?: string;
   cache: boolean;
   redis?: string;
+  publishData?: boolean;
+  dataShare?: string;
   yes?: boolean;
 }
 
@@ -284,8 +286,11 @@ export function registerRunCommand(program: Command): void {
     .option('--drs <epoch>', withDefault('deferred re-sampling: the class-balanced sampler from this 0-based epoch', 'none'), parseInteger('--drs', 0, 999))
     .option('--second-stage <stage>', 'decoupled second stage after the loss: none, crt[:EPOCHS] or lws[:EPOCHS] (default 10 epochs)')
     .option('--yes', 'train a sweep of more than 2,000 runs (default: such a sweep is refused)')
-    .option('--redis <url>', 'queue mode: the runs go to `losslab worker`s serving this Redis (redis:// or rediss://); --workers N then trains N here too (default: none, train here)');
+    .option('--redis <url>', 'queue mode: the runs go to `losslab worker`s serving this Redis (redis:// or rediss://); --workers N then trains N here too (default: none, train here)')
+    .option('--publish-data', 'queue mode: publish the decoded data through Redis instead of each worker reading the dataset (see the README\'s queue section)')
+    .option('--data-share <dir>', 'queue mode: publish the decoded data to this folder, which every worker mounts and names with its own --data-share');
   addTrainingOptions(command, d).action(async (flags: RunFlags) => {
+    const queue = queueOptionsFromFlags(flags);
     const input = configFromFlags(flags) as Record<string, unknown>;
     const model = input.model as Record<string, unknown>;
     // A backbone's input size becomes the image size unless one was asked for.
@@ -304,15 +309,14 @@ export function registerRunCommand(program: Command): void {
         cache: flags.cache,
         confirmed: flags.yes === true,
         ...(flags.out ? { out: flags.out } : {}),
-        ...(flags.redis ? { redis: flags.redis, localWorkers: flags.workers ?? 0 } : {}),
+        ...queue,
       });
       return;
     }
     await executeExperiment(config, {
       cache: flags.cache,
       ...(flags.out ? { out: flags.out } : {}),
-      // In queue mode this process trains nothing unless --workers asks it to.
-      ...(flags.redis ? { redis: flags.redis, localWorkers: flags.workers ?? 0 } : {}),
+      ...queue,
     });
   });
 }

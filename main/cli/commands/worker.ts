@@ -12,6 +12,7 @@ interface WorkerFlags {
   concurrency: number;
   backend: BackendRequest;
   dataRoot?: string;
+  dataShare?: string;
   workDir?: string;
   lockSeconds: number;
   cache: boolean;
@@ -30,6 +31,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--concurrency <n>', 'runs trained at once, one worker thread each', parseInteger('--concurrency', 1, 64), 1)
     .addOption(new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'))
     .option('--data-root <dir>', "find each study's data folder by its name under this folder (when this machine mounts the data elsewhere)")
+    .option('--data-share <dir>', 'this machine\'s mount of the folder studies publish large decoded data to (losslab run --data-share)')
     .option('--work-dir <dir>', 'scratch folder for the checkpoints of runs in progress (default: a temporary folder)')
     .option('--lock-seconds <s>', 'a worker silent this long counts as dead and its run moves to another worker', parseNumber('--lock-seconds', 1, 3600), 30)
     .option('--no-cache', 'do not read or write the decoded-image cache')
@@ -42,6 +44,7 @@ export function registerWorkerCommand(program: Command): void {
         workDir,
         lockSeconds: flags.lockSeconds,
         ...(flags.dataRoot ? { dataRoot: path.resolve(flags.dataRoot) } : {}),
+        ...(flags.dataShare ? { dataShare: path.resolve(flags.dataShare) } : {}),
         ...(flags.cache ? { cacheDir: defaultCacheDir() } : {}),
       });
       await worker.start();
