@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -8,7 +8,11 @@ import { Redis } from 'ioredis';
 /**
  * Queue mode's costs on this machine (issue #13), printed as JSON; it asserts nothing.
  *
- *   node dist/bench/queue-throughput.js [--workers 1,2,4] [--seeds 1-4] [--epochs 3] [--lock-seconds 5] [--data DIR]
+ *   node dist/bench/queue-throughput.js [--workers 1,2,4] [--seeds 1-4] [--epochs 3] [--lock-seconds 5] [--data DIR] [--netns]
+ *
+ * --netns (root and iproute2): every worker process runs in its own network namespace, joined to
+ * Redis's by a veth pair on a bridge, so its Redis traffic crosses a network stack as a separate
+ * host's would (loopback shortcuts gone) while the CPUs stay shared.
  *
  * 1. The same study (ce and focal × the seeds on the sample digits, LossLab's default CNN) run
  *    locally (one training thread, then one per core) and through a loopback Redis with 1, 2 and
@@ -31,13 +35,17 @@ interface Options {
   epochs: number;
   lockSeconds: number;
   data: string;
+  netns: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { workers: [1, 2, 4], seeds: '1-4', epochs: 3, lockSeconds: 5, data: path.join(ROOT, 'assets/sample/digits') };
+  const options: Options = { workers: [1, 2, 4], seeds: '1-4', epochs: 3, lockSeconds: 5, data: path.join(ROOT, 'assets/sample/digits'), netns: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1] ?? ''];
-    if (flag === '--workers') options.workers = value.split(',').map(Number);
+    if (flag === '--netns') {
+      options.netns = true;
+      i--;
+    } else if (flag === '--workers') options.workers = value.split(',').map(Number);
     else if (flag === '--seeds') options.seeds = value;
     else if (flag === '--epochs') options.epochs = Number(value);
     else if (flag === '--lock-seconds') options.lockSeconds = Number(value);
@@ -70,8 +78,10 @@ interface Proc {
 /** Every process started, so that a failed measurement leaves none behind. */
 const started: ChildProcess[] = [];
 
-function launch(args: string[], home: string): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, HOME: home, XDG_CACHE_HOME: path.join(home, '.cache'), XDG_DATA_HOME: path.join(home, '.data') }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `host` > 0 runs the process in that worker namespace (see Hosts); nsenter execs node, so the pid is node's. */
+function launch(args: string[], home: string, host = 0): Proc {
+  const command = host > 0 ? ['nsenter', `--net=/var/run/netns/${NETNS_PREFIX}${host}`, process.execPath] : [process.execPath];
+  const child = spawn(command[0]!, [...command.slice(1), CLI, ...args], { env: { ...process.env, HOME: home, XDG_CACHE_HOME: path.join(home, '.cache'), XDG_DATA_HOME: path.join(home, '.data') }, stdio: ['ignore', 'pipe', 'pipe'] });
   started.push(child);
   let text = '';
   const waiters: { pattern: RegExp; resolve: (at: number) => void }[] = [];
@@ -104,6 +114,42 @@ function launch(args: string[], home: string): Proc {
         else waiters.push({ pattern, resolve });
       }),
   };
+}
+
+const NETNS_PREFIX = 'losslab-bench-w';
+const BRIDGE = 'llbench0';
+const SUBNET = '10.77.0';
+
+function ip(...args: string[]): void {
+  const result = spawnSync('ip', args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`ip ${args.join(' ')}: ${result.stderr || result.error?.message}`);
+}
+
+/** Network namespaces 1..count on a bridge at SUBNET.1 (where Redis listens too); removed by teardown. */
+function makeHosts(count: number): { redisAddress: string; teardown: () => void } {
+  const teardown = () => {
+    for (let h = 1; h <= count; h++) spawnSync('ip', ['netns', 'del', `${NETNS_PREFIX}${h}`]);
+    spawnSync('ip', ['link', 'del', BRIDGE]);
+  };
+  teardown();
+  try {
+    ip('link', 'add', BRIDGE, 'type', 'bridge');
+    ip('addr', 'add', `${SUBNET}.1/24`, 'dev', BRIDGE);
+    ip('link', 'set', BRIDGE, 'up');
+    for (let h = 1; h <= count; h++) {
+      const ns = `${NETNS_PREFIX}${h}`;
+      ip('netns', 'add', ns);
+      ip('link', 'add', `llbv${h}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
+      ip('link', 'set', `llbv${h}`, 'master', BRIDGE, 'up');
+      ip('netns', 'exec', ns, 'ip', 'addr', 'add', `${SUBNET}.${10 + h}/24`, 'dev', 'eth0');
+      ip('netns', 'exec', ns, 'ip', 'link', 'set', 'eth0', 'up');
+      ip('netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up');
+    }
+  } catch (error) {
+    teardown();
+    throw new Error(`--netns needs root and iproute2: ${(error as Error).message}`);
+  }
+  return { redisAddress: `${SUBNET}.1`, teardown };
 }
 
 async function freePort(): Promise<number> {
@@ -168,14 +214,16 @@ async function main(): Promise<void> {
   }
 
   const port = await freePort();
-  const redisServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const url = `redis://127.0.0.1:${port}`;
+  const hosts = options.netns ? makeHosts(Math.max(2, ...options.workers)) : null;
+  const address = hosts?.redisAddress ?? '127.0.0.1';
+  const redisServer = spawn('redis-server', ['--port', String(port), '--bind', ...(hosts ? ['127.0.0.1', address] : ['127.0.0.1']), '--protected-mode', 'no', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const url = `redis://${address}:${port}`;
   const redis = new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: null });
   redis.on('error', () => undefined); // refused until redis-server listens; ioredis retries
   try {
     await redis.ping();
     for (const count of options.workers) {
-      const workers = Array.from({ length: count }, () => launch(['worker', '--redis', url], cacheHome));
+      const workers = Array.from({ length: count }, (_, i) => launch(['worker', '--redis', url], cacheHome, hosts ? i + 1 : 0));
       await Promise.all(workers.map((w) => w.waitFor(/serving/)));
       const workerCpuBefore = workers.map((w) => cpuSeconds(w.child.pid!));
       const redisCpuBefore = cpuSeconds(redisServer.pid!);
@@ -193,7 +241,7 @@ async function main(): Promise<void> {
       const { images, epochs } = imagesTrained(out);
       const cpu = studyCpu + workerCpu + redisCpu;
       results.push({
-        setup: `queue, ${count} worker process${count === 1 ? '' : 'es'}`,
+        setup: `queue, ${count} worker process${count === 1 ? '' : 'es'}${hosts ? ' (own network namespaces)' : ''}`,
         wallSeconds: wall,
         imagesPerSecond: images / wall,
         cpuSeconds: cpu,
@@ -211,14 +259,14 @@ async function main(): Promise<void> {
 
     // Takeover after a worker's death.
     const lock = ['--lock-seconds', String(options.lockSeconds)];
-    const first = launch(['worker', '--redis', url, ...lock], cacheHome);
+    const first = launch(['worker', '--redis', url, ...lock], cacheHome, hosts ? 1 : 0);
     await first.waitFor(/serving/);
     const out = path.join(temp('takeover'), 's');
     // Enough epochs that the run is still in progress when its worker dies after the first.
     const run = launch(['run', ...study, '--seeds', '1', '--epochs', String(Math.max(options.epochs, 4)), '--redis', url, '--out', out], cacheHome);
     await first.waitFor(/ce#seed1 train epoch 1\//);
     // The second worker starts only now, so the run cannot be anywhere but on the first.
-    const second = launch(['worker', '--redis', url, ...lock], cacheHome);
+    const second = launch(['worker', '--redis', url, ...lock], cacheHome, hosts ? 2 : 0);
     await second.waitFor(/serving/);
     const killedAt = performance.now();
     first.child.kill('SIGKILL');
@@ -227,11 +275,12 @@ async function main(): Promise<void> {
     second.child.kill('SIGKILL');
     await Promise.all([first.done, second.done]);
     const local1 = results[0]!;
-    const overhead = results.find((r) => r.setup === 'queue, 1 worker process');
+    const overhead = results.find((r) => r.setup.startsWith('queue, 1 worker process'));
     process.stdout.write(
       `${JSON.stringify(
         {
           machine: { cores, cpu: os.cpus()[0]?.model ?? 'unknown', loadAverageAtEnd: os.loadavg() },
+          workersOnOwnNetworkNamespaces: options.netns,
           study: { data: options.data, losses: 'ce,focal', seeds: options.seeds, epochs: options.epochs, model: 'default CNN' },
           results,
           redisOverheadPerEpoch: overhead
@@ -251,6 +300,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     redisServer.kill('SIGKILL');
     for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+    hosts?.teardown();
   }
 }
 
