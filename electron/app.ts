@@ -44,7 +44,7 @@ export function startApp(electron: ElectronApi, options: AppOptions): StartedApp
 
   const ready = app.whenReady().then(() => {
     const emit = eventBroadcaster(electron);
-    const services = createServices({ dataDir: paths.experiments, cacheDir: paths.pixelCache, emit, mode: 'desktop', printPdf: createPdfPrinter(electron) });
+    const services = createServices({ dataDir: paths.experiments, cacheDir: paths.pixelCache, emit, mode: 'desktop', printPdf: createPdfPrinter(electron), log });
     enableAppProtocol(electron, { rendererDir: options.rendererDir, access: services.access });
     enableSecurity(electron, log);
     enableDialogs(electron, services);

@@ -31,6 +31,8 @@ export const PRELOAD_CHANNELS = [
   'experiments.predictions',
   'experiments.running',
   'queue.workers',
+  'queue.connect',
+  'queue.disconnect',
   'app.info',
   'fs.browse',
   'dialog.openFolder',

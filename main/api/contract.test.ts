@@ -27,6 +27,8 @@ const VALID: { [C in Channel]: Request<C> } = {
   'experiments.predictions': { id: 'abc', seed: 2, offset: 24, limit: 24, filter: 'disagree', trueClass: 1 },
   'experiments.running': {},
   'queue.workers': {},
+  'queue.connect': { url: 'redis://:pw@redis.lab:6379/2' },
+  'queue.disconnect': {},
   'sweeps.list': {},
   'app.info': {},
   'fs.browse': { path: '/srv/data' },

@@ -136,11 +136,21 @@ export const requestSchemas = {
   /** Experiments started in this session that have not finished, for a renderer that reloads mid-training. */
   'experiments.running': z.object({}),
   /**
-   * Queue mode (served with --redis): the queue this app's experiments go to and the workers
-   * serving it, with their host, backend, current runs, images/s and when they were last heard
-   * from. Running experiments also push the list as 'experiment.workers' events.
+   * Queue mode (served with --redis, or a queue the desktop app connected to): the queue this
+   * app's experiments go to and the workers serving it, with their host, backend, current runs,
+   * images/s and when they were last heard from. Running experiments also push the list as
+   * 'experiment.workers' events.
    */
   'queue.workers': z.object({}),
+  /**
+   * Desktop only: checks that the Redis of `url` (redis:// or rediss://) answers, then hands the
+   * runs of every experiment and sweep started or resumed from now on to the queue workers serving
+   * it. Answers the URL without its password, which stays in the main process's memory only.
+   * Served mode refuses: its queue is set by `losslab serve --redis URL`.
+   */
+  'queue.connect': z.object({ url: z.string().trim().min(1, 'a Redis URL such as redis://host:6379').max(2048) }),
+  /** Desktop only: experiments started from now on train on this computer; running ones keep their workers. */
+  'queue.disconnect': z.object({}),
   /** Which mode the app runs in and what it offers (native dialogs or the folder browser). */
   'app.info': z.object({}),
   /** Served mode's folder picker: the sub-folders of a folder below the --root named on the command line. */
@@ -385,6 +395,9 @@ export interface Responses {
   'experiments.predictions': PredictionsPage;
   'experiments.running': RunningExperimentInfo[];
   'queue.workers': QueueWorkers;
+  /** The queue now chosen, as its URL without the password. */
+  'queue.connect': { queue: string };
+  'queue.disconnect': { queue: null };
   'app.info': AppInfo;
   'fs.browse': FolderListing;
   'dialog.openFolder': { path: string | null };

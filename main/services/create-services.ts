@@ -15,6 +15,7 @@ import { createModelService } from './model-service';
 import { createModelExport, type ModelExport } from './model-export';
 import { createSweepService } from './sweep-service';
 import { createQueueService } from './queue-service';
+import { QueueChoice } from './queue-choice';
 import type { Emit, ImageUrl } from './types';
 
 export interface ServicesOptions {
@@ -30,10 +31,15 @@ export interface ServicesOptions {
   imageUrl?: ImageUrl;
   /** PDF printing for exports (the desktop app passes Electron's). */
   printPdf?: PdfPrinter;
-  /** Who trains experiments' runs (queue workers in served mode with --redis); local worker threads by default. */
+  /**
+   * Served mode with --redis: the queue workers that train experiments' runs, given with the
+   * Redis they serve (`redisUrl`, so the app can list them: 'queue.workers'). Without them runs
+   * train in local worker threads, until the desktop app connects a queue ('queue.connect').
+   */
   runner?: RunnerFactory;
-  /** Queue mode: the Redis the runner hands runs to, so the app can list its workers ('queue.workers'). */
   redisUrl?: string;
+  /** Where queue news of the desktop's chosen queue goes (runs queued, Redis away for a while). */
+  log?: (line: string) => void;
 }
 
 export interface Services {
@@ -73,15 +79,21 @@ export function createServices(options: ServicesOptions): Services {
   const store = new ExperimentStore(options.dataDir);
   const catalogue = createCatalogueService();
   const datasets = createDatasetService({ access, cacheDir: options.cacheDir, emit: options.emit, imageUrl });
-  const experiments = createExperimentService({ access, store, cacheDir: options.cacheDir, emit: options.emit, ...(options.runner ? { runner: options.runner } : {}) });
+  if (options.runner && !options.redisUrl) throw new Error('A queue runner comes with the redisUrl it serves (createServices options).');
+  const queueChoice = new QueueChoice({
+    mode,
+    ...(options.runner && options.redisUrl ? { initial: { url: options.redisUrl, runner: options.runner } } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const experiments = createExperimentService({ access, store, cacheDir: options.cacheDir, emit: options.emit, queue: queueChoice });
   const history = createHistoryService({ store, access, imageUrl, isRunning: experiments.isRunning });
   const exports = createExportService({ store, access, ...(options.printPdf ? { printPdf: options.printPdf } : {}) });
   const browser = createBrowseService(browseRoot);
   const models = createModelService({ access });
   const analysis = createAnalysisService({ store, access, imageUrl });
   const modelExport = createModelExport(analysis);
-  const sweeps = createSweepService({ access, storeRoot: store.root, cacheDir: options.cacheDir, emit: options.emit, experiments, ...(options.runner ? { runner: options.runner } : {}) });
-  const queue = createQueueService(options.redisUrl);
+  const sweeps = createSweepService({ access, storeRoot: store.root, cacheDir: options.cacheDir, emit: options.emit, experiments, queue: queueChoice });
+  const queue = createQueueService(queueChoice);
 
   const handlers: ApiHandlers = {
     'losses.list': catalogue.losses,
@@ -100,6 +112,8 @@ export function createServices(options: ServicesOptions): Services {
     'experiment.resume': experiments.resume,
     'experiments.running': experiments.running,
     'queue.workers': queue.workers,
+    'queue.connect': queue.connect,
+    'queue.disconnect': queue.disconnect,
     'experiments.list': history.list,
     'experiments.get': history.get,
     'experiments.delete': history.delete,

@@ -8,6 +8,7 @@ import { resumeStoredExperiment, startStoredExperiment, type RunningStoredExperi
 import type { RunResult } from '../results/types';
 import type { ExperimentStore } from '../store/experiment-store';
 import type { FolderAccess } from './folder-access';
+import { backboneRefusal, type QueueChoice } from './queue-choice';
 import { isDownloadedSource } from '../engine/backbone/presets';
 import { notOpenableMessage } from './dataset-service';
 import { apiEvent, type Emit } from './types';
@@ -30,8 +31,8 @@ export interface ExperimentServiceOptions {
   store: Pick<ExperimentStore, 'open'>;
   cacheDir: string | undefined;
   emit: Emit;
-  /** Who trains the runs (served mode with --redis: queue workers); local worker threads otherwise. */
-  runner?: RunnerFactory;
+  /** Who trains the runs: queue workers while one is chosen (serve --redis, or the desktop's choice); local worker threads otherwise. */
+  queue: QueueChoice;
 }
 
 function plannedRuns(config: ExperimentConfig): PlannedRun[] {
@@ -45,9 +46,10 @@ function plannedRuns(config: ExperimentConfig): PlannedRun[] {
   }));
 }
 
-export function createExperimentService({ access, store, cacheDir, emit, runner }: ExperimentServiceOptions) {
+export function createExperimentService({ access, store, cacheDir, emit, queue }: ExperimentServiceOptions) {
   const running = new Map<string, Tracked>();
-  const cacheOption = { ...(cacheDir !== undefined ? { cacheDir } : {}), ...(runner ? { runner } : {}) };
+  /** Read once per start or resume: the study keeps this runner whatever is chosen while it trains. */
+  const launchOptions = (runner: RunnerFactory | undefined) => ({ ...(cacheDir !== undefined ? { cacheDir } : {}), ...(runner ? { runner } : {}) });
 
   async function requireReadable(folder: string | undefined): Promise<void> {
     if (folder !== undefined && (await access.openable(folder)) === null) throw new Error(await notOpenableMessage(folder, access));
@@ -153,8 +155,9 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
     async start({ config }: ParsedRequest<'experiment.start'>): Promise<Responses['experiment.start']> {
       await requireReadable(config.data);
       await requireReadable(config.testData);
+      const runner = queue.get()?.runner;
       // Refused before the backbone's file is looked for: where it is does not matter to a queue.
-      if (runner && config.model.family === 'backbone') throw new Error('Studies on a pretrained backbone train locally only; this server hands its runs to queue workers (--redis).');
+      if (runner && config.model.family === 'backbone') throw new Error(backboneRefusal(queue));
       // A backbone on disk is read like a dataset: only inside what the user chose (or --root).
       if (config.model.family === 'backbone' && !isDownloadedSource(config.model.source) && (await access.openable(config.model.source)) === null) {
         throw new Error(
@@ -165,7 +168,7 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
       const runs = plannedRuns(config);
       const id = experimentId();
       const folder = store.open(id);
-      track(id, config, runs, null, (events) => startStoredExperiment(folder, config, { id, ...cacheOption, events }));
+      track(id, config, runs, null, (events) => startStoredExperiment(folder, config, { id, ...launchOptions(runner), events }));
       return { id, runs };
     },
 
@@ -174,13 +177,14 @@ export function createExperimentService({ access, store, cacheDir, emit, runner 
       const folder = store.open(id);
       if (!folder.exists()) throw new Error(`There is no experiment "${id}" in the store; it may have been deleted.`);
       const { config } = folder.readRecord();
-      if (runner && config.model.family === 'backbone') throw new Error(`Experiment ${id} trains on a pretrained backbone, which trains locally only; this server hands its runs to queue workers (--redis). Resume it from \`losslab resume ${id}\` without --redis.`);
+      const runner = queue.get()?.runner;
+      if (runner && config.model.family === 'backbone') throw new Error(backboneRefusal(queue, id));
       await requireReadable(config.data);
       await requireReadable(config.testData);
       const runs = plannedRuns(config);
       const finished = new Set(runs.filter((run) => existsSync(path.join(folder.runDir(run.index), 'outcome.json'))).map((run) => run.index));
       // resumeStoredExperiment refuses finished or still-running experiments with its own message, before anything starts.
-      track(id, config, runs, finished, (events) => resumeStoredExperiment(folder, { ...cacheOption, events }));
+      track(id, config, runs, finished, (events) => resumeStoredExperiment(folder, { ...launchOptions(runner), events }));
       return { id, runs };
     },
 

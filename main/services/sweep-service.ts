@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { ParsedRequest, Responses } from '../api/contract';
 import { serializeError } from '../api/errors';
 import type { ExperimentConfig } from '../experiment/config';
-import { experimentId, type ExperimentOutput, type RunnerFactory } from '../experiment/run-experiment';
+import { experimentId, type ExperimentOutput } from '../experiment/run-experiment';
 import { defaultSweepReportPath, writeSweepReport } from '../report/sweep';
 import { listSweeps, SweepFolder } from '../sweep/folder';
 import { loadSweep } from '../sweep/load';
@@ -13,6 +13,7 @@ import { startSweep, type RunningSweep, type SweepEvents } from '../sweep/run-sw
 import { notOpenableMessage } from './dataset-service';
 import type { ExperimentService } from './experiment-service';
 import type { FolderAccess } from './folder-access';
+import { backboneRefusal, type QueueChoice } from './queue-choice';
 import { apiEvent, type Emit } from './types';
 
 export interface SweepServiceOptions {
@@ -22,7 +23,8 @@ export interface SweepServiceOptions {
   emit: Emit;
   /** Follows each setting as an ordinary experiment (its events, cancel, experiments.running). */
   experiments: Pick<ExperimentService, 'adopt'>;
-  runner?: RunnerFactory;
+  /** Who trains the runs, read when a sweep starts: every setting of that sweep goes there. */
+  queue: QueueChoice;
 }
 
 /** The setting the sweep is training, as the experiment service follows it. */
@@ -39,7 +41,7 @@ interface CurrentSetting {
  * setting is adopted by the experiment service, so the Training screen follows it like any
  * experiment; 'sweep.progress' says which setting is next.
  */
-export function createSweepService({ access, storeRoot, cacheDir, emit, experiments, runner }: SweepServiceOptions) {
+export function createSweepService({ access, storeRoot, cacheDir, emit, experiments, queue }: SweepServiceOptions) {
   const running = new Map<string, RunningSweep>();
 
   async function requireReadable(config: ExperimentConfig): Promise<void> {
@@ -77,7 +79,8 @@ export function createSweepService({ access, storeRoot, cacheDir, emit, experime
 
     async start({ config, confirmed }: ParsedRequest<'sweep.start'>): Promise<Responses['sweep.start']> {
       if (!config.sweep) throw new Error('This configuration has a single setting; start it as an experiment ("Start experiment"), not as a sweep.');
-      if (runner && config.model.family === 'backbone') throw new Error('Studies on a pretrained backbone train locally only; this server hands its runs to queue workers (--redis).');
+      const runner = queue.get()?.runner;
+      if (runner && config.model.family === 'backbone') throw new Error(backboneRefusal(queue));
       // The run guard first (no dataset needed), then everything `sweep.plan` checks against the data
       // (a class left without training images): all refused here, before the sweep folder exists.
       planSweep(config, { confirmed });
