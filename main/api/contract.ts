@@ -148,7 +148,11 @@ export const requestSchemas = {
    * it. Answers the URL without its password, which stays in the main process's memory only.
    * Served mode refuses: its queue is set by `losslab serve --redis URL`.
    */
-  'queue.connect': z.object({ url: z.string().trim().min(1, 'a Redis URL such as redis://host:6379').max(2048) }),
+  'queue.connect': z.object({
+    url: z.string().trim().min(1, 'a Redis URL such as redis://host:6379').max(2048),
+    /** The study publishes its decoded images through Redis, so workers need no copy of the folder (run --publish-data); otherwise each worker reads the folder at the same path. */
+    publishData: z.boolean().default(true),
+  }),
   /** Desktop only: experiments started from now on train on this computer; running ones keep their workers. */
   'queue.disconnect': z.object({}),
   /** Which mode the app runs in and what it offers (native dialogs or the folder browser). */

@@ -5,6 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Queue } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { ApiEvents } from '../api/contract';
 import { parseExperimentConfig } from '../experiment/config';
 import { redisOptionsFromUrl } from '../queue/connection';
@@ -41,7 +42,7 @@ test('served mode refuses both calls, with or without its own queue, and says ho
   const nowhere = 'redis://:pw@127.0.0.1:1';
   for (const services of [servicesForTest(), servicesForTest({ runner: queueRunner(nowhere), redisUrl: nowhere })]) {
     try {
-      await assert.rejects(services.handlers['queue.connect']({ url: 'redis://attacker.example:6379' }), /chosen when the server starts.*losslab serve --redis URL/);
+      await assert.rejects(services.handlers['queue.connect']({ url: 'redis://attacker.example:6379', publishData: true }), /chosen when the server starts.*losslab serve --redis URL/);
       await assert.rejects(services.handlers['queue.disconnect']({}), /chosen when the server starts/);
     } finally {
       await services.shutdown();
@@ -56,7 +57,7 @@ test('served mode refuses both calls, with or without its own queue, and says ho
 
 test('a URL that is not a Redis URL is refused before any connection, and the app keeps training locally', async () => {
   const services = desktopServices();
-  await assert.rejects(services.handlers['queue.connect']({ url: 'http://:pw@redis.lab:6379' }), (error: Error) => {
+  await assert.rejects(services.handlers['queue.connect']({ url: 'http://:pw@redis.lab:6379', publishData: true }), (error: Error) => {
     assert.match(error.message, /is not a Redis URL; use redis:\/\//);
     assert.doesNotMatch(error.message, /:pw@/);
     return true;
@@ -95,7 +96,7 @@ describe("the desktop's queue (a real Redis)", { skip: redisMissing }, () => {
     const services = desktopServices();
     try {
       assert.deepEqual(await services.handlers['queue.workers']({}), { queue: null, workers: [] });
-      const connected = await services.handlers['queue.connect']({ url });
+      const connected = await services.handlers['queue.connect']({ url, publishData: true });
       assert.deepEqual(connected, { queue: `redis://:***@127.0.0.1:${port}` });
       const workers = await services.handlers['queue.workers']({});
       assert.equal(workers.queue, `redis://:***@127.0.0.1:${port}`);
@@ -117,7 +118,7 @@ describe("the desktop's queue (a real Redis)", { skip: redisMissing }, () => {
     try {
       const closed = await freePort();
       const started = Date.now();
-      await assert.rejects(services.handlers['queue.connect']({ url: `redis://:${PASSWORD}@127.0.0.1:${closed}` }), (error: Error) => {
+      await assert.rejects(services.handlers['queue.connect']({ url: `redis://:${PASSWORD}@127.0.0.1:${closed}`, publishData: true }), (error: Error) => {
         assert.match(error.message, new RegExp(`^Could not reach redis://:\\*\\*\\*@127\\.0\\.0\\.1:${closed}: .*ECONNREFUSED.*\\. Start Redis there or check the URL; workers join with \`losslab worker --redis URL\`\\.$`));
         hidesPassword(error.message);
         return true;
@@ -125,8 +126,8 @@ describe("the desktop's queue (a real Redis)", { skip: redisMissing }, () => {
       assert.ok(Date.now() - started < 4000, 'a refused connection is reported at once, not after retries');
       assert.deepEqual(await services.handlers['queue.workers']({}), { queue: null, workers: [] });
 
-      await services.handlers['queue.connect']({ url });
-      await assert.rejects(services.handlers['queue.connect']({ url: `redis://:not-${PASSWORD}@127.0.0.1:${port}` }), (error: Error) => {
+      await services.handlers['queue.connect']({ url, publishData: true });
+      await assert.rejects(services.handlers['queue.connect']({ url: `redis://:not-${PASSWORD}@127.0.0.1:${port}`, publishData: true }), (error: Error) => {
         assert.match(error.message, /^Could not reach redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: .*(WRONGPASS|invalid password)/i);
         hidesPassword(error.message);
         return true;
@@ -152,11 +153,19 @@ describe("the desktop's queue (a real Redis)", { skip: redisMissing }, () => {
     };
     try {
       await services.access.chooseFolder(data);
-      await services.handlers['queue.connect']({ url });
+      await services.handlers['queue.connect']({ url, publishData: true });
       const config = parseExperimentConfig({ data, imageSize: 8, losses: [{ id: 'ce' }], model: { width: 4, depth: 1 }, training: { epochs: 1 } });
       const { id } = await services.handlers['experiment.start']({ config });
       const job = await waitForJob(jobIdOf(id, 0));
       assert.equal(await job.getState(), 'waiting', 'no worker serves this queue: the run waits for one');
+      // The app's default: the decoded images went to Redis first, so workers need no copy of the folder.
+      assert.equal(job.data.dataSource, 'redis');
+      const client = new Redis(redisOptionsFromUrl(url) as RedisOptions);
+      try {
+        assert.equal(await client.exists(`losslab:data:${job.data.dataFingerprint}:meta`), 1);
+      } finally {
+        client.disconnect();
+      }
       // Disconnecting changes where the next study trains, not this one: its cancel still goes through the queue.
       await services.handlers['queue.disconnect']({});
       await services.handlers['experiment.cancel']({ id });
@@ -165,10 +174,10 @@ describe("the desktop's queue (a real Redis)", { skip: redisMissing }, () => {
       const done = services.events.find((event) => event.type === 'experiment.done' && event.data.id === id);
       assert.deepEqual((done?.data as ApiEvents['experiment.done'] | undefined)?.runs, { done: 0, failed: 0, cancelled: 1 });
 
-      await services.handlers['queue.connect']({ url });
+      await services.handlers['queue.connect']({ url, publishData: false });
       const sweep = await services.handlers['sweep.start']({ config: { ...config, sweep: { imbalance: [{ kind: 'exp', ratio: 1 }, { kind: 'exp', ratio: 2 }] } }, confirmed: false });
       const setting = `${sweep.id}-1-exp-1`;
-      await waitForJob(jobIdOf(setting, 0));
+      assert.equal((await waitForJob(jobIdOf(setting, 0))).data.dataSource, 'path');
       await services.handlers['experiment.cancel']({ id: setting });
       const end = await services.nextEvent('sweep.done', (event) => (event.data as { id?: string }).id === sweep.id);
       assert.equal((end.data as ApiEvents['sweep.done']).cancelled, true);

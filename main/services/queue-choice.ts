@@ -55,15 +55,19 @@ export class QueueChoice {
     return this.options.mode === 'served';
   }
 
-  /** Desktop: checks the Redis answers, then hands every study started from now on to its workers. */
-  async connect(url: string): Promise<{ queue: string }> {
+  /**
+   * Desktop: checks the Redis answers, then hands every study started from now on to its workers,
+   * with the decoded images published through Redis when `publishData` (the app's default: the
+   * workers are other machines, which rarely have the user's folder at the same path).
+   */
+  async connect(url: string, { publishData = false }: { publishData?: boolean } = {}): Promise<{ queue: string }> {
     if (this.options.mode === 'served') throw new Error(SERVED_REFUSAL);
     const choice = ++this.choices;
     await (this.options.reach ?? reachRedis)(url);
     const queue = redactRedisUrl(url);
     if (choice !== this.choices) throw new Error(`Another choice of where runs train was made while ${queue} was being reached; that one stands.`);
     // queueRunner refuses a URL that cannot work; reachRedis has already parsed it the same way.
-    this.target = { url, runner: queueRunner(url, this.options.log) };
+    this.target = { url, runner: queueRunner(url, this.options.log, publishData ? { mode: 'publish' } : { mode: 'path' }) };
     return { queue };
   }
 

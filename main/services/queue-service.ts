@@ -52,8 +52,8 @@ export function createQueueService(choice: QueueChoice) {
       }
     },
 
-    async connect({ url }: ParsedRequest<'queue.connect'>): Promise<Responses['queue.connect']> {
-      return choice.connect(url);
+    async connect({ url, publishData }: ParsedRequest<'queue.connect'>): Promise<Responses['queue.connect']> {
+      return choice.connect(url, { publishData });
     },
 
     async disconnect(_request: ParsedRequest<'queue.disconnect'>): Promise<Responses['queue.disconnect']> {

@@ -50,7 +50,8 @@ describe('Where runs train (desktop)', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Connect' }));
 
     await screen.findByText(QUEUE, { selector: '.connected .mono' });
-    expect(transport.calls.find((call) => call.channel === 'queue.connect')?.request).toEqual({ url: 'redis://:hunter2@redis.lab:6379' });
+    // The images go through Redis unless the user unticks it: other machines rarely have this folder.
+    expect(transport.calls.find((call) => call.channel === 'queue.connect')?.request).toEqual({ url: 'redis://:hunter2@redis.lab:6379', publishData: true });
     expect(screen.queryByRole('textbox', { name: 'Redis URL' })).toBeNull();
     // The Experiment screen's note now names the queue and its workers, as in served mode.
     const note = await screen.findByRole('note');
@@ -67,7 +68,9 @@ describe('Where runs train (desktop)', () => {
     await fireEvent.click(radio('Queue workers (Redis)'));
     const field = screen.getByRole('textbox', { name: 'Redis URL' }) as HTMLInputElement;
     await fireEvent.input(field, { target: { value: 'redis://redis.lab:6380' } });
+    await fireEvent.click(screen.getByRole('checkbox', { name: 'send the images through Redis' }));
     await fireEvent.click(screen.getByRole('button', { name: 'Connect' }));
+    expect(transport.calls.find((call) => call.channel === 'queue.connect')?.request).toEqual({ url: 'redis://redis.lab:6380', publishData: false });
 
     expect((await screen.findByRole('alert')).textContent).toBe(refusal);
     expect(field.value).toBe('redis://redis.lab:6380');
