@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { defaultConcurrency, loadDataset } from '../main/dataset/load';
+import { inMemory } from '../main/dataset/pixel-file';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
       const ds = await loadDataset({ root, imageSize, resize: 'center-crop', colorMode: 'rgb', cacheDir, concurrency });
       const seconds = ds.loadStats?.seconds ?? NaN;
       cold.push({ concurrency, seconds: round(seconds), imagesPerSecond: Math.round(ds.items.length / seconds) });
-      pixelMB = ds.pixels.byteLength / 2 ** 20;
+      pixelMB = inMemory(ds.pixels).byteLength / 2 ** 20;
     }
     const cached: Array<{ seconds: number; imagesPerSecond: number; cachedImages: number }> = [];
     for (let run = 0; run < 3; run++) {

@@ -7,6 +7,7 @@ import type { ExperimentEvents, ExperimentOutput } from '../main/experiment/run-
 import { startExperiment, trainingData } from '../main/experiment/run-experiment';
 import { startStoredExperiment } from '../main/experiment/stored-experiment';
 import { ExperimentFolder } from '../main/store/experiment-folder';
+import { inMemory } from '../main/dataset/pixel-file';
 
 /**
  * The two sides of a whole-job benchmark (bench/whole-job.ts, bench/whole-job-resnet.ts): one
@@ -80,7 +81,7 @@ export async function runLossLab(side: WholeJobSide): Promise<{ report: LossLabS
       cpuAtLoad = cpuSeconds();
       // Hand PyTorch the very split and normalisation LossLab trains on.
       const data = trainingData(dataset, plan);
-      fs.writeFileSync(path.join(jobDir, 'pixels.u8'), dataset.pixels);
+      fs.writeFileSync(path.join(jobDir, 'pixels.u8'), inMemory(dataset.pixels));
       fs.writeFileSync(
         path.join(jobDir, 'job.json'),
         JSON.stringify({

@@ -64,7 +64,7 @@ export type CacheHit =
 
 /** A pixel entry to write: its bytes and, when known from a verified read, its digest. */
 export type CacheRecord =
-  | (FileIdentity & { kind: 'pixels'; gray: boolean; pixels: Uint8Array; digest?: string })
+  | (FileIdentity & { kind: 'pixels'; gray: boolean; pixels: Uint8Array | (() => Uint8Array); digest?: string })
   | (FileIdentity & { kind: 'skip'; reason: string });
 
 function settingsKey(settings: CacheSettings): string {
@@ -215,17 +215,22 @@ export class PixelCache {
   }
 }
 
+/** A record's pixels: held, or read when needed (a load whose pixels are in a pixel file). */
+function pixelsOf(record: { pixels: Uint8Array | (() => Uint8Array) }): Uint8Array {
+  return typeof record.pixels === 'function' ? record.pixels() : record.pixels;
+}
+
 /** Writes a complete cache file atomically (temporary file, fsync, rename). */
 export async function writeCache(file: string, settings: CacheSettings, bytesPerImage: number, records: CacheRecord[]): Promise<void> {
   const entries: EntryJson[] = records.map((r) => r.kind === 'pixels'
-    ? { p: r.absolutePath, s: r.size, m: r.mtimeMs, g: r.gray ? 1 : 0, d: r.digest ?? pixelDigest(r.pixels) }
+    ? { p: r.absolutePath, s: r.size, m: r.mtimeMs, g: r.gray ? 1 : 0, d: r.digest ?? pixelDigest(pixelsOf(r)) }
     : { p: r.absolutePath, s: r.size, m: r.mtimeMs, r: r.reason });
   const header = Buffer.from(JSON.stringify({ settings: settingsKey(settings), bytesPerImage, entries } satisfies HeaderJson), 'utf8');
   const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / bytesPerImage));
   const pixels = records.filter((r): r is Extract<CacheRecord, { kind: 'pixels' }> => r.kind === 'pixels');
   await writeHeaderedFileAtomic(file, MAGIC, header, async (handle) => {
     for (let i = 0; i < pixels.length; i += perChunk) {
-      await handle.write(Buffer.concat(pixels.slice(i, i + perChunk).map((r) => r.pixels)));
+      await handle.write(Buffer.concat(pixels.slice(i, i + perChunk).map(pixelsOf)));
     }
   });
 }

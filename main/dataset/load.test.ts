@@ -6,6 +6,7 @@ import { loadDataset } from './load';
 import { DatasetError } from './errors';
 import { cleanup, makeClassDataset, numberedPng, solidImage, tempDir, writeFile } from './fixtures';
 import type { LoadOptions, LoadProgress } from './types';
+import { allPixelBytes, inMemory, isPixelFile, releasePixels } from './pixel-file';
 
 let work = '';
 before(() => {
@@ -48,14 +49,14 @@ describe('loadDataset: layouts and class order', () => {
     const root = fresh('slots');
     await makeClassDataset(root, { a: 3, b: 2 });
     const ds = await loadDataset(base(root));
-    assert.ok(ds.pixels.buffer instanceof SharedArrayBuffer);
+    assert.ok(inMemory(ds.pixels).buffer instanceof SharedArrayBuffer);
     assert.equal(ds.channels, 1);
-    assert.equal(ds.pixels.byteLength, 5 * 8 * 8);
-    assert.equal(ds.pixels.buffer.byteLength, 5 * 8 * 8);
+    assert.equal(inMemory(ds.pixels).byteLength, 5 * 8 * 8);
+    assert.equal(inMemory(ds.pixels).buffer.byteLength, 5 * 8 * 8);
     // makeClassDataset numbers images 0..4 in class order; numberedPng(n) is filled with (n*37)%256.
     ds.items.forEach((item, i) => {
       const n = Number(item.file.slice(-7, -4)) + (item.classIndex === 1 ? 3 : 0);
-      assert.equal(ds.pixels[i * 64 + 10], (n * 37) % 256, item.file);
+      assert.equal(inMemory(ds.pixels)[i * 64 + 10], (n * 37) % 256, item.file);
     });
   });
 
@@ -126,7 +127,7 @@ describe('loadDataset: colour modes', () => {
     writeFile(path.join(root, 'b', 'colour.png'), await solidImage('png', 8, 8, { r: 250, g: 0, b: 0 }));
     const mixed = await loadDataset(base(root));
     assert.equal(mixed.channels, 3);
-    assert.equal(mixed.pixels.byteLength, 5 * 8 * 8 * 3);
+    assert.equal(inMemory(mixed.pixels).byteLength, 5 * 8 * 8 * 3);
   });
 
   it('rgb and grayscale modes force the channel count', async () => {
@@ -136,7 +137,7 @@ describe('loadDataset: colour modes', () => {
     assert.equal(rgb.channels, 3);
     const gray = await loadDataset(base(root, { colorMode: 'grayscale' }));
     assert.equal(gray.channels, 1);
-    assert.equal(gray.pixels.byteLength, 4 * 64);
+    assert.equal(inMemory(gray.pixels).byteLength, 4 * 64);
     const grayRoot = fresh('forced-gray');
     await makeClassDataset(grayRoot, { a: 1, b: 1 }, 1);
     assert.equal((await loadDataset(base(grayRoot, { colorMode: 'rgb' }))).channels, 3);
@@ -196,7 +197,7 @@ describe('loadDataset: pixel cache', () => {
     assert.equal(second.loadStats?.decoded, 0);
     assert.equal(second.loadStats?.cached, 9, 'eight images and one remembered failure');
     assert.equal(events.at(-1)?.cached, 9);
-    assert.deepEqual(Buffer.from(second.pixels), Buffer.from(first.pixels));
+    assert.deepEqual(Buffer.from(inMemory(second.pixels)), Buffer.from(inMemory(first.pixels)));
     assert.deepEqual(second.skipped, first.skipped);
     assert.equal(second.fingerprint, first.fingerprint);
     assert.equal(second.channels, first.channels);
@@ -214,7 +215,7 @@ describe('loadDataset: pixel cache', () => {
     assert.equal(again.loadStats?.decoded, 1);
     assert.equal(again.loadStats?.cached, 8);
     const index = again.items.findIndex((it) => it.file === 'a/001.png');
-    assert.equal(again.pixels[index * 192], (200 * 37) % 256);
+    assert.equal(inMemory(again.pixels)[index * 192], (200 * 37) % 256);
   });
 
   it('rebuilds an image whose cached bytes were corrupted', async () => {
@@ -227,7 +228,7 @@ describe('loadDataset: pixel cache', () => {
     const again = await loadDataset(base(root, { cacheDir }));
     assert.equal(again.loadStats?.cacheRejected, 1);
     assert.equal(again.loadStats?.decoded, 1);
-    assert.deepEqual(Buffer.from(again.pixels), Buffer.from(first.pixels), 'the corrupt bytes were not used');
+    assert.deepEqual(Buffer.from(inMemory(again.pixels)), Buffer.from(inMemory(first.pixels)), 'the corrupt bytes were not used');
     const healed = await loadDataset(base(root, { cacheDir }));
     assert.equal(healed.loadStats?.decoded, 0, 'the rebuilt cache is whole again');
   });
@@ -240,7 +241,7 @@ describe('loadDataset: pixel cache', () => {
     const afterTruncate = await loadDataset(base(root, { cacheDir }));
     assert.equal(afterTruncate.loadStats?.cacheRejected, 1);
     assert.equal(afterTruncate.loadStats?.decoded, 9);
-    assert.deepEqual(Buffer.from(afterTruncate.pixels), Buffer.from(first.pixels));
+    assert.deepEqual(Buffer.from(inMemory(afterTruncate.pixels)), Buffer.from(inMemory(first.pixels)));
 
     const bytes = readFileSync(file);
     bytes[60] = (bytes[60] as number) ^ 0x20; // inside the header JSON: its checksum no longer matches
@@ -268,5 +269,44 @@ describe('loadDataset: pixel cache', () => {
     const ds = await loadDataset(base(root, { cacheDir: blocker }));
     assert.equal(ds.items.length, 8);
     assert.ok(ds.loadStats?.cacheWriteError, 'cache write error reported');
+  });
+});
+
+describe('loadDataset: pixels too large for memory', () => {
+  const pixelFiles = (dir: string) => readdirSync(dir).filter((name) => name.startsWith('losslab-pixels-'));
+
+  it('keeps them in a pixel file with the bytes an in-memory load holds: decoded, cached, gray-converted, skipped files compacted', async () => {
+    const root = fresh('stream');
+    await makeClassDataset(root, { a: 5, b: 4 }, 1); // gray images stored as RGB: auto mode converts them back
+    writeFile(path.join(root, 'b', 'broken.png'), 'not an image at all'); // a skipped slot to compact away
+    const cacheDir = fresh('stream-cache');
+    const held = await loadDataset(base(root, { cacheDir }));
+    assert.equal(held.channels, 1);
+    // Once decoding (the cache is warm now, so the file is filled from it), once decoding afresh.
+    for (const options of [{ cacheDir }, {}]) {
+      const streamed = await loadDataset(base(root, { ...options, pixelMemoryBytes: 100 }));
+      assert.ok(isPixelFile(streamed.pixels), 'more than 100 bytes of pixels: a pixel file');
+      assert.equal(streamed.pixels.count, 9);
+      assert.equal(streamed.pixels.bytesPerImage, 64);
+      assert.deepEqual(Buffer.from(allPixelBytes(streamed.pixels)), Buffer.from(inMemory(held.pixels)));
+      assert.deepEqual(streamed.items, held.items);
+      assert.equal(streamed.skipped.length, 1);
+      // Only the final file is left: the working one (three channels, a slot for nothing) is gone.
+      // (In the temp folder other processes may keep pixel files of their own.)
+      const dir = path.dirname(streamed.pixels.path);
+      const mine = pixelFiles(dir).filter((name) => name.startsWith(`losslab-pixels-${process.pid}-`));
+      assert.deepEqual(mine, [path.basename(streamed.pixels.path)]);
+      releasePixels(streamed.pixels);
+      assert.ok(!pixelFiles(dir).includes(path.basename(streamed.pixels.path)));
+    }
+  });
+
+  it('a load that fails leaves no pixel file behind', async () => {
+    const root = fresh('stream-fail');
+    await makeClassDataset(root, { a: 3 }, 3);
+    writeFile(path.join(root, 'b', 'broken.png'), 'not an image at all');
+    const cacheDir = fresh('stream-fail-cache');
+    await assert.rejects(loadDataset(base(root, { cacheDir, pixelMemoryBytes: 10 })), (error: Error) => error instanceof DatasetError && /no readable image/.test(error.message));
+    assert.deepEqual(pixelFiles(cacheDir), []);
   });
 });

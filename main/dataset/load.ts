@@ -1,6 +1,7 @@
 /**
  * loadDataset: scan a folder, decode every image to S×S (through the pixel cache when one is
- * configured) and return the pixels in one SharedArrayBuffer that worker threads can share.
+ * configured) and return the pixels in one SharedArrayBuffer that worker threads can share, or,
+ * when they would take more memory than LossLab allows itself, in a pixel file read batch by batch.
  *
  * Class order is the class folder names sorted by Unicode code point (see names.ts), so a
  * class's index never depends on the machine's locale or file system order.
@@ -10,12 +11,14 @@
  * no readable image, mismatched split folders) throw a DatasetError.
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CacheRecord, cacheFileFor, PixelCache, writeCache, type CacheSettings } from './cache';
 import { decodeImage, type DecodeSettings } from './decode';
 import { DatasetError } from './errors';
 import { printable } from './names';
+import { freeBytes, PixelFileWriter, type Pixels } from './pixel-file';
 import { forEachBounded, throttle } from './pool';
 import { scanDataset, type ScannedFile } from './scan';
 import type { ColorMode, ImageItem, LoadedDataset, LoadOptions, LoadProgress, ResizePolicy, SkippedFile } from './types';
@@ -37,9 +40,26 @@ export function defaultConcurrency(): number {
   return Math.max(2, Math.min(8, os.availableParallelism() + 1));
 }
 
-/** Pixels may take at most half the machine's memory: training needs the rest. */
-function memoryBudget(): number {
-  return os.totalmem() / 2;
+/**
+ * Pixels may take at most half the machine's memory (training needs the rest); above that they
+ * stay on disk in a pixel file. LOSSLAB_PIXEL_MEMORY_MB sets another limit.
+ */
+export function pixelMemoryBudget(env: NodeJS.ProcessEnv = process.env): number {
+  const megabytes = Number(env.LOSSLAB_PIXEL_MEMORY_MB);
+  return Number.isFinite(megabytes) && megabytes > 0 ? megabytes * 2 ** 20 : os.totalmem() / 2;
+}
+
+/** Cached images copied at once into a pixel file: bounded memory whatever the dataset's size. */
+const STREAM_READ_GROUP = 64;
+
+/**
+ * The decoded images by slot while a load runs: in one SharedArrayBuffer, or in a pixel file
+ * when the pixels would not fit in memory.
+ */
+interface SlotStore {
+  put(slot: number, bytes: Uint8Array): void;
+  /** The slot's bytes: a view into memory, or a fresh copy read from the file. */
+  get(slot: number): Uint8Array;
 }
 
 function gib(bytes: number): string {
@@ -157,147 +177,196 @@ export async function loadDataset(options: LoadOptions): Promise<LoadedDataset> 
     if (reason[i] === undefined) slot[i] = slots++;
   });
   const needed = slots * bytesPerImage;
-  const budget = memoryBudget();
+  const budget = options.pixelMemoryBytes ?? pixelMemoryBudget();
+  // Too large to hold: the pixels go to a pixel file beside the cache (or in the temp folder).
+  const streamDir = path.resolve(options.cacheDir ?? os.tmpdir());
+  let spill: PixelFileWriter | null = null;
+  let working: Uint8Array | null = null;
   if (needed > budget) {
-    throw new DatasetError('too-large', `Decoded pixels would need ${gib(needed)} (${slots} images of ${imageSize}×${imageSize}×${stored}), more than LossLab allows itself on this machine (${gib(budget)}, half its memory).`,
-      'Use a smaller image size, or a subset of the images.', scan.root);
+    const free = freeBytes(fs.existsSync(streamDir) ? streamDir : path.dirname(streamDir));
+    // Gray conversion may need a second file for a moment; ask for room for both.
+    const room = colorMode === 'auto' ? needed + needed / 3 : needed;
+    if (free !== null && free < room * 1.05) {
+      throw new DatasetError('too-large', `Decoded pixels would need ${gib(needed)} (${slots} images of ${imageSize}×${imageSize}×${stored}): more than LossLab holds in memory on this machine (${gib(budget)}), and ${streamDir} has only ${gib(free)} free to keep them on disk.`,
+        'Free disk space there (or use another cache folder), use a smaller image size, or a subset of the images.', scan.root);
+    }
+    spill = new PixelFileWriter(streamDir, bytesPerImage, slots);
+  } else {
+    working = new Uint8Array(new SharedArrayBuffer(Math.max(1, slots * bytesPerImage)), 0, slots * bytesPerImage);
   }
-  const working = new Uint8Array(new SharedArrayBuffer(Math.max(1, slots * bytesPerImage)), 0, slots * bytesPerImage);
-  const slotView = (i: number): Uint8Array => working.subarray((slot[i] as number) * bytesPerImage, ((slot[i] as number) + 1) * bytesPerImage);
+  try {
+    const store: SlotStore = spill
+      ? { put: (at, bytes) => spill!.write(at, bytes), get: (at) => spill!.read(at) }
+      : { put: (at, bytes) => working!.set(bytes, at * bytesPerImage), get: (at) => working!.subarray(at * bytesPerImage, (at + 1) * bytesPerImage) };
+    const slotOf = (i: number): number => slot[i] as number;
 
-  // Cached pixels first, verified; what fails verification joins the files to decode.
-  const pending: number[] = [];
-  const reads: Array<{ offset: number; digest: string; target: Uint8Array }> = [];
-  const readFile: number[] = [];
-  hits.forEach((hit, i) => {
-    if (hit?.kind === 'pixels') {
-      reads.push({ offset: hit.offset, digest: hit.digest, target: slotView(i) });
-      readFile.push(i);
-    } else if (hit === undefined) {
-      pending.push(i);
-    }
-  });
-  const failedReads = new Set(cache ? await cache.readInto(reads) : []);
-  readFile.forEach((i, k) => {
-    if (failedReads.has(k)) {
-      pending.push(i);
-    } else {
-      const hit = hits[i] as { gray: boolean; digest: string };
-      gray[i] = hit.gray;
-      digest[i] = hit.digest;
-      cached++;
-    }
-  });
-  pending.sort((a, b) => a - b);
-
-  let done = cached;
-  decodeProgress.push({ phase: 'decode', done, total: files.length, cached });
-  await forEachBounded(pending.length, concurrency, async (k) => {
-    const i = pending[k] as number;
-    const file = files[i] as ScannedFile;
-    const result = await decodeImage(file.absolutePath, file.size, decodeSettings);
-    if (result.ok) {
-      slotView(i).set(result.pixels);
-      gray[i] = result.gray;
-    } else {
-      reason[i] = result.reason;
-      reasonCacheable[i] = result.cacheable;
-    }
-    done++;
-    decodeProgress.push({ phase: 'decode', done, total: files.length, cached });
-  }, signal);
-  decodeProgress.push({ phase: 'decode', done, total: files.length, cached }, true);
-
-  // Assemble items and the skipped list in file order.
-  const items: ImageItem[] = [];
-  const itemFiles: ScannedFile[] = [];
-  const itemSlots: number[] = [];
-  const itemFileIndex: number[] = [];
-  const skipped: SkippedFile[] = [...scan.skipped];
-  const skippedClass = new Map<SkippedFile, string>();
-  const classCounts = new Array<number>(scan.classes.length).fill(0);
-  files.forEach((file, i) => {
-    const why = reason[i];
-    if (why !== undefined) {
-      const entry: SkippedFile = { file: file.file, reason: why, absolutePath: file.absolutePath };
-      skipped.push(entry);
-      skippedClass.set(entry, file.className);
-      return;
-    }
-    const c = classIndex.get(file.className) as number;
-    classCounts[c] = (classCounts[c] ?? 0) + 1;
-    items.push({ file: file.file, absolutePath: file.absolutePath, classIndex: c, given: file.given });
-    itemFiles.push(file);
-    itemSlots.push(slot[i] as number);
-    itemFileIndex.push(i);
-  });
-
-  // Save what was learned before judging the result, so a failing dataset reopens fast after a fix.
-  let cacheWriteError: string | undefined;
-  if (cache && cacheFile) {
-    const changed = pending.length > 0 || cache.rejected > 0 || cache.size !== files.filter((_, i) => reasonCacheable[i]).length;
-    if (changed) {
-      const records: CacheRecord[] = [];
-      files.forEach((file, i) => {
-        const id = { absolutePath: file.absolutePath, size: file.size, mtimeMs: file.mtimeMs };
-        const why = reason[i];
-        if (why !== undefined) {
-          if (reasonCacheable[i]) records.push({ ...id, kind: 'skip', reason: why });
-        } else {
-          const d = digest[i];
-          records.push({ ...id, kind: 'pixels', gray: gray[i] as boolean, pixels: slotView(i), ...(d ? { digest: d } : {}) });
-        }
-      });
-      try {
-        await writeCache(cacheFile, cacheSettings, bytesPerImage, records);
-      } catch (error) {
-        cacheWriteError = error instanceof Error ? error.message : String(error);
+    // Cached pixels first, verified; what fails verification joins the files to decode.
+    const pending: number[] = [];
+    const reads: Array<{ offset: number; digest: string }> = [];
+    const readFile: number[] = [];
+    hits.forEach((hit, i) => {
+      if (hit?.kind === 'pixels') {
+        reads.push({ offset: hit.offset, digest: hit.digest });
+        readFile.push(i);
+      } else if (hit === undefined) {
+        pending.push(i);
+      }
+    });
+    const failedReads = new Set<number>();
+    if (cache && working) {
+      for (const k of await cache.readInto(reads.map((read, k) => ({ ...read, target: store.get(slotOf(readFile[k] as number)) })))) failedReads.add(k);
+    } else if (cache) {
+      // Into a pixel file: a group at a time through one small buffer.
+      const group = new Uint8Array(STREAM_READ_GROUP * bytesPerImage);
+      for (let start = 0; start < reads.length; start += STREAM_READ_GROUP) {
+        const part = reads.slice(start, start + STREAM_READ_GROUP);
+        const failed = new Set(await cache.readInto(part.map((read, k) => ({ ...read, target: group.subarray(k * bytesPerImage, (k + 1) * bytesPerImage) }))));
+        part.forEach((_, k) => {
+          if (failed.has(k)) failedReads.add(start + k);
+          else store.put(slotOf(readFile[start + k] as number), group.subarray(k * bytesPerImage, (k + 1) * bytesPerImage));
+        });
       }
     }
-  }
-
-  const empty = classCounts.map((n, c) => (n === 0 ? c : -1)).filter((c) => c >= 0);
-  if (empty.length > 0) throw emptyClassError(scan.classes, empty, scan.root, scan.layout, skipped, skippedClass);
-
-  // Final buffer: compact away skipped slots and, in auto mode, drop to one channel if all gray.
-  const allGray = itemFileIndex.every((i) => gray[i]);
-  const channels: 1 | 3 = colorMode === 'grayscale' ? 1 : colorMode === 'rgb' ? 3 : allGray ? 1 : 3;
-  const outBytes = imageSize * imageSize * channels;
-  let pixels: Uint8Array;
-  if (channels === stored && items.length === slots) {
-    pixels = new Uint8Array(working.buffer as SharedArrayBuffer, 0, slots * bytesPerImage);
-  } else {
-    pixels = new Uint8Array(new SharedArrayBuffer(items.length * outBytes));
-    itemSlots.forEach((s, k) => {
-      const source = working.subarray(s * bytesPerImage, (s + 1) * bytesPerImage);
-      const target = pixels.subarray(k * outBytes, (k + 1) * outBytes);
-      if (channels === stored) target.set(source);
-      else rgbToGray(source, target);
+    readFile.forEach((i, k) => {
+      if (failedReads.has(k)) {
+        pending.push(i);
+      } else {
+        const hit = hits[i] as { gray: boolean; digest: string };
+        gray[i] = hit.gray;
+        digest[i] = hit.digest;
+        cached++;
+      }
     });
-  }
+    pending.sort((a, b) => a - b);
 
-  const settings = { imageSize, resize, colorMode, channels, maxPixels };
-  return {
-    root: scan.root,
-    ...(scan.testRoot !== undefined ? { testRoot: scan.testRoot } : {}),
-    classes: scan.classes,
-    imageSize,
-    channels,
-    items,
-    pixels,
-    skipped,
-    classCounts,
-    fingerprint: fingerprintOf(items, itemFiles, settings),
-    resize,
-    colorMode,
-    loadStats: {
-      filesFound: files.length,
-      decoded: pending.length,
-      cached,
-      cacheRejected: cache?.rejected ?? 0,
-      ...(cacheFile ? { cacheFile } : {}),
-      ...(cacheWriteError !== undefined ? { cacheWriteError } : {}),
-      seconds: (performance.now() - started) / 1000,
-    },
-  };
+    let done = cached;
+    decodeProgress.push({ phase: 'decode', done, total: files.length, cached });
+    await forEachBounded(pending.length, concurrency, async (k) => {
+      const i = pending[k] as number;
+      const file = files[i] as ScannedFile;
+      const result = await decodeImage(file.absolutePath, file.size, decodeSettings);
+      if (result.ok) {
+        store.put(slotOf(i), result.pixels);
+        gray[i] = result.gray;
+      } else {
+        reason[i] = result.reason;
+        reasonCacheable[i] = result.cacheable;
+      }
+      done++;
+      decodeProgress.push({ phase: 'decode', done, total: files.length, cached });
+    }, signal);
+    decodeProgress.push({ phase: 'decode', done, total: files.length, cached }, true);
+
+    // Assemble items and the skipped list in file order.
+    const items: ImageItem[] = [];
+    const itemFiles: ScannedFile[] = [];
+    const itemSlots: number[] = [];
+    const itemFileIndex: number[] = [];
+    const skipped: SkippedFile[] = [...scan.skipped];
+    const skippedClass = new Map<SkippedFile, string>();
+    const classCounts = new Array<number>(scan.classes.length).fill(0);
+    files.forEach((file, i) => {
+      const why = reason[i];
+      if (why !== undefined) {
+        const entry: SkippedFile = { file: file.file, reason: why, absolutePath: file.absolutePath };
+        skipped.push(entry);
+        skippedClass.set(entry, file.className);
+        return;
+      }
+      const c = classIndex.get(file.className) as number;
+      classCounts[c] = (classCounts[c] ?? 0) + 1;
+      items.push({ file: file.file, absolutePath: file.absolutePath, classIndex: c, given: file.given });
+      itemFiles.push(file);
+      itemSlots.push(slot[i] as number);
+      itemFileIndex.push(i);
+    });
+
+    // Save what was learned before judging the result, so a failing dataset reopens fast after a fix.
+    let cacheWriteError: string | undefined;
+    if (cache && cacheFile) {
+      const changed = pending.length > 0 || cache.rejected > 0 || cache.size !== files.filter((_, i) => reasonCacheable[i]).length;
+      if (changed) {
+        const records: CacheRecord[] = [];
+        files.forEach((file, i) => {
+          const id = { absolutePath: file.absolutePath, size: file.size, mtimeMs: file.mtimeMs };
+          const why = reason[i];
+          if (why !== undefined) {
+            if (reasonCacheable[i]) records.push({ ...id, kind: 'skip', reason: why });
+          } else {
+            const d = digest[i];
+            // From a pixel file, each image is read when its chunk is written, not all at once.
+            records.push({ ...id, kind: 'pixels', gray: gray[i] as boolean, pixels: working ? store.get(slotOf(i)) : () => store.get(slotOf(i)), ...(d ? { digest: d } : {}) });
+          }
+        });
+        try {
+          await writeCache(cacheFile, cacheSettings, bytesPerImage, records);
+        } catch (error) {
+          cacheWriteError = error instanceof Error ? error.message : String(error);
+        }
+      }
+    }
+
+    const empty = classCounts.map((n, c) => (n === 0 ? c : -1)).filter((c) => c >= 0);
+    if (empty.length > 0) throw emptyClassError(scan.classes, empty, scan.root, scan.layout, skipped, skippedClass);
+
+    // Final buffer: compact away skipped slots and, in auto mode, drop to one channel if all gray.
+    const allGray = itemFileIndex.every((i) => gray[i]);
+    const channels: 1 | 3 = colorMode === 'grayscale' ? 1 : colorMode === 'rgb' ? 3 : allGray ? 1 : 3;
+    const outBytes = imageSize * imageSize * channels;
+    let pixels: Pixels;
+    if (channels === stored && items.length === slots) {
+      pixels = spill ? spill.finish() : new Uint8Array(working!.buffer as SharedArrayBuffer, 0, slots * bytesPerImage);
+    } else if (spill) {
+      const final = new PixelFileWriter(streamDir, outBytes, items.length);
+      const target = new Uint8Array(outBytes);
+      itemSlots.forEach((s, k) => {
+        const source = store.get(s);
+        if (channels === stored) final.write(k, source);
+        else {
+          rgbToGray(source, target);
+          final.write(k, target);
+        }
+      });
+      spill.remove();
+      pixels = final.finish();
+    } else {
+      const memory = new Uint8Array(new SharedArrayBuffer(items.length * outBytes));
+      itemSlots.forEach((s, k) => {
+        const source = store.get(s);
+        const target = memory.subarray(k * outBytes, (k + 1) * outBytes);
+        if (channels === stored) target.set(source);
+        else rgbToGray(source, target);
+      });
+      pixels = memory;
+    }
+
+    const settings = { imageSize, resize, colorMode, channels, maxPixels };
+    return {
+      root: scan.root,
+      ...(scan.testRoot !== undefined ? { testRoot: scan.testRoot } : {}),
+      classes: scan.classes,
+      imageSize,
+      channels,
+      items,
+      pixels,
+      skipped,
+      classCounts,
+      fingerprint: fingerprintOf(items, itemFiles, settings),
+      resize,
+      colorMode,
+      loadStats: {
+        filesFound: files.length,
+        decoded: pending.length,
+        cached,
+        cacheRejected: cache?.rejected ?? 0,
+        ...(cacheFile ? { cacheFile } : {}),
+        ...(cacheWriteError !== undefined ? { cacheWriteError } : {}),
+        seconds: (performance.now() - started) / 1000,
+      },
+    };
+  } catch (error) {
+    // Nothing half-made is left behind: the pixel file of a load that failed goes with it.
+    spill?.remove();
+    throw error;
+  }
 }

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { loadDataset } from './load';
 import { packageRoot, sampleDatasetPath } from './sample';
 import { planSplits } from './splits';
+import { inMemory } from './pixel-file';
 
 describe('built-in sample dataset', () => {
   it('resolves inside the package, whether run from main/ or dist/', () => {
@@ -32,7 +33,7 @@ describe('built-in sample dataset', () => {
     assert.equal(ds.channels, 1);
     assert.deepEqual(ds.skipped, []);
     // Real digits: mostly black background with a bright stroke.
-    const first = ds.pixels.subarray(0, 28 * 28);
+    const first = inMemory(ds.pixels).subarray(0, 28 * 28);
     const bright = first.filter((v) => v > 128).length;
     assert.ok(bright > 40 && bright < 400, `${bright} bright pixels`);
     const plan = planSplits(ds, { testFraction: 0.2, valFraction: 0.1, imbalance: { kind: 'exp', ratio: 10 }, seed: 1 });

@@ -1,3 +1,4 @@
+import type { Pixels } from './pixel-file';
 /** Shapes shared by dataset loading, splitting and the engine. */
 
 export type ResizePolicy = 'center-crop' | 'squash' | 'letterbox';
@@ -25,6 +26,11 @@ export interface LoadOptions {
   maxFileBytes?: number;
   /** Aborts scanning and decoding; loadDataset then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * Most bytes of decoded pixels held in memory; above it they stay in a pixel file on disk
+   * (default: half the machine's memory, or LOSSLAB_PIXEL_MEMORY_MB).
+   */
+  pixelMemoryBytes?: number;
 }
 
 export interface LoadProgress {
@@ -76,8 +82,11 @@ export interface LoadedDataset {
   channels: 1 | 3;
   /** One entry per decoded image; index i owns pixels[i*S*S*channels, (i+1)*S*S*channels). */
   items: ImageItem[];
-  /** Decoded pixels, NHWC uint8, backed by a SharedArrayBuffer so worker threads share it without copies. */
-  pixels: Uint8Array;
+  /**
+   * Decoded pixels, NHWC uint8, backed by a SharedArrayBuffer so worker threads share it without
+   * copies; or, when they would take more memory than LossLab allows itself, a pixel file on disk.
+   */
+  pixels: Pixels;
   skipped: SkippedFile[];
   /** Images found per class before any split (decoded ones only). */
   classCounts: number[];

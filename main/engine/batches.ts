@@ -1,3 +1,4 @@
+import { forEachImageChunk, isPixelFile, readImages, type Pixels } from '../dataset/pixel-file';
 import type { Rng } from '../util/random';
 import type { TrainingData } from './types';
 
@@ -24,13 +25,22 @@ export function fillBatch(
   augment: Augmentation | null,
   rng: Rng | null,
 ): void {
-  const { imageSize: s, channels: ch, pixels, channelMean, channelStd } = data;
+  const { imageSize: s, channels: ch, channelMean, channelStd } = data;
   const imageLength = s * s * ch;
+  // Pixels on disk: this batch's images are read first, then taken from there in batch order.
+  const streamed = isPixelFile(data.pixels);
+  let pixels: Uint8Array;
+  if (isPixelFile(data.pixels)) {
+    pixels = batchScratch(indices.length * imageLength);
+    readImages(data.pixels, indices, pixels);
+  } else {
+    pixels = data.pixels;
+  }
   const pad = cropPadding(s);
   const scale = channelStd.map((std) => 1 / (255 * std));
   const offset = channelMean.map((mean, c) => mean / (channelStd[c] as number));
   for (let b = 0; b < indices.length; b++) {
-    const source = (indices[b] as number) * imageLength;
+    const source = (streamed ? b : (indices[b] as number)) * imageLength;
     const target = b * imageLength;
     let flip = false;
     let dy = 0;
@@ -64,9 +74,16 @@ export function fillBatch(
   }
 }
 
+/** Reused by every batch read from a pixel file (one per thread): a batch's bytes, not a new buffer each step. */
+let scratch = new Uint8Array(0);
+function batchScratch(bytes: number): Uint8Array {
+  if (scratch.length < bytes) scratch = new Uint8Array(bytes);
+  return scratch.subarray(0, bytes);
+}
+
 /** Per-channel mean and standard deviation (in [0, 1] units) over the training images. */
 export function channelStatistics(
-  pixels: Uint8Array,
+  pixels: Pixels,
   indices: ArrayLike<number>,
   imageSize: number,
   channels: number,
@@ -75,17 +92,20 @@ export function channelStatistics(
   const sumSq = new Float64Array(channels);
   const imageLength = imageSize * imageSize * channels;
   let count = 0;
-  for (let i = 0; i < indices.length; i++) {
-    const start = (indices[i] as number) * imageLength;
-    for (let p = 0; p < imageLength; p += channels) {
-      for (let c = 0; c < channels; c++) {
-        const v = (pixels[start + p + c] as number) / 255;
-        sum[c] = (sum[c] as number) + v;
-        sumSq[c] = (sumSq[c] as number) + v * v;
+  // Images are visited in the order of `indices`, as before pixels could be on disk: the sums are bit for bit the same.
+  forEachImageChunk(pixels, imageLength, indices, (images, n) => {
+    for (let i = 0; i < n; i++) {
+      const start = i * imageLength;
+      for (let p = 0; p < imageLength; p += channels) {
+        for (let c = 0; c < channels; c++) {
+          const v = (images[start + p + c] as number) / 255;
+          sum[c] = (sum[c] as number) + v;
+          sumSq[c] = (sumSq[c] as number) + v * v;
+        }
       }
+      count += imageLength / channels;
     }
-    count += imageLength / channels;
-  }
+  });
   const mean = Array.from(sum, (s) => (count > 0 ? s / count : 0));
   const std = Array.from(sumSq, (s, c) => {
     if (count === 0) return 1;

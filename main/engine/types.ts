@@ -1,3 +1,4 @@
+import type { Pixels } from '../dataset/pixel-file';
 import type { LossParams } from '../losses/types';
 import type { ModelSpec, Recipe, TrainingSpec } from '../experiment/config';
 import type { NetworkStats } from './network-stats';
@@ -8,7 +9,8 @@ import type { ResolvedBackbone } from './backbone/load-backbone';
  * so handing it to several worker threads costs no copy.
  */
 export interface TrainingData {
-  pixels: Uint8Array;
+  /** In one SharedArrayBuffer, or, for datasets too large to hold, in a pixel file read batch by batch. */
+  pixels: Pixels;
   imageSize: number;
   channels: 1 | 3;
   /** Class index of every item (the same indexing as pixels). */

@@ -1,4 +1,5 @@
 import { loadDataset } from '../dataset/load';
+import { releasePixels } from '../dataset/pixel-file';
 import { planSplits } from '../dataset/splits';
 import type { LoadedDataset, LoadProgress, SplitPlan } from '../dataset/types';
 import { channelStatistics } from '../engine/batches';
@@ -208,6 +209,7 @@ export function startExperiment(config: ExperimentConfig, options: StartOptions 
     }
     let featureCache: BackboneSummary['featureCache'];
     let backboneDisposed = false;
+    let loaded: LoadedDataset | null = null;
     try {
       const dataset = await loadDataset({
         root: config.data,
@@ -219,6 +221,7 @@ export function startExperiment(config: ExperimentConfig, options: StartOptions 
         ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
         ...(events.onDatasetProgress ? { onProgress: events.onDatasetProgress } : {}),
       });
+      loaded = dataset;
       const plan = planSplits(dataset, {
         testFraction: config.testFraction,
         valFraction: config.valFraction,
@@ -278,6 +281,8 @@ export function startExperiment(config: ExperimentConfig, options: StartOptions 
       return assemble({ id, createdAt, config, dataset, plan, data, backend, settlements, backbone: backbone ? backboneSummary(config, backbone.resolved, featureCache) : null });
     } finally {
       if (backbone && !backboneDisposed) backbone.features.dispose();
+      // Every run has settled: a pixel file (a dataset too large for memory) is not needed any more.
+      if (loaded) releasePixels(loaded.pixels);
     }
   })();
 

@@ -8,6 +8,7 @@ import type { TrainingData } from '../engine/types';
 import { decodeTrainingData, encodeTrainingData, fetchTrainingData, publishTrainingData, sharedBlobPath } from './published-data';
 import { redisMissing, startRedis, type TestRedis } from './redis-fixture';
 import { trainingDataFingerprint } from './run-data';
+import { inMemory } from '../dataset/pixel-file';
 
 /** 30 images of 5×5 RGB with every byte different from its neighbours, uneven splits. */
 function sampleData(): TrainingData {
@@ -34,7 +35,7 @@ test('a data blob decodes to the same data: same fingerprint, pixels shareable w
   const data = sampleData();
   const back = decodeTrainingData(encodeTrainingData(data));
   assert.equal(trainingDataFingerprint(back), trainingDataFingerprint(data));
-  assert.ok(back.pixels.buffer instanceof SharedArrayBuffer);
+  assert.ok(inMemory(back.pixels).buffer instanceof SharedArrayBuffer);
   assert.deepEqual([...back.test], [...data.test]);
   assert.deepEqual(back.channelStd, data.channelStd);
   assert.throws(() => decodeTrainingData(encodeTrainingData(data).subarray(0, 200)), /cut short/);
@@ -84,12 +85,12 @@ describe('published data in Redis', { skip: redisMissing }, () => {
     assert.ok((await redis.ttl(`losslab:data:${fingerprint}:meta`)) > 24 * 3600);
     const back = await fetchTrainingData(redis, fingerprint, { where: 'redis' });
     assert.equal(trainingDataFingerprint(back), fingerprint);
-    assert.deepEqual(Buffer.from(back.pixels), Buffer.from(data.pixels));
+    assert.deepEqual(Buffer.from(inMemory(back.pixels)), Buffer.from(inMemory(data.pixels)));
   });
 
   test('a changed or missing chunk is refused, never trained on', async () => {
     const data = sampleData();
-    data.pixels[0] = 1; // another dataset, another fingerprint
+    inMemory(data.pixels)[0] = 1; // another dataset, another fingerprint
     const fingerprint = trainingDataFingerprint(data);
     await publishTrainingData(redis, data, fingerprint, { where: 'redis' }, { chunkBytes: 512 });
     const chunk = (await redis.getBuffer(`losslab:data:${fingerprint}:1`))!;
@@ -103,7 +104,7 @@ describe('published data in Redis', { skip: redisMissing }, () => {
 
   test('data above the Redis limit is refused with what to do, and nothing is written', async () => {
     const data = sampleData();
-    data.pixels[1] = 2;
+    inMemory(data.pixels)[1] = 2;
     const fingerprint = trainingDataFingerprint(data);
     await assert.rejects(publishTrainingData(redis, data, fingerprint, { where: 'redis' }, { limitBytes: 1000 }), /more than the 0 MiB LossLab puts in Redis\. Give --data-share DIR/);
     assert.deepEqual(await redis.keys(`losslab:data:${fingerprint}:*`), []);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
+import { isPixelFile } from '../dataset/pixel-file';
 import type { TrainingData } from '../engine/types';
 import { trainingDataFingerprint } from './run-data';
 
@@ -60,7 +61,11 @@ function pad4(length: number): number {
 /** The blob: magic, header length, JSON header, then the arrays (each starting on a 4-byte boundary). */
 export function encodeTrainingData(data: TrainingData): Buffer {
   if (data.features) throw new Error('a frozen backbone\'s features are not published; such studies train locally');
-  const arrays = [data.pixels, data.labels, data.train, data.val, data.test];
+  if (isPixelFile(data.pixels)) {
+    throw new Error('The decoded data is larger than this machine holds in memory (it is read from a pixel file on disk), too large to publish; let the workers read the dataset themselves (leave out --publish-data and --data-share).');
+  }
+  const pixels = data.pixels;
+  const arrays = [pixels, data.labels, data.train, data.val, data.test];
   const header: BlobHeader = {
     imageSize: data.imageSize,
     channels: data.channels,
@@ -68,7 +73,7 @@ export function encodeTrainingData(data: TrainingData): Buffer {
     trainCounts: data.trainCounts,
     channelMean: data.channelMean,
     channelStd: data.channelStd,
-    lengths: { pixels: data.pixels.length, labels: data.labels.length, train: data.train.length, val: data.val.length, test: data.test.length },
+    lengths: { pixels: pixels.length, labels: data.labels.length, train: data.train.length, val: data.val.length, test: data.test.length },
   };
   const head = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(MAGIC.length + 4);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { inMemory } from '../dataset/pixel-file';
 import type { TrainingData } from '../engine/types';
 import { mapDataPath, trainingDataFingerprint } from './run-data';
 
@@ -27,7 +28,7 @@ test('the data fingerprint changes with one pixel, one label or the split', () =
   const base = trainingDataFingerprint(data());
   assert.equal(trainingDataFingerprint(data()), base);
   const pixel = data();
-  pixel.pixels[3] = 5;
+  inMemory(pixel.pixels)[3] = 5;
   const label = data();
   label.labels[3] = 0;
   const split = data();

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { loadDataset } from '../dataset/load';
+import { forEachPixelChunk, isPixelFile } from '../dataset/pixel-file';
 import { planSplits } from '../dataset/splits';
 import type { TrainingData } from '../engine/types';
 import type { ExperimentConfig } from '../experiment/config';
@@ -14,7 +15,10 @@ import { trainingData } from '../experiment/run-experiment';
 export function trainingDataFingerprint(data: TrainingData): string {
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ imageSize: data.imageSize, channels: data.channels, numClasses: data.numClasses, trainCounts: data.trainCounts, mean: data.channelMean, std: data.channelStd }));
-  for (const array of [data.pixels, data.labels, data.train, data.val, data.test]) {
+  // The same bytes whether the pixels are in memory or in a pixel file, so the same fingerprint.
+  hash.update(String(isPixelFile(data.pixels) ? data.pixels.count * data.pixels.bytesPerImage : data.pixels.length));
+  forEachPixelChunk(data.pixels, (bytes) => hash.update(bytes));
+  for (const array of [data.labels, data.train, data.val, data.test]) {
     hash.update(String(array.length));
     hash.update(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
   }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { DatasetOverview, ImbalancePreview, ParsedRequest, Responses } from '../api/contract';
 import { loadDataset } from '../dataset/load';
+import { releasePixels } from '../dataset/pixel-file';
 import { sampleDatasetPath } from '../dataset/sample';
 import { planSplits } from '../dataset/splits';
 import type { LoadedDataset } from '../dataset/types';
@@ -86,6 +87,8 @@ export function createDatasetService({ access, cacheDir, emit, imageUrl }: Datas
         ...(cacheDir !== undefined ? { cacheDir } : {}),
         onProgress: (progress) => emit(apiEvent('dataset.progress', { path: request.path, ...progress })),
       });
+      // The preview needs the items only; a pixel file (a dataset too large for memory) goes now.
+      releasePixels(dataset.pixels);
       await access.chooseFolder(folder);
       opened.set(folder, { ...dataset, pixels: new Uint8Array(0) });
       return overview(dataset, imageUrl);

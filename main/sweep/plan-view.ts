@@ -1,4 +1,5 @@
 import { loadDataset } from '../dataset/load';
+import { releasePixels } from '../dataset/pixel-file';
 import type { ExperimentConfig } from '../experiment/config';
 import { DurationEstimator } from './estimate';
 import { pastThroughput } from './past-throughput';
@@ -21,6 +22,7 @@ export async function sweepPlanView(config: ExperimentConfig, options: { storeRo
     colorMode: first.model.family === 'backbone' && first.colorMode === 'auto' ? 'rgb' : first.colorMode,
     ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
   });
+  releasePixels(dataset.pixels); // only the items are counted
   const splits = checkSweepSplits(dataset, plan);
   const past = pastThroughput(options.storeRoot, config);
   const estimate = new DurationEstimator(workOf(plan, splits), past?.secondsPerImageEpoch ?? null).estimate();

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { loadDataset } from '../dataset/load';
+import { releasePixels } from '../dataset/pixel-file';
 import type { LoadedDataset } from '../dataset/types';
 import type { ExperimentConfig } from '../experiment/config';
 import { experimentId, type ExperimentEvents, type ExperimentOutput, type RunnerFactory } from '../experiment/run-experiment';
@@ -54,9 +55,9 @@ export interface RunningSweep {
   done: Promise<SweepOutcome>;
 }
 
-/** The dataset as every setting will load it (a backbone takes RGB), for the checks before training. */
+/** The dataset as every setting will load it (a backbone takes RGB), for the checks before training: its items, not its pixels. */
 async function loadForChecks(config: ExperimentConfig, cacheDir: string | undefined): Promise<LoadedDataset> {
-  return loadDataset({
+  const dataset = await loadDataset({
     root: config.data,
     ...(config.testData ? { testRoot: config.testData } : {}),
     imageSize: config.imageSize,
@@ -64,6 +65,8 @@ async function loadForChecks(config: ExperimentConfig, cacheDir: string | undefi
     colorMode: config.model.family === 'backbone' && config.colorMode === 'auto' ? 'rgb' : config.colorMode,
     ...(cacheDir ? { cacheDir } : {}),
   });
+  releasePixels(dataset.pixels);
+  return { ...dataset, pixels: new Uint8Array(0) };
 }
 
 export function workOf(plan: SweepPlan, splits: SettingSplit[]): SettingWork[] {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { before, test } from 'node:test';
 import { parseExperimentConfig, type ExperimentConfigInput } from '../../main/experiment/config';
 import { startExperiment } from '../../main/experiment/run-experiment';
@@ -84,4 +85,26 @@ test('cancelling an experiment stops its runs and reports them as cancelled', as
     'the running run stops and the queued one never starts',
   );
   assert.equal(results.summary.length, 0);
+});
+
+test('pixels larger than the memory LossLab allows itself are read from a pixel file: the same numbers, and no file left', async () => {
+  const single = { losses: [{ id: 'ce' }, { id: 'focal' }], training: { epochs: 2, batchSize: 32, learningRate: 0.005, augment: { flip: true, crop: true } } };
+  const cacheDir = temporaryDir('stream-cache');
+  const inMemory = await startExperiment(config(single), { cacheDir }).done;
+  const previous = process.env.LOSSLAB_PIXEL_MEMORY_MB;
+  process.env.LOSSLAB_PIXEL_MEMORY_MB = '0.01'; // 10 KB: 240 digits of 28×28 need 188 KB
+  let pixelFiles: string[] = [];
+  let streamed;
+  try {
+    const running = startExperiment(config(single), { cacheDir, events: { onDatasetLoaded: () => (pixelFiles = fs.readdirSync(cacheDir).filter((name) => name.startsWith('losslab-pixels-'))) } });
+    streamed = await running.done;
+  } finally {
+    if (previous === undefined) delete process.env.LOSSLAB_PIXEL_MEMORY_MB;
+    else process.env.LOSSLAB_PIXEL_MEMORY_MB = previous;
+  }
+  assert.equal(pixelFiles.length, 1, 'the pixels were in a pixel file beside the cache while the runs trained');
+  const numbers = (output: typeof inMemory) => output.results.runs.map((run) => [run.runId, run.metrics, run.history!.map((h) => [h.trainLoss, h.valBalancedAccuracy])]);
+  assert.deepEqual(numbers(streamed), numbers(inMemory));
+  assert.deepEqual(streamed.results.dataset.counts, inMemory.results.dataset.counts);
+  assert.deepEqual(fs.readdirSync(cacheDir).filter((name) => name.startsWith('losslab-pixels-')), [], 'the pixel file is removed once the runs have settled');
 });
