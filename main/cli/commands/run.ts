@@ -287,8 +287,8 @@ export function registerRunCommand(program: Command): void {
     .option('--second-stage <stage>', 'decoupled second stage after the loss: none, crt[:EPOCHS] or lws[:EPOCHS] (default 10 epochs)')
     .option('--yes', 'train a sweep of more than 2,000 runs (default: such a sweep is refused)')
     .option('--redis <url>', 'queue mode: the runs go to `losslab worker`s serving this Redis (redis:// or rediss://); --workers N then trains N here too (default: none, train here)')
-    .option('--publish-data', 'queue mode: publish the decoded data through Redis instead of each worker reading the dataset (see the README\'s queue section)')
-    .option('--data-share <dir>', 'queue mode: publish the decoded data to this folder, which every worker mounts and names with its own --data-share');
+    .option('--publish-data', 'queue mode: publish the decoded data through Redis instead of each worker reading the dataset (default: workers read the dataset; see the README\'s queue section)')
+    .option('--data-share <dir>', 'queue mode: publish the decoded data to this folder, which every worker mounts and names with its own --data-share (default: none)');
   addTrainingOptions(command, d).action(async (flags: RunFlags) => {
     const queue = queueOptionsFromFlags(flags);
     const input = configFromFlags(flags) as Record<string, unknown>;
