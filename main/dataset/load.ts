@@ -184,13 +184,18 @@ export async function loadDataset(options: LoadOptions): Promise<LoadedDataset> 
   let working: Uint8Array | null = null;
   if (needed > budget) {
     const free = freeBytes(fs.existsSync(streamDir) ? streamDir : path.dirname(streamDir));
-    // Gray conversion may need a second file for a moment; ask for room for both.
-    const room = colorMode === 'auto' ? needed + needed / 3 : needed;
+    // The pixel file, and a rewritten cache file beside it (as large again) when one is kept.
+    const room = cacheFile ? 2 * needed : needed;
     if (free !== null && free < room * 1.05) {
       throw new DatasetError('too-large', `Decoded pixels would need ${gib(needed)} (${slots} images of ${imageSize}×${imageSize}×${stored}): more than LossLab holds in memory on this machine (${gib(budget)}), and ${streamDir} has only ${gib(free)} free to keep them on disk.`,
         'Free disk space there (or use another cache folder), use a smaller image size, or a subset of the images.', scan.root);
     }
-    spill = new PixelFileWriter(streamDir, bytesPerImage, slots);
+    try {
+      spill = new PixelFileWriter(streamDir, bytesPerImage, slots);
+    } catch (error) {
+      throw new DatasetError('too-large', `LossLab could not make a file of ${gib(needed)} in ${streamDir} to keep the decoded pixels in (more than it holds in memory on this machine): ${(error as Error).message}.`,
+        'Use a cache folder on a disk that can hold such a file, a smaller image size, or a subset of the images.', scan.root);
+    }
   } else {
     working = new Uint8Array(new SharedArrayBuffer(Math.max(1, slots * bytesPerImage)), 0, slots * bytesPerImage);
   }
@@ -317,18 +322,7 @@ export async function loadDataset(options: LoadOptions): Promise<LoadedDataset> 
     if (channels === stored && items.length === slots) {
       pixels = spill ? spill.finish() : new Uint8Array(working!.buffer as SharedArrayBuffer, 0, slots * bytesPerImage);
     } else if (spill) {
-      const final = new PixelFileWriter(streamDir, outBytes, items.length);
-      const target = new Uint8Array(outBytes);
-      itemSlots.forEach((s, k) => {
-        const source = store.get(s);
-        if (channels === stored) final.write(k, source);
-        else {
-          rgbToGray(source, target);
-          final.write(k, target);
-        }
-      });
-      spill.remove();
-      pixels = final.finish();
+      pixels = spill.compact(itemSlots, outBytes, channels === stored ? undefined : rgbToGray);
     } else {
       const memory = new Uint8Array(new SharedArrayBuffer(items.length * outBytes));
       itemSlots.forEach((s, k) => {
@@ -366,7 +360,15 @@ export async function loadDataset(options: LoadOptions): Promise<LoadedDataset> 
     };
   } catch (error) {
     // Nothing half-made is left behind: the pixel file of a load that failed goes with it.
-    spill?.remove();
+    try {
+      spill?.remove();
+    } catch {
+      // left to the exit hook
+    }
+    if ((error as NodeJS.ErrnoException).code === 'ENOSPC') {
+      throw new DatasetError('too-large', `The disk holding ${streamDir} ran out of space while LossLab kept the decoded pixels there (${gib(needed)}; more than it holds in memory on this machine).`,
+        'Free disk space there (or use another cache folder), use a smaller image size, or a subset of the images.', scan.root);
+    }
     throw error;
   }
 }

@@ -24,6 +24,7 @@ test('images written by position are read back by index, in any order, runs of n
   assert.deepEqual(seen, [2, 4, 1]);
   assert.equal(allPixelBytes(file).length, 24);
   assert.throws(() => readImages(file, [6], new Uint8Array(4)), /image 6 is not in the pixel file/);
+  assert.throws(() => readImages(file, [5, 6], new Uint8Array(8)), /image 6 is not in the pixel file/);
   // A file cut short under a reader is an error, never zeros trained on.
   fs.truncateSync(file.path, 10);
   assert.throws(() => readImages(file, [4], new Uint8Array(4)), /shorter than its 6 images/);
@@ -33,13 +34,16 @@ test('images written by position are read back by index, in any order, runs of n
 
 test('pixel files of processes that no longer run are removed; others are left alone', () => {
   const dir = scratchDir();
-  const orphan = path.join(dir, 'losslab-pixels-999999999-deadbeef.u8'); // no such pid
-  const alive = path.join(dir, `losslab-pixels-${process.ppid}-cafe0000.u8`); // our parent runs
+  const host = os.hostname().replace(/[^A-Za-z0-9]/g, '').slice(0, 32) || 'host';
+  const orphan = path.join(dir, `losslab-pixels-${host}-999999999-deadbeef.u8`); // no such pid here
+  const alive = path.join(dir, `losslab-pixels-${host}-${process.ppid}-cafe0000.u8`); // our parent runs
+  const elsewhere = path.join(dir, 'losslab-pixels-anotherhost-999999999-deadbeef.u8'); // its pid means nothing here
   const unrelated = path.join(dir, 'notes.txt');
-  for (const file of [orphan, alive, unrelated]) fs.writeFileSync(file, 'x');
+  for (const file of [orphan, alive, elsewhere, unrelated]) fs.writeFileSync(file, 'x');
   const writer = new PixelFileWriter(dir, 1, 1);
   assert.equal(fs.existsSync(orphan), false);
   assert.equal(fs.existsSync(alive), true);
+  assert.equal(fs.existsSync(elsewhere), true);
   assert.equal(fs.existsSync(unrelated), true);
   writer.remove();
   assert.equal(fs.existsSync(writer.path), false);

@@ -10,6 +10,7 @@
  * takes at the sizes where streaming is needed.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export interface PixelFile {
@@ -45,7 +46,7 @@ export function readImages(file: PixelFile, indices: ArrayLike<number>, into: Ui
       const first = indices[k] as number;
       if (!Number.isInteger(first) || first < 0 || first >= file.count) throw new Error(`image ${first} is not in the pixel file (${file.count} images)`);
       let n = 1;
-      while (k + n < indices.length && indices[k + n] === first + n) n++;
+      while (k + n < indices.length && indices[k + n] === first + n && first + n < file.count) n++;
       const want = n * bpi;
       const got = fs.readSync(fd, into, k * bpi, want, first * bpi);
       if (got !== want) throw new Error(`the pixel file ${file.path} is shorter than its ${file.count} images (it was changed or truncated while in use)`);
@@ -108,7 +109,13 @@ function removeOwnedFiles(): void {
   owned.clear();
 }
 
-/** Pixel files left by processes that no longer run (a crash, a kill -9): their names carry the pid. */
+/**
+ * This machine in a pixel file's name: a cache folder shared between machines or containers
+ * (NFS, a volume) holds others' files, whose pids mean nothing here.
+ */
+const HOST = os.hostname().replace(/[^A-Za-z0-9]/g, '').slice(0, 32) || 'host';
+
+/** Pixel files this machine's processes left when they stopped running (a crash, a kill -9): their names carry host and pid. */
 function removeOrphans(dir: string): void {
   let names: string[];
   try {
@@ -117,10 +124,10 @@ function removeOrphans(dir: string): void {
     return;
   }
   for (const name of names) {
-    const match = /^losslab-pixels-(\d+)-[0-9a-f]+\.u8$/.exec(name);
-    if (!match || Number(match[1]) === process.pid) continue;
+    const match = /^losslab-pixels-([A-Za-z0-9]+)-(\d+)-[0-9a-f]+\.u8$/.exec(name);
+    if (!match || match[1] !== HOST || Number(match[2]) === process.pid) continue;
     try {
-      process.kill(Number(match[1]), 0);
+      process.kill(Number(match[2]), 0);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join(dir, name), { force: true });
     }
@@ -145,15 +152,21 @@ export class PixelFileWriter {
   constructor(dir: string, readonly bytesPerImage: number, readonly count: number) {
     fs.mkdirSync(dir, { recursive: true });
     removeOrphans(dir);
-    this.path = path.join(dir, `losslab-pixels-${process.pid}-${Math.random().toString(16).slice(2, 10)}.u8`);
+    this.path = path.join(dir, `losslab-pixels-${HOST}-${process.pid}-${Math.random().toString(16).slice(2, 10)}.u8`);
     if (!exitHookInstalled) {
       exitHookInstalled = true;
       process.on('exit', removeOwnedFiles);
     }
-    owned.add(this.path);
     this.fd = fs.openSync(this.path, 'w+');
-    // Sized up front: a disk that cannot hold it fails here, not halfway through a decode.
-    fs.ftruncateSync(this.fd, bytesPerImage * count);
+    owned.add(this.path);
+    try {
+      // Sized up front so every position can be written in any order; most file systems make it
+      // sparse, so the caller checks the free space first (a full disk still fails as ENOSPC).
+      fs.ftruncateSync(this.fd, bytesPerImage * count);
+    } catch (error) {
+      this.remove(); // a file system that cannot hold it (FAT32's 4 GiB, a quota): nothing left behind
+      throw error;
+    }
   }
 
   write(index: number, bytes: Uint8Array): void {
@@ -166,6 +179,30 @@ export class PixelFileWriter {
     if (this.fd === null) throw new Error('the pixel file is finished');
     fs.readSync(this.fd, into, 0, this.bytesPerImage, index * this.bytesPerImage);
     return into;
+  }
+
+  /**
+   * Keeps the images of `slots` (ascending) as images 0, 1, …, each turned into `outBytes`
+   * bytes by `convert` (or copied), then cuts the file to size. Done in place, with no second
+   * file: k ≤ slots[k] and outBytes ≤ bytesPerImage, so image k's new bytes end before any later
+   * image's old bytes begin, and each image is read before anything is written over it.
+   */
+  compact(slots: readonly number[], outBytes: number, convert?: (source: Uint8Array, target: Uint8Array) => void): PixelFile {
+    if (this.fd === null) throw new Error('the pixel file is finished');
+    if (outBytes > this.bytesPerImage) throw new Error('compact: images cannot grow');
+    const source = new Uint8Array(this.bytesPerImage);
+    const target = new Uint8Array(outBytes);
+    slots.forEach((slot, k) => {
+      if (slot < k || (k > 0 && slot <= (slots[k - 1] as number))) throw new Error('compact: slots must be ascending');
+      this.read(slot, source);
+      if (convert) convert(source, target);
+      else target.set(source.subarray(0, outBytes));
+      fs.writeSync(this.fd!, target, 0, outBytes, k * outBytes);
+    });
+    fs.ftruncateSync(this.fd, slots.length * outBytes);
+    fs.closeSync(this.fd);
+    this.fd = null;
+    return { kind: 'pixel-file', path: this.path, bytesPerImage: outBytes, count: slots.length };
   }
 
   finish(): PixelFile {
@@ -208,6 +245,11 @@ export function allPixelBytes(pixels: Pixels): Uint8Array {
  */
 export function releasePixels(pixels: Pixels): void {
   if (!isPixelFile(pixels) || !owned.has(pixels.path)) return;
-  fs.rmSync(pixels.path, { force: true });
-  owned.delete(pixels.path);
+  try {
+    fs.rmSync(pixels.path, { force: true });
+    owned.delete(pixels.path);
+  } catch {
+    // In use elsewhere (Windows) or already gone: the exit hook tries again. A study's results
+    // must never be lost to a scratch file that could not be removed.
+  }
 }

@@ -99,7 +99,26 @@ describe('published data in Redis', { skip: redisMissing }, () => {
     await assert.rejects(fetchTrainingData(redis, fingerprint, { where: 'redis' }), /does not match its fingerprint/);
     await redis.del(`losslab:data:${fingerprint}:2`);
     await assert.rejects(fetchTrainingData(redis, fingerprint, { where: 'redis' }), /chunk 3 of \d+ .* is missing/);
-    await assert.rejects(fetchTrainingData(redis, 'b'.repeat(64), { where: 'redis' }), /no longer in Redis/);
+    await assert.rejects(fetchTrainingData(redis, 'b'.repeat(64), { where: 'redis' }), /not in Redis \(expired, evicted or deleted\)/);
+  });
+
+  test('a blob that lost a chunk is uploaded again, not renewed; a broken blob file on the share is replaced', async () => {
+    const data = sampleData();
+    inMemory(data.pixels)[2] = 3;
+    const fingerprint = trainingDataFingerprint(data);
+    await publishTrainingData(redis, data, fingerprint, { where: 'redis' }, { chunkBytes: 512 });
+    await redis.del(`losslab:data:${fingerprint}:1`);
+    const again = await publishTrainingData(redis, data, fingerprint, { where: 'redis' }, { chunkBytes: 512 });
+    assert.equal(again.uploaded, true);
+    assert.equal(trainingDataFingerprint(await fetchTrainingData(redis, fingerprint, { where: 'redis' })), fingerprint);
+
+    const folder = temporaryDir('published-share-broken');
+    await publishTrainingData(redis, data, fingerprint, { where: 'shared', folder });
+    const file = sharedBlobPath(folder, fingerprint);
+    fs.truncateSync(file, 100);
+    assert.equal((await publishTrainingData(redis, data, fingerprint, { where: 'shared', folder })).uploaded, true);
+    assert.equal(trainingDataFingerprint(await fetchTrainingData(redis, fingerprint, { where: 'shared', folder })), fingerprint);
+    assert.deepEqual(fs.readdirSync(folder), [`${fingerprint}.losslab-data`], 'no partial file left');
   });
 
   test('data above the Redis limit is refused with what to do, and nothing is written', async () => {

@@ -39,6 +39,8 @@ export type DataTransport = { mode: 'path' } | { mode: 'publish'; sharedFolder?:
 const ATTEMPTS = 3;
 /** How often unsettled runs are looked up, besides the events (which a Redis outage can lose). */
 const POLL_MS = 2000;
+/** How often a study in publish mode checks that its data is still whole in Redis, renewing its lifetime. */
+const RENEW_PUBLISHED_MS = 3600 * 1000;
 /** Checkpoints of runs nobody collects (a study abandoned for good) expire after a week. */
 const CHECKPOINT_TTL_S = 7 * 24 * 3600;
 
@@ -68,8 +70,9 @@ export class QueuePool {
   /** A poll is waiting in the chain: while Redis is down, the timer must not pile up more behind it. */
   private pollQueued = false;
   private dataFingerprint: string | null = null;
-  /** Publish mode: the data is where the workers fetch it (published once per study process). */
+  /** Publish mode: the data is where the workers fetch it (published once per study process, renewed hourly). */
   private published = false;
+  private publishedAt = 0;
   private lastProblem = '';
 
   constructor(private readonly options: QueuePoolOptions) {
@@ -176,6 +179,7 @@ export class QueuePool {
         : `the decoded data (fingerprint ${this.dataFingerprint.slice(0, 12)}…) is in ${where} already`,
     );
     this.published = true;
+    this.publishedAt = Date.now();
   }
 
   /** Puts one run on the queue, with the checkpoint its folder holds (if any) for the worker that takes it. */
@@ -270,6 +274,11 @@ export class QueuePool {
   }
 
   private async poll(): Promise<void> {
+    // A study may run longer than published data lives, or Redis may evict it: it is checked and renewed hourly.
+    if (this.published && Date.now() - this.publishedAt > RENEW_PUBLISHED_MS) {
+      this.published = false;
+      await this.publishData();
+    }
     for (const jobId of [...this.pending.keys()]) await this.check(jobId);
     await this.reportWorkers();
   }

@@ -5,11 +5,12 @@ import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job } from
 import { Redis, type RedisOptions as IORedisOptions } from 'ioredis';
 import { readCheckpointBytes, writeCheckpointBytes, checkpointNextEpoch } from '../engine/checkpoint';
 import { TrainingPool } from '../engine/pool';
-import type { BatchProgress, EpochRecord, TrainingData } from '../engine/types';
+import type { BatchProgress, EpochRecord, RunJob, TrainingData } from '../engine/types';
 import type { BackendRequest } from '../engine/worker-protocol';
 import { planRuns } from '../experiment/run-experiment';
 import { redactRedisUrl, redisOptionsFromUrl } from './connection';
 import { CANCELLED_REASON, cancelKey, checkpointKey, encodeOutcome, parseRunJobData, refusalKey, RUN_QUEUE, type RunJobData, type RunProgress } from './protocol';
+import { releasePixels } from '../dataset/pixel-file';
 import { fetchTrainingData } from './published-data';
 import { loadRunData, trainingDataFingerprint } from './run-data';
 import { HEARTBEAT_MS, publishWorkerStatus, withdrawWorkerStatus, type WorkerRun } from './worker-status';
@@ -40,6 +41,9 @@ const MAX_REFUSALS = 50;
 interface PreparedData {
   data: TrainingData;
   fingerprint: string;
+  /** Runs training on it now: a pixel file is removed only once it is evicted and unused. */
+  users: number;
+  evicted: boolean;
 }
 
 /**
@@ -161,7 +165,27 @@ export class QueueWorker {
     } catch (error) {
       return this.handBack(job, token, spec, (error as Error).message);
     }
+    // Counted at once, before anything awaits: another study's data arriving meanwhile may evict this one.
+    prepared.users++;
+    try {
+      return await this.train(job, token, spec, runJob, prepared);
+    } finally {
+      prepared.users--;
+      this.releaseIfUnused(prepared);
+    }
+  }
 
+  private releaseIfUnused(prepared: PreparedData): void {
+    if (!prepared.evicted || prepared.users > 0) return;
+    try {
+      releasePixels(prepared.data.pixels);
+    } catch {
+      // left to the exit hook
+    }
+  }
+
+  private async train(job: Job, token: string | undefined, spec: RunJobData, runJob: RunJob, prepared: PreparedData): Promise<string> {
+    const jobId = job.id ?? '?';
     const dir = path.join(this.options.workDir, jobId);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
@@ -292,7 +316,14 @@ export class QueueWorker {
       // A failed load is tried again for the next run (the folder may have been mounted since).
       entry.catch(() => this.datasets.delete(key));
       this.datasets.set(key, entry);
-      while (this.datasets.size > 2) this.datasets.delete(this.datasets.keys().next().value as string);
+      while (this.datasets.size > 2) {
+        const oldest = this.datasets.keys().next().value as string;
+        this.datasets.get(oldest)!.then((old) => {
+          old.evicted = true;
+          this.releaseIfUnused(old);
+        }, () => undefined);
+        this.datasets.delete(oldest);
+      }
     }
     return entry;
   }
@@ -312,6 +343,6 @@ export class QueueWorker {
     }
     const fingerprint = trainingDataFingerprint(data);
     this.log(`[${this.name}] data of study ${spec.studyId} ready (${spec.dataSource === 'path' ? 'read from its folder' : `fetched from ${spec.dataSource === 'redis' ? 'Redis' : this.options.dataShare}`}, ${data.labels.length} images) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    return { data, fingerprint };
+    return { data, fingerprint, users: 0, evicted: false };
   }
 }

@@ -21,7 +21,7 @@ export interface TestRedis {
   stop: () => Promise<void>;
 }
 
-/** A throwaway Redis on a loopback port (no persistence), answering PING before this resolves. */
+/** A throwaway Redis on a loopback port (no persistence), accepting connections before this resolves. */
 export async function startRedis(password?: string): Promise<TestRedis> {
   const port = await freePort();
   const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(password ? ['--requirepass', password] : [])], { stdio: 'ignore' });

@@ -56,7 +56,9 @@ describe('Where runs train (desktop)', () => {
     // The Experiment screen's note now names the queue and its workers, as in served mode.
     const note = await screen.findByRole('note');
     expect(note.textContent!.replace(/\s+/g, ' ')).toContain(`Runs go to the queue workers serving ${QUEUE}: 1 worker (gpu-box, webgpu).`);
+    // Neither shown nor kept in any field of the page.
     expect(document.body.textContent).not.toContain('hunter2');
+    for (const input of document.querySelectorAll('input')) expect(input.value).not.toContain('hunter2');
   });
 
   it('shows why a connection failed, keeps the URL to correct, and stays on this computer', async () => {
