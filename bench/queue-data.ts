@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { parseExperimentConfig } from '../main/experiment/config';
-import { fetchTrainingData, publishTrainingData } from '../main/queue/published-data';
+import { addressOf, fetchTrainingData, publishTrainingData } from '../main/queue/published-data';
 import { startRedis } from '../main/queue/redis-fixture';
 import { loadRunData, trainingDataFingerprint } from '../main/queue/run-data';
 
@@ -110,32 +110,31 @@ async function main(): Promise<void> {
   process.stderr.write('path mode: decoding the folder (cold, then from the cache)\n');
   const [cold, coldSeconds] = await timed(() => loadRunData(config, { cacheDir }));
   const [, warmSeconds] = await timed(() => loadRunData(config, { cacheDir }));
-  const fingerprint = trainingDataFingerprint(cold);
-  const [, fingerprintSeconds] = await timed(async () => trainingDataFingerprint(cold));
+  const [address, fingerprintSeconds] = await timed(async () => addressOf(cold));
 
   process.stderr.write('publish mode: Redis\n');
   const server = await startRedis();
   const redis = new Redis(server.url);
   const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await redis.info('memory'))![1]);
   const before = await usedMemory();
-  const [published, publishSeconds] = await timed(() => publishTrainingData(redis, cold, fingerprint, { where: 'redis' }));
+  const [published, publishSeconds] = await timed(() => publishTrainingData(redis, cold, address, { where: 'redis' }));
   const redisBytes = (await usedMemory()) - before;
-  const [fetched, fetchSeconds] = await timed(() => fetchTrainingData(redis, fingerprint, { where: 'redis' }));
-  if (trainingDataFingerprint(fetched) !== fingerprint) throw new Error('fetched data differs');
+  const [fetched, fetchSeconds] = await timed(() => fetchTrainingData(redis, address, { where: 'redis' }));
+  if (trainingDataFingerprint(fetched) !== address.data) throw new Error('fetched data differs');
   redis.disconnect();
   await server.stop();
 
   process.stderr.write('publish mode: shared folder\n');
   const share = fs.mkdtempSync(path.join(os.tmpdir(), 'losslab-bench-share-'));
-  const [, shareWriteSeconds] = await timed(() => publishTrainingData(null as never, cold, fingerprint, { where: 'shared', folder: share }));
-  const [, shareReadSeconds] = await timed(() => fetchTrainingData(null as never, fingerprint, { where: 'shared', folder: share }));
+  const [, shareWriteSeconds] = await timed(() => publishTrainingData(null as never, cold, address, { where: 'shared', folder: share }));
+  const [, shareReadSeconds] = await timed(() => fetchTrainingData(null as never, address, { where: 'shared', folder: share }));
   fs.rmSync(share, { recursive: true, force: true });
   fs.rmSync(cacheDir, { recursive: true, force: true });
 
   const result = {
     machine: { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version },
     dataset: { images: cold.labels.length, imageSize: options.size, onDiskMiB: mib(dataset.diskBytes), ...(dataset.madeSeconds !== null ? { madeSeconds: Math.round(dataset.madeSeconds) } : {}) },
-    fingerprintSeconds,
+    fingerprintsSeconds: fingerprintSeconds,
     pathMode: { perWorkerColdSeconds: coldSeconds, perWorkerFromCacheSeconds: warmSeconds },
     publishRedis: { blobMiB: mib(published.bytes), studyPublishSeconds: publishSeconds, redisMemoryMiB: mib(redisBytes), perWorkerFetchSeconds: fetchSeconds },
     publishShared: { studyWriteSeconds: shareWriteSeconds, perWorkerReadSeconds: shareReadSeconds },

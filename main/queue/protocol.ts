@@ -31,12 +31,14 @@ export const runJobDataSchema = z.object({
   dataFingerprint: z.string().regex(/^[0-9a-f]{64}$/),
   /**
    * How the worker gets the data: `path` reads and decodes the dataset at config.data (or under
-   * its --data-root); `redis` and `shared` fetch the blob the study published (see
+   * its --data-root); `redis` and `shared` fetch the blobs the study published (see
    * published-data.ts), from Redis or from the worker's own --data-share folder. Never a path.
    */
   dataSource: z.enum(DATA_SOURCES),
+  /** Published data: the fingerprint of its pixels (shared by a sweep's settings), besides dataFingerprint. */
+  pixelsFingerprint: z.string().regex(/^[0-9a-f]{64}$/).optional(),
   keepWeights: z.boolean(),
-});
+}).refine((job) => job.dataSource === 'path' || job.pixelsFingerprint !== undefined, { message: 'published data needs the fingerprint of its pixels', path: ['pixelsFingerprint'] });
 export type RunJobData = z.output<typeof runJobDataSchema>;
 
 export class RefusedJobError extends Error {

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { temporaryDir } from '../../tests/fixtures/mnist-folder';
 import type { TrainingData } from '../engine/types';
-import { decodeTrainingData, encodeTrainingData, fetchTrainingData, publishTrainingData, sharedBlobPath } from './published-data';
+import { addressOf, decodeTrainingData, encodeTrainingData, fetchTrainingData, publishTrainingData, sharedBlobPath } from './published-data';
 import { redisMissing, startRedis, type TestRedis } from './redis-fixture';
 import { trainingDataFingerprint } from './run-data';
 import { inMemory } from '../dataset/pixel-file';
@@ -31,35 +31,36 @@ function sampleData(): TrainingData {
   };
 }
 
-test('a data blob decodes to the same data: same fingerprint, pixels shareable with training threads', () => {
+test('published blobs decode to the same data: same fingerprint, pixels shareable with training threads', () => {
   const data = sampleData();
-  const back = decodeTrainingData(encodeTrainingData(data));
+  const blobs = encodeTrainingData(data);
+  const back = decodeTrainingData(blobs);
   assert.equal(trainingDataFingerprint(back), trainingDataFingerprint(data));
   assert.ok(inMemory(back.pixels).buffer instanceof SharedArrayBuffer);
   assert.deepEqual([...back.test], [...data.test]);
   assert.deepEqual(back.channelStd, data.channelStd);
-  assert.throws(() => decodeTrainingData(encodeTrainingData(data).subarray(0, 200)), /cut short/);
-  assert.throws(() => decodeTrainingData(Buffer.from('not a blob at all')), /not a LossLab data blob/);
+  assert.throws(() => decodeTrainingData({ ...blobs, pixels: blobs.pixels.subarray(0, 200) }), /cut short/);
+  assert.throws(() => decodeTrainingData({ ...blobs, split: blobs.pixels }), /not a LossLab data blob/);
 });
 
-test('a shared folder holds one file per fingerprint, named by it alone', async () => {
+test('a shared folder holds one pixels file and one split file, named by their fingerprints alone', async () => {
   const data = sampleData();
-  const fingerprint = trainingDataFingerprint(data);
+  const address = addressOf(data);
   const folder = path.join(temporaryDir('published-share'), 'share');
-  const first = await publishTrainingData(null as never, data, fingerprint, { where: 'shared', folder });
-  const second = await publishTrainingData(null as never, data, fingerprint, { where: 'shared', folder });
+  const first = await publishTrainingData(null as never, data, address, { where: 'shared', folder });
+  const second = await publishTrainingData(null as never, data, address, { where: 'shared', folder });
   assert.deepEqual([first.uploaded, second.uploaded], [true, false]);
-  assert.deepEqual(fs.readdirSync(folder), [`${fingerprint}.losslab-data`]);
-  const back = await fetchTrainingData(null as never, fingerprint, { where: 'shared', folder });
-  assert.equal(trainingDataFingerprint(back), fingerprint);
-  assert.throws(() => sharedBlobPath(folder, '../../etc/passwd'), /64 hex digits/);
-  // A blob whose bytes changed on the share is refused by its fingerprint.
-  const file = sharedBlobPath(folder, fingerprint);
+  assert.deepEqual(fs.readdirSync(folder).sort(), [`${address.pixels}.losslab-pixels`, `${address.data}.losslab-split`].sort());
+  const back = await fetchTrainingData(null as never, address, { where: 'shared', folder });
+  assert.equal(trainingDataFingerprint(back), address.data);
+  assert.throws(() => sharedBlobPath(folder, 'pixels', '../../etc/passwd'), /64 hex digits/);
+  // Pixels whose bytes changed on the share are refused by their fingerprint.
+  const file = sharedBlobPath(folder, 'pixels', address.pixels);
   const bytes = fs.readFileSync(file);
   bytes[bytes.length - 100] ^= 0xff;
   fs.writeFileSync(file, bytes);
-  await assert.rejects(fetchTrainingData(null as never, fingerprint, { where: 'shared', folder }), /does not match its fingerprint/);
-  await assert.rejects(fetchTrainingData(null as never, fingerprint, { where: 'shared', folder: temporaryDir('published-empty') }), /not in .* on this machine/);
+  await assert.rejects(fetchTrainingData(null as never, address, { where: 'shared', folder }), /pixels do not match their fingerprint/);
+  await assert.rejects(fetchTrainingData(null as never, address, { where: 'shared', folder: temporaryDir('published-empty') }), /not in .* on this machine/);
 });
 
 describe('published data in Redis', { skip: redisMissing }, () => {
@@ -74,58 +75,67 @@ describe('published data in Redis', { skip: redisMissing }, () => {
     await server?.stop();
   });
 
-  test('published in chunks once per fingerprint, fetched back bit for bit', async () => {
+  test('published in chunks once per fingerprint, fetched back bit for bit; a second split on the same images adds only the split', async () => {
     const data = sampleData();
-    const fingerprint = trainingDataFingerprint(data);
-    const first = await publishTrainingData(redis, data, fingerprint, { where: 'redis' }, { chunkBytes: 512 });
-    const again = await publishTrainingData(redis, data, fingerprint, { where: 'redis' }, { chunkBytes: 512 });
+    const address = addressOf(data);
+    const first = await publishTrainingData(redis, data, address, { where: 'redis' }, { chunkBytes: 512 });
+    const again = await publishTrainingData(redis, data, address, { where: 'redis' }, { chunkBytes: 512 });
     assert.deepEqual([first.uploaded, again.uploaded], [true, false]);
-    const chunks = (await redis.keys(`losslab:data:${fingerprint}:*`)).filter((key) => !key.endsWith(':meta'));
-    assert.equal(chunks.length, Math.ceil(first.bytes / 512));
-    assert.ok((await redis.ttl(`losslab:data:${fingerprint}:meta`)) > 24 * 3600);
-    const back = await fetchTrainingData(redis, fingerprint, { where: 'redis' });
-    assert.equal(trainingDataFingerprint(back), fingerprint);
+    const chunks = (prefix: string) => redis.keys(`${prefix}:*`).then((keys) => keys.filter((key) => !key.endsWith(':meta')).length);
+    const pixelChunks = await chunks(`losslab:pixels:${address.pixels}`);
+    assert.equal(pixelChunks, Math.ceil(encodeTrainingData(data).pixels.length / 512));
+    assert.ok((await redis.ttl(`losslab:pixels:${address.pixels}:meta`)) > 24 * 3600);
+    assert.ok((await redis.ttl(`losslab:pixels:${address.pixels}:0`)) > 24 * 3600, 'chunks live as long as their meta once complete');
+    const back = await fetchTrainingData(redis, address, { where: 'redis' });
+    assert.equal(trainingDataFingerprint(back), address.data);
     assert.deepEqual(Buffer.from(inMemory(back.pixels)), Buffer.from(inMemory(data.pixels)));
+    // Another imbalance setting: the same images, another split.
+    const other = { ...data, train: data.train.subarray(0, 10), trainCounts: [4, 3, 3] };
+    const otherAddress = addressOf(other);
+    assert.equal(otherAddress.pixels, address.pixels);
+    await publishTrainingData(redis, other, otherAddress, { where: 'redis' }, { chunkBytes: 512 });
+    assert.equal(await chunks(`losslab:pixels:${address.pixels}`), pixelChunks, 'the pixels are stored once');
+    assert.equal(trainingDataFingerprint(await fetchTrainingData(redis, otherAddress, { where: 'redis' })), otherAddress.data);
   });
 
   test('a changed or missing chunk is refused, never trained on', async () => {
     const data = sampleData();
-    inMemory(data.pixels)[0] = 1; // another dataset, another fingerprint
-    const fingerprint = trainingDataFingerprint(data);
-    await publishTrainingData(redis, data, fingerprint, { where: 'redis' }, { chunkBytes: 512 });
-    const chunk = (await redis.getBuffer(`losslab:data:${fingerprint}:1`))!;
+    inMemory(data.pixels)[0] = 1; // another dataset, other fingerprints
+    const address = addressOf(data);
+    await publishTrainingData(redis, data, address, { where: 'redis' }, { chunkBytes: 512 });
+    const key = `losslab:pixels:${address.pixels}:1`;
+    const chunk = (await redis.getBuffer(key))!;
     chunk[10] ^= 0xff;
-    await redis.set(`losslab:data:${fingerprint}:1`, chunk);
-    await assert.rejects(fetchTrainingData(redis, fingerprint, { where: 'redis' }), /does not match its fingerprint/);
-    await redis.del(`losslab:data:${fingerprint}:2`);
-    await assert.rejects(fetchTrainingData(redis, fingerprint, { where: 'redis' }), /chunk 3 of \d+ .* is missing/);
-    await assert.rejects(fetchTrainingData(redis, 'b'.repeat(64), { where: 'redis' }), /not in Redis \(expired, evicted or deleted\)/);
+    await redis.set(key, chunk);
+    await assert.rejects(fetchTrainingData(redis, address, { where: 'redis' }), /pixels do not match their fingerprint/);
+    await redis.del(`losslab:pixels:${address.pixels}:2`);
+    await assert.rejects(fetchTrainingData(redis, address, { where: 'redis' }), /chunk 3 of \d+ .* is missing/);
+    await assert.rejects(fetchTrainingData(redis, { ...address, pixels: 'b'.repeat(64) }, { where: 'redis' }), /not in Redis \(expired, evicted or deleted\)/);
   });
 
   test('a blob that lost a chunk is uploaded again, not renewed; a broken blob file on the share is replaced', async () => {
     const data = sampleData();
     inMemory(data.pixels)[2] = 3;
-    const fingerprint = trainingDataFingerprint(data);
-    await publishTrainingData(redis, data, fingerprint, { where: 'redis' }, { chunkBytes: 512 });
-    await redis.del(`losslab:data:${fingerprint}:1`);
-    const again = await publishTrainingData(redis, data, fingerprint, { where: 'redis' }, { chunkBytes: 512 });
+    const address = addressOf(data);
+    await publishTrainingData(redis, data, address, { where: 'redis' }, { chunkBytes: 512 });
+    await redis.del(`losslab:pixels:${address.pixels}:1`);
+    const again = await publishTrainingData(redis, data, address, { where: 'redis' }, { chunkBytes: 512 });
     assert.equal(again.uploaded, true);
-    assert.equal(trainingDataFingerprint(await fetchTrainingData(redis, fingerprint, { where: 'redis' })), fingerprint);
+    assert.equal(trainingDataFingerprint(await fetchTrainingData(redis, address, { where: 'redis' })), address.data);
 
     const folder = temporaryDir('published-share-broken');
-    await publishTrainingData(redis, data, fingerprint, { where: 'shared', folder });
-    const file = sharedBlobPath(folder, fingerprint);
-    fs.truncateSync(file, 100);
-    assert.equal((await publishTrainingData(redis, data, fingerprint, { where: 'shared', folder })).uploaded, true);
-    assert.equal(trainingDataFingerprint(await fetchTrainingData(redis, fingerprint, { where: 'shared', folder })), fingerprint);
-    assert.deepEqual(fs.readdirSync(folder), [`${fingerprint}.losslab-data`], 'no partial file left');
+    await publishTrainingData(redis, data, address, { where: 'shared', folder });
+    fs.truncateSync(sharedBlobPath(folder, 'pixels', address.pixels), 100);
+    assert.equal((await publishTrainingData(redis, data, address, { where: 'shared', folder })).uploaded, true);
+    assert.equal(trainingDataFingerprint(await fetchTrainingData(redis, address, { where: 'shared', folder })), address.data);
+    assert.equal(fs.readdirSync(folder).filter((name) => name.endsWith('.partial')).length, 0, 'no partial file left');
   });
 
-  test('data above the Redis limit is refused with what to do, and nothing is written', async () => {
+  test('pixels above the Redis limit are refused with what to do, and nothing is written', async () => {
     const data = sampleData();
     inMemory(data.pixels)[1] = 2;
-    const fingerprint = trainingDataFingerprint(data);
-    await assert.rejects(publishTrainingData(redis, data, fingerprint, { where: 'redis' }, { limitBytes: 1000 }), /more than the 0 MiB LossLab puts in Redis\. Give --data-share DIR/);
-    assert.deepEqual(await redis.keys(`losslab:data:${fingerprint}:*`), []);
+    const address = addressOf(data);
+    await assert.rejects(publishTrainingData(redis, data, address, { where: 'redis' }, { limitBytes: 1000 }), /more than the 0 MiB LossLab puts in Redis\. Give --data-share DIR/);
+    assert.deepEqual(await redis.keys(`losslab:*:${address.pixels}:*`), []);
   });
 });

@@ -9,7 +9,7 @@ import { redisOptionsFromUrl } from './connection';
 import type { EpochRecord } from '../engine/types';
 import { CANCELLED_REASON, cancelKey, checkpointKey, decodeOutcome, jobIdOf, progressSchema, refusalKey, RUN_QUEUE, STUDY_PROTOCOL_VERSION, type DataSource, type RunJobData } from './protocol';
 import { publishTrainingData } from './published-data';
-import { trainingDataFingerprint } from './run-data';
+import { pixelsFingerprint, trainingDataFingerprint } from './run-data';
 import { readWorkerStatuses } from './worker-status';
 
 export interface QueuePoolOptions {
@@ -70,6 +70,7 @@ export class QueuePool {
   /** A poll is waiting in the chain: while Redis is down, the timer must not pile up more behind it. */
   private pollQueued = false;
   private dataFingerprint: string | null = null;
+  private pixelsFingerprint: string | null = null;
   /** Publish mode: the data is where the workers fetch it (published once per study process, renewed hourly). */
   private published = false;
   private publishedAt = 0;
@@ -171,7 +172,9 @@ export class QueuePool {
     this.dataFingerprint ??= trainingDataFingerprint(this.options.data);
     const started = Date.now();
     const location = transport.sharedFolder ? { where: 'shared' as const, folder: transport.sharedFolder } : { where: 'redis' as const };
-    const { bytes, uploaded } = await publishTrainingData(this.redis, this.options.data, this.dataFingerprint, location);
+    this.pixelsFingerprint ??= pixelsFingerprint(this.options.data);
+    const address = { data: this.dataFingerprint, pixels: this.pixelsFingerprint };
+    const { bytes, uploaded } = await publishTrainingData(this.redis, this.options.data, address, location);
     const where = location.where === 'shared' ? location.folder : 'Redis';
     this.options.log?.(
       uploaded
@@ -197,6 +200,7 @@ export class QueuePool {
       config: this.options.config,
       dataFingerprint: this.dataFingerprint,
       dataSource: this.dataSource,
+      ...(this.dataSource !== 'path' ? { pixelsFingerprint: this.pixelsFingerprint ?? pixelsFingerprint(this.options.data) } : {}),
       keepWeights: this.options.keepWeights,
     };
     // Lower numbers first, as a local study trains them.

@@ -11,7 +11,7 @@ import { planRuns } from '../experiment/run-experiment';
 import { redactRedisUrl, redisOptionsFromUrl } from './connection';
 import { CANCELLED_REASON, cancelKey, checkpointKey, encodeOutcome, parseRunJobData, refusalKey, RUN_QUEUE, type RunJobData, type RunProgress } from './protocol';
 import { releasePixels } from '../dataset/pixel-file';
-import { fetchTrainingData } from './published-data';
+import { fetchPixels, fetchTrainingData, type PublishedLocation, type PublishedPixels } from './published-data';
 import { loadRunData, trainingDataFingerprint } from './run-data';
 import { HEARTBEAT_MS, publishWorkerStatus, withdrawWorkerStatus, type WorkerRun } from './worker-status';
 
@@ -55,6 +55,7 @@ export class QueueWorker {
   private worker: Worker | null = null;
   private readonly redis: Redis;
   private readonly datasets = new Map<string, Promise<PreparedData>>();
+  private readonly publishedPixels = new Map<string, Promise<PublishedPixels>>();
   private readonly active = new Map<string, TrainingPool>();
   private draining = false;
   private readonly name: string;
@@ -328,6 +329,21 @@ export class QueueWorker {
     return entry;
   }
 
+  /**
+   * Published pixels by fingerprint (the last two): a sweep's settings share their images and
+   * differ in their split, so each worker fetches the images once and the settings share them.
+   */
+  private pixelsFor(fingerprint: string, location: PublishedLocation): Promise<PublishedPixels> {
+    let entry = this.publishedPixels.get(fingerprint);
+    if (!entry) {
+      entry = fetchPixels(this.redis, fingerprint, location);
+      entry.catch(() => this.publishedPixels.delete(fingerprint));
+      this.publishedPixels.set(fingerprint, entry);
+      while (this.publishedPixels.size > 2) this.publishedPixels.delete(this.publishedPixels.keys().next().value as string);
+    }
+    return entry;
+  }
+
   private async prepare(spec: RunJobData): Promise<PreparedData> {
     const started = Date.now();
     let data: TrainingData;
@@ -339,7 +355,7 @@ export class QueueWorker {
     } else {
       if (spec.dataSource === 'shared' && !this.options.dataShare) throw new Error('the study published its data to a shared folder, and this worker was started without --data-share DIR');
       const location = spec.dataSource === 'shared' ? { where: 'shared' as const, folder: this.options.dataShare! } : { where: 'redis' as const };
-      data = await fetchTrainingData(this.redis, spec.dataFingerprint, location);
+      data = await fetchTrainingData(this.redis, { data: spec.dataFingerprint, pixels: spec.pixelsFingerprint! }, location, await this.pixelsFor(spec.pixelsFingerprint!, location));
     }
     const fingerprint = trainingDataFingerprint(data);
     this.log(`[${this.name}] data of study ${spec.studyId} ready (${spec.dataSource === 'path' ? 'read from its folder' : `fetched from ${spec.dataSource === 'redis' ? 'Redis' : this.options.dataShare}`}, ${data.labels.length} images) in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -278,7 +278,7 @@ describe('queue mode (BullMQ on a real Redis)', { skip: redisMissing }, () => {
       const withShare = await worker(['--data-root', noData, '--data-share', share]);
       assert.equal(await run.exited, 0, run.output());
       assert.match(withShare.output(), /fetched from .*queue-share/);
-      assert.equal(fs.readdirSync(share).filter((name) => name.endsWith('.losslab-data')).length, 1);
+      assert.deepEqual(fs.readdirSync(share).map((name) => path.extname(name)).sort(), ['.losslab-pixels', '.losslab-split']);
       assertStudy(out, run);
     } finally {
       await stopAll();

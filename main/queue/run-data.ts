@@ -25,6 +25,15 @@ export function trainingDataFingerprint(data: TrainingData): string {
   return hash.digest('hex');
 }
 
+/** SHA-256 of the decoded images alone (shape and bytes): the settings of a sweep share it. */
+export function pixelsFingerprint(data: Pick<TrainingData, 'pixels' | 'imageSize' | 'channels'>): string {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ imageSize: data.imageSize, channels: data.channels }));
+  hash.update(String(isPixelFile(data.pixels) ? data.pixels.count * data.pixels.bytesPerImage : data.pixels.length));
+  forEachPixelChunk(data.pixels, (bytes) => hash.update(bytes));
+  return hash.digest('hex');
+}
+
 /**
  * Where this worker finds a study's data folder: the study's own path, or, with --data-root,
  * the folder of the same name under that root (machines that mount the data elsewhere).

@@ -162,7 +162,7 @@ describe("the desktop's queue (a real Redis)", { skip: redisMissing }, () => {
       assert.equal(job.data.dataSource, 'redis');
       const client = new Redis(redisOptionsFromUrl(url) as RedisOptions);
       try {
-        assert.equal(await client.exists(`losslab:data:${job.data.dataFingerprint}:meta`), 1);
+        assert.equal(await client.exists(`losslab:split:${job.data.dataFingerprint}:meta`, `losslab:pixels:${job.data.pixelsFingerprint}:meta`), 2);
       } finally {
         client.disconnect();
       }
