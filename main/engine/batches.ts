@@ -1,4 +1,4 @@
-import { forEachImageChunk, isPixelFile, readImages, type Pixels } from '../dataset/pixel-file';
+import { forEachImageChunk, isPixelFile, readImages, type PixelFile, type Pixels } from '../dataset/pixel-file';
 import type { Rng } from '../util/random';
 import type { TrainingData } from './types';
 
@@ -28,14 +28,8 @@ export function fillBatch(
   const { imageSize: s, channels: ch, channelMean, channelStd } = data;
   const imageLength = s * s * ch;
   // Pixels on disk: this batch's images are read first, then taken from there in batch order.
-  const streamed = isPixelFile(data.pixels);
-  let pixels: Uint8Array;
-  if (isPixelFile(data.pixels)) {
-    pixels = batchScratch(indices.length * imageLength);
-    readImages(data.pixels, indices, pixels);
-  } else {
-    pixels = data.pixels;
-  }
+  const pixels = isPixelFile(data.pixels) ? readBatch(data.pixels, indices, imageLength) : data.pixels;
+  const streamed = pixels !== data.pixels;
   const pad = cropPadding(s);
   const scale = channelStd.map((std) => 1 / (255 * std));
   const offset = channelMean.map((mean, c) => mean / (channelStd[c] as number));
@@ -76,9 +70,12 @@ export function fillBatch(
 
 /** Reused by every batch read from a pixel file (one per thread): a batch's bytes, not a new buffer each step. */
 let scratch = new Uint8Array(0);
-function batchScratch(bytes: number): Uint8Array {
+function readBatch(file: PixelFile, indices: ArrayLike<number>, imageLength: number): Uint8Array {
+  const bytes = indices.length * imageLength;
   if (scratch.length < bytes) scratch = new Uint8Array(bytes);
-  return scratch.subarray(0, bytes);
+  const batch = scratch.subarray(0, bytes);
+  readImages(file, indices, batch);
+  return batch;
 }
 
 /** Per-channel mean and standard deviation (in [0, 1] units) over the training images. */

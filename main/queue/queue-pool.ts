@@ -69,10 +69,9 @@ export class QueuePool {
   private backendReported = false;
   /** A poll is waiting in the chain: while Redis is down, the timer must not pile up more behind it. */
   private pollQueued = false;
-  private dataFingerprint: string | null = null;
-  private pixelsFingerprint: string | null = null;
-  /** Publish mode: the data is where the workers fetch it (published once per study process, renewed hourly). */
-  private published = false;
+  /** The data's content addresses, hashed once and only when needed (the pixels' only in publish mode). */
+  private fingerprints: { data?: string; pixels?: string } = {};
+  /** Publish mode: when the data was last published or renewed (0: not yet, or Redis lost it); renewed hourly. */
   private publishedAt = 0;
   private lastProblem = '';
 
@@ -160,6 +159,14 @@ export class QueuePool {
     await this.poll();
   }
 
+  private get dataFingerprint(): string {
+    return (this.fingerprints.data ??= trainingDataFingerprint(this.options.data));
+  }
+
+  private get pixelsFingerprint(): string {
+    return (this.fingerprints.pixels ??= pixelsFingerprint(this.options.data));
+  }
+
   private get dataSource(): DataSource {
     const transport = this.options.dataTransport ?? { mode: 'path' };
     return transport.mode === 'path' ? 'path' : transport.sharedFolder ? 'shared' : 'redis';
@@ -168,11 +175,9 @@ export class QueuePool {
   /** In publish mode, the decoded data goes to Redis or the shared folder before the first run is queued. */
   private async publishData(): Promise<void> {
     const transport = this.options.dataTransport;
-    if (transport?.mode !== 'publish' || this.published) return;
-    this.dataFingerprint ??= trainingDataFingerprint(this.options.data);
+    if (transport?.mode !== 'publish' || this.publishedAt > 0) return;
     const started = Date.now();
     const location = transport.sharedFolder ? { where: 'shared' as const, folder: transport.sharedFolder } : { where: 'redis' as const };
-    this.pixelsFingerprint ??= pixelsFingerprint(this.options.data);
     const address = { data: this.dataFingerprint, pixels: this.pixelsFingerprint };
     const { bytes, uploaded } = await publishTrainingData(this.redis, this.options.data, address, location);
     const where = location.where === 'shared' ? location.folder : 'Redis';
@@ -181,13 +186,11 @@ export class QueuePool {
         ? `published the decoded data (${(bytes / 2 ** 20).toFixed(1)} MiB, fingerprint ${this.dataFingerprint.slice(0, 12)}…) to ${where} in ${((Date.now() - started) / 1000).toFixed(1)} s`
         : `the decoded data (fingerprint ${this.dataFingerprint.slice(0, 12)}…) is in ${where} already`,
     );
-    this.published = true;
     this.publishedAt = Date.now();
   }
 
   /** Puts one run on the queue, with the checkpoint its folder holds (if any) for the worker that takes it. */
   private async add(run: RunJob, jobId: string): Promise<void> {
-    this.dataFingerprint ??= trainingDataFingerprint(this.options.data);
     // A run queued again after Redis lost everything needs the data back there first.
     await this.publishData();
     await this.redis.del(cancelKey(jobId));
@@ -200,7 +203,7 @@ export class QueuePool {
       config: this.options.config,
       dataFingerprint: this.dataFingerprint,
       dataSource: this.dataSource,
-      ...(this.dataSource !== 'path' ? { pixelsFingerprint: this.pixelsFingerprint ?? pixelsFingerprint(this.options.data) } : {}),
+      ...(this.dataSource !== 'path' ? { pixelsFingerprint: this.pixelsFingerprint } : {}),
       keepWeights: this.options.keepWeights,
     };
     // Lower numbers first, as a local study trains them.
@@ -279,8 +282,8 @@ export class QueuePool {
 
   private async poll(): Promise<void> {
     // A study may run longer than published data lives, or Redis may evict it: it is checked and renewed hourly.
-    if (this.published && Date.now() - this.publishedAt > RENEW_PUBLISHED_MS) {
-      this.published = false;
+    if (this.publishedAt > 0 && Date.now() - this.publishedAt > RENEW_PUBLISHED_MS) {
+      this.publishedAt = 0;
       await this.publishData();
     }
     for (const jobId of [...this.pending.keys()]) await this.check(jobId);
@@ -307,7 +310,7 @@ export class QueuePool {
       // missing means Redis came back without its data (no persistence, or a new server). The
       // run goes on the queue again, from the last checkpoint the study's folder holds.
       this.options.log?.(`run ${run.runId} is no longer in Redis (restarted without its data?); queued again from its last saved epoch`);
-      this.published = false; // published data in Redis went with it (renewed only, if it is still there)
+      this.publishedAt = 0; // published data in Redis went with it (renewed only, if it is still there)
       await this.add(run, jobId);
       return;
     }

@@ -347,17 +347,20 @@ export class QueueWorker {
   private async prepare(spec: RunJobData): Promise<PreparedData> {
     const started = Date.now();
     let data: TrainingData;
+    let fingerprint: string;
     if (spec.dataSource === 'path') {
       data = await loadRunData(spec.config, {
         ...(this.options.dataRoot ? { dataRoot: this.options.dataRoot } : {}),
         ...(this.options.cacheDir ? { cacheDir: this.options.cacheDir } : {}),
       });
+      fingerprint = trainingDataFingerprint(data);
     } else {
       if (spec.dataSource === 'shared' && !this.options.dataShare) throw new Error('the study published its data to a shared folder, and this worker was started without --data-share DIR');
       const location = spec.dataSource === 'shared' ? { where: 'shared' as const, folder: this.options.dataShare! } : { where: 'redis' as const };
       data = await fetchTrainingData(this.redis, { data: spec.dataFingerprint, pixels: spec.pixelsFingerprint! }, location, await this.pixelsFor(spec.pixelsFingerprint!, location));
+      // fetchTrainingData has hashed it and found the job's fingerprint; not hashed a second time.
+      fingerprint = spec.dataFingerprint;
     }
-    const fingerprint = trainingDataFingerprint(data);
     this.log(`[${this.name}] data of study ${spec.studyId} ready (${spec.dataSource === 'path' ? 'read from its folder' : `fetched from ${spec.dataSource === 'redis' ? 'Redis' : this.options.dataShare}`}, ${data.labels.length} images) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return { data, fingerprint, users: 0, evicted: false };
   }

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -13,6 +12,7 @@ import { parseExperimentConfig } from '../experiment/config';
 import { servicesForTest } from '../services/service-fixtures';
 import { RUN_QUEUE, STUDY_PROTOCOL_VERSION } from './protocol';
 import { queueRunner } from './queue-pool';
+import { freePort, redisMissing } from './redis-fixture';
 import { Redis } from 'ioredis';
 import { readWorkerStatuses } from './worker-status';
 
@@ -23,23 +23,11 @@ import { readWorkerStatuses } from './worker-status';
 const CLI = path.join(__dirname, '../../../bin/losslab.js');
 const SAMPLE = path.join(__dirname, '../../../assets/sample/digits');
 const opensslMissing = spawnSync('openssl', ['version']).error ? 'openssl is not installed; the TLS test needs it to make a certificate' : false;
-const redisMissing = spawnSync('redis-server', ['--version']).error ? 'redis-server is not installed (apt-get install redis-server); the queue-mode tests need a real Redis' : false;
 
 /** A tiny study: 3 classes × 80 digits at 8 px, a 1-block CNN: each run trains in a second or two, long enough for a worker to be stopped mid-run. */
 /** The test's Redis wants a password: no output, record or result may ever show it. */
 const PASSWORD = 'pw-queue-test-5ecret';
 const STUDY_ARGS = ['--losses', 'ce,focal', '--epochs', '4', '--image-size', '8', '--width', '4', '--depth', '1', '--no-cache'];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 interface Proc {
   child: ChildProcess;

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Queue } from 'bullmq';
@@ -12,6 +10,7 @@ import { redisOptionsFromUrl } from '../queue/connection';
 import { jobIdOf, RUN_QUEUE } from '../queue/protocol';
 import { queueRunner } from '../queue/queue-pool';
 import { reachRedis } from '../queue/reach-redis';
+import { freePort, redisMissing, startRedis, type TestRedis } from '../queue/redis-fixture';
 import { servicesForTest, temporaryDir, writeMnistFolder } from './service-fixtures';
 
 /**
@@ -19,20 +18,8 @@ import { servicesForTest, temporaryDir, writeMnistFolder } from './service-fixtu
  * real Redis on a loopback port that wants a password: no answer, event, log line or stored
  * file may show it.
  */
-const redisMissing = spawnSync('redis-server', ['--version']).error ? 'redis-server is not installed (apt-get install redis-server); these tests need a real Redis' : false;
 const PASSWORD = 'pw-choice-test-5ecret';
 const hidesPassword = (text: string) => assert.doesNotMatch(text, new RegExp(PASSWORD));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 function desktopServices(log: string[] = []) {
   return servicesForTest({ mode: 'desktop', log: (line) => log.push(line) });
@@ -67,29 +54,20 @@ test('a URL that is not a Redis URL is refused before any connection, and the ap
 });
 
 describe("the desktop's queue (a real Redis)", { skip: redisMissing }, () => {
-  let redis: ChildProcess;
+  let redis: TestRedis;
   let port: number;
   let url: string;
   let data: string;
 
   before(async () => {
-    port = await freePort();
-    redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD], { stdio: 'ignore' });
-    url = `redis://:${PASSWORD}@127.0.0.1:${port}`;
-    for (let tries = 0; ; tries++) {
-      try {
-        await reachRedis(url, 500);
-        break;
-      } catch (error) {
-        if (tries > 40) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
+    redis = await startRedis(PASSWORD);
+    ({ port, url } = redis);
+    await reachRedis(url);
     data = await writeMnistFolder(temporaryDir('queue-choice-digits'), { digits: [0, 1, 7], perClass: 20 });
   });
 
-  after(() => {
-    redis?.kill('SIGKILL');
+  after(async () => {
+    await redis?.stop();
   });
 
   test('connect: answers the URL without its password; queue.workers reports that queue; disconnect goes back to this computer', async () => {
