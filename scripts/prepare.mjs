@@ -39,6 +39,10 @@ export function inputsHash() {
   return hash.digest('hex');
 }
 
+// The native kernels first: they have their own up-to-date check, and never fail the install.
+const native = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-native.mjs')], { cwd: root, stdio: 'inherit' });
+if (native.status !== 0) process.exit(native.status ?? 1);
+
 const current = inputsHash();
 const built = existsSync(STAMP) ? readFileSync(STAMP, 'utf8').trim() : null;
 if (built === current && OUTPUTS.every((f) => existsSync(path.join(root, f)))) {

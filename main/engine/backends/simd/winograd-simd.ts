@@ -1,5 +1,6 @@
 import { instantiateOn } from './instantiate';
 import { WINOGRAD_WASM } from './winograd-wasm';
+import { nativeWinogradFor } from '../native-kernels';
 
 /**
  * The SIMD Winograd F(4x4, 3x3) transforms of winograd.wat. Every pointer is a byte offset
@@ -37,7 +38,10 @@ export interface WinogradSimd {
   ): void;
 }
 
-/** The transforms on `memory` (the backend heap), or null where this engine lacks SIMD. */
+/**
+ * The transforms on `memory` (the backend heap): LossLab's native kernels where they loaded
+ * (bit-identical, wider vectors), else the .wat; null where this engine lacks SIMD.
+ */
 export function winogradSimdFor(memory: object): WinogradSimd | null {
-  return instantiateOn<WinogradSimd>(WINOGRAD_WASM, memory);
+  return nativeWinogradFor(memory) ?? instantiateOn<WinogradSimd>(WINOGRAD_WASM, memory);
 }

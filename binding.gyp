@@ -1,0 +1,19 @@
+{
+  "targets": [
+    {
+      "target_name": "losslab_kernels",
+      "sources": [
+        "main/engine/backends/native/addon.c",
+        "main/engine/backends/native/gemm.c",
+        "main/engine/backends/native/winograd.c"
+      ],
+      "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-fast-math"],
+      "xcode_settings": {
+        "OTHER_CFLAGS": ["-O3", "-ffp-contract=off", "-fno-fast-math"]
+      },
+      "msvs_settings": {
+        "VCCLCompilerTool": { "AdditionalOptions": ["/fp:precise"] }
+      }
+    }
+  ]
+}

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { initWasmAndCpu, seededValues } from './kernel-test-support';
+import { describeNativeKernels, nativeKernels, setNativeKernels } from './native-kernels';
+import { setWinogradPolicy } from './winograd-conv';
+import { setWinogradFilterGradPolicy } from './winograd-filter-grad';
+
+const missing = nativeKernels() === null ? `the native kernels are not available here: ${describeNativeKernels()}` : false;
+
+before(async () => {
+  await initWasmAndCpu();
+  tf.setBackend('wasm');
+});
+
+/** Runs `f` with the native kernels on or off, restoring the previous setting. */
+function withNative<T>(on: boolean, f: () => T): T {
+  const previous = setNativeKernels(on);
+  try {
+    return f();
+  } finally {
+    setNativeKernels(previous);
+  }
+}
+
+function sameBits(actual: Float32Array, expected: Float32Array): number {
+  let differing = 0;
+  for (let i = 0; i < expected.length; i++) if (!Object.is(actual[i], expected[i])) differing++;
+  return differing;
+}
+
+test('the native GEMM gives the products XNNPACK gives, bit for bit (column tails, long sums, rank 3)', { skip: missing }, () => {
+  // Widths with every column tail (16, 8, 4 and single columns) and row counts not a multiple of 4.
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[16, 3640], [3640, 16], false, false], // Winograd filter gradient: long sums
+    [[2048, 16], [16, 16], false, false], // Winograd product: many rows
+    [[37, 147], [147, 10], false, false], // a dense head
+    [[13, 9], [9, 29], false, false], // 29 = 16 + 8 + 4 + 1
+    [[5, 3], [3, 7], false, false],
+    [[1, 6, 40], [1, 40, 33], false, false], // rank 3, batch of one
+    [[64, 1024], [64, 10], true, false], // a dense layer's weight gradient: transposed first, then native
+    [[64, 10], [1024, 10], false, true],
+  ];
+  for (const [aShape, bShape, ta, tb] of cases) {
+    const a = tf.tensor(seededValues(tf.util.sizeFromShape(aShape), 11), aShape);
+    const b = tf.tensor(seededValues(tf.util.sizeFromShape(bShape), 12), bShape);
+    const stock = withNative(false, () => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, ta, tb));
+    const native = withNative(true, () => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, ta, tb));
+    assert.deepEqual(native.shape, stock.shape);
+    const differing = sameBits(native.dataSync() as Float32Array, stock.dataSync() as Float32Array);
+    assert.equal(differing, 0, `${JSON.stringify([aShape, bShape, ta, tb])}: ${differing} values differ from XNNPACK's`);
+    tf.dispose([a, b, stock, native]);
+  }
+});
+
+test('training steps give the same weights with and without the native kernels (GEMMs and Winograd transforms)', { skip: missing }, () => {
+  // Winograd everywhere: its products are the GEMMs that matter, and its three transforms run
+  // natively for channel counts in fours (8 and 12 here; 3 stays on JavaScript). 14 px leaves
+  // output tiles that overhang the image edge; 'valid' padding, bias and a fused ReLU are covered.
+  const previousPolicy = setWinogradPolicy('always');
+  const previousGradPolicy = setWinogradFilterGradPolicy('always');
+  try {
+    const trained = (on: boolean) =>
+      withNative(on, () => {
+        const model = tfl.sequential({
+          layers: [
+            tfl.layers.conv2d({ inputShape: [14, 14, 3], filters: 8, kernelSize: 3, padding: 'same', kernelInitializer: tfl.initializers.glorotUniform({ seed: 1 }) }),
+            tfl.layers.batchNormalization(),
+            tfl.layers.reLU(),
+            tfl.layers.conv2d({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tfl.initializers.glorotUniform({ seed: 2 }) }),
+            tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'valid', kernelInitializer: tfl.initializers.glorotUniform({ seed: 4 }) }),
+            tfl.layers.globalAveragePooling2d({}),
+            tfl.layers.dense({ units: 5, kernelInitializer: tfl.initializers.glorotUniform({ seed: 3 }) }),
+          ],
+        });
+        const optimizer = tf.train.adam(0.01);
+        const x = tf.tensor4d(seededValues(16 * 14 * 14 * 3, 5), [16, 14, 14, 3]);
+        const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 5), 'int32'), 5);
+        for (let step = 0; step < 3; step++) {
+          optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
+        }
+        const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
+        tf.dispose([x, labels]);
+        optimizer.dispose();
+        model.dispose();
+        return weights;
+      });
+    const stock = trained(false);
+    const native = trained(true);
+    assert.equal(native.length, stock.length);
+    stock.forEach((w, i) => assert.equal(sameBits(native[i] as Float32Array, w), 0, `weight ${i} differs`));
+  } finally {
+    setWinogradPolicy(previousPolicy);
+    setWinogradFilterGradPolicy(previousGradPolicy);
+  }
+});
+
+test('the native GEMM refuses operands outside the heap or misaligned, and says so', { skip: missing }, () => {
+  const native = nativeKernels()!;
+  const heap = new ArrayBuffer(64);
+  assert.throws(() => native.gemm(heap, 0, 0, 0, 5, 5, 5), /outside the heap/);
+  assert.throws(() => native.gemm(heap, 2, 0, 0, 1, 1, 1), /misaligned/);
+  assert.throws(() => native.gemm(heap, -4, 0, 0, 1, 1, 1), /non-negative integers/);
+  assert.throws(() => (native.gemm as (...args: unknown[]) => void)(heap, 0, 0), /7 arguments/);
+  // In bounds: 2x2 times 2x2, written in place.
+  const f = new Float32Array(heap);
+  f.set([1, 2, 3, 4], 0);
+  f.set([5, 6, 7, 8], 4);
+  native.gemm(heap, 0, 16, 32, 2, 2, 2);
+  assert.deepEqual([...f.subarray(8, 12)], [19, 22, 43, 50]);
+});
+
+test('the backend notes say whether the native kernels run, and on which instruction set', () => {
+  const line = describeNativeKernels();
+  if (nativeKernels() === null) assert.match(line, /^native kernels off: /);
+  else assert.match(line, /^native kernels on \((avx512f|avx2|neon|default)\)$/);
+  const previous = setNativeKernels(false);
+  assert.equal(nativeKernels(), null);
+  assert.match(describeNativeKernels(), /off/);
+  setNativeKernels(previous);
+});

@@ -1,0 +1,106 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { packageRoot } from '../../dataset/sample';
+import type { WinogradSimd } from './simd/winograd-simd';
+
+/**
+ * LossLab's optional native CPU kernels (native/*.c, built by `npm install` where a C
+ * compiler and Node's headers are present; see scripts/build-native.mjs).
+ *
+ * The wasm backend's matrix products (XNNPACK's fully-connected GEMM) and LossLab's Winograd
+ * transforms (simd/winograd.wat) are most of a ResNet's training step. WebAssembly SIMD is
+ * 128 bits wide, and XNNPACK packs the right-hand operand again for every new one (the
+ * Winograd kernels make 36 per convolution). The addon runs the same computations on the wasm
+ * heap, in place, with the machine's widest vectors, every sum and product in the same order
+ * with the same float32 roundings: results are bit-identical (tested), so the same seed gives
+ * the same numbers with or without it. When it is missing or cannot load, the wasm kernels
+ * run as before and the reason is kept for `doctor` and the backend notes.
+ */
+export interface NativeKernels {
+  /** C[M,N] = A[M,K]·B[K,N]; byte offsets of row-major float32 operands inside `heap`. */
+  gemm(heap: ArrayBuffer, aOffset: number, bOffset: number, outOffset: number, m: number, k: number, n: number): void;
+  /** The Winograd transforms of simd/winograd.wat, same arguments after the heap (see WinogradSimd). */
+  winogradInput(heap: ArrayBuffer, ...args: Parameters<WinogradSimd['inputTransform']>): void;
+  winogradOutput(heap: ArrayBuffer, ...args: Parameters<WinogradSimd['outputTransform']>): void;
+  winogradGradient(heap: ArrayBuffer, ...args: Parameters<WinogradSimd['gradientTransform']>): void;
+  /** The instruction set the GEMM was dispatched to on this CPU ('avx512f', 'avx2', 'default'). */
+  isa(): string;
+}
+
+export const NATIVE_KERNELS_ENV = 'LOSSLAB_NATIVE_KERNELS';
+const ADDON_RELATIVE_PATH = path.join('build', 'Release', 'losslab_kernels.node');
+
+type Loaded = { kernels: NativeKernels; file: string } | { kernels: null; reason: string };
+
+let loaded: Loaded | undefined;
+let enabled = true;
+
+function load(): Loaded {
+  const setting = process.env[NATIVE_KERNELS_ENV]?.trim().toLowerCase();
+  if (setting === '0' || setting === 'off' || setting === 'false') {
+    return { kernels: null, reason: `turned off by ${NATIVE_KERNELS_ENV}=${process.env[NATIVE_KERNELS_ENV]}` };
+  }
+  let file: string;
+  try {
+    // In a packaged desktop app the addon sits beside app.asar, unpacked (electron-builder's asarUnpack).
+    file = path.join(packageRoot(), ADDON_RELATIVE_PATH).replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`);
+  } catch (error) {
+    return { kernels: null, reason: (error as Error).message };
+  }
+  if (!fs.existsSync(file)) {
+    return { kernels: null, reason: `not built (${ADDON_RELATIVE_PATH} is missing; \`npm run build:native\` builds it where a C compiler is installed)` };
+  }
+  try {
+    const kernels = require(file) as NativeKernels;
+    const exported = ['gemm', 'winogradInput', 'winogradOutput', 'winogradGradient', 'isa'] as const;
+    const absent = exported.filter((name) => typeof kernels[name] !== 'function');
+    if (absent.length > 0) throw new Error(`it lacks ${absent.join(', ')}: rebuild it with \`npm run build:native\``);
+    return { kernels, file };
+  } catch (error) {
+    return { kernels: null, reason: `could not be loaded from ${file}: ${(error as Error).message.split('\n')[0]}` };
+  }
+}
+
+/** The native kernels, or null when they are missing, failed to load, or are turned off. */
+export function nativeKernels(): NativeKernels | null {
+  if (!enabled) return null;
+  loaded ??= load();
+  return loaded.kernels;
+}
+
+/** One line for backend notes and `doctor`: what runs the matrix products and why. */
+export function describeNativeKernels(): string {
+  if (!enabled) return 'native kernels off: turned off in this process';
+  loaded ??= load();
+  return loaded.kernels !== null ? `native kernels on (${loaded.kernels.isa()})` : `native kernels off: ${loaded.reason}`;
+}
+
+/** Turns the native kernels off (wasm's own everywhere) or back on; returns the previous setting. For tests and benchmarks. */
+export function setNativeKernels(next: boolean): boolean {
+  const previous = enabled;
+  enabled = next;
+  return previous;
+}
+
+const winogradAdapters = new WeakMap<object, WinogradSimd>();
+
+/**
+ * The Winograd transforms on the native kernels, for `memory` (the backend's heap), or null
+ * where they are not available. Same contract as the .wat ones, so callers need not know.
+ */
+export function nativeWinogradFor(memory: object): WinogradSimd | null {
+  const native = nativeKernels();
+  if (native === null) return null;
+  let adapter = winogradAdapters.get(memory);
+  if (adapter === undefined) {
+    // The buffer is read at every call: a heap that grew has a new one.
+    const heap = () => (memory as { buffer: ArrayBuffer }).buffer;
+    adapter = {
+      inputTransform: (...args) => native.winogradInput(heap(), ...args),
+      outputTransform: (...args) => native.winogradOutput(heap(), ...args),
+      gradientTransform: (...args) => native.winogradGradient(heap(), ...args),
+    };
+    winogradAdapters.set(memory, adapter);
+  }
+  return adapter;
+}

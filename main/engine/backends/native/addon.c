@@ -1,0 +1,174 @@
+/*
+ * The Node-API face of LossLab's native kernels: each function takes the wasm backend's heap
+ * (an ArrayBuffer) and byte offsets into it, exactly as the .wat kernels take their memory,
+ * checks that everything it will touch lies inside the heap, then runs the kernel in place.
+ * A failed check throws (RangeError/TypeError) and touches nothing.
+ */
+#include <node_api.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "kernels.h"
+
+#define MAX_ARGS 14
+
+typedef struct {
+  char *heap;
+  uint64_t bytes;
+  uint32_t v[MAX_ARGS]; /* v[i] is argument i + 1 (argument 0 is the heap) */
+} Args;
+
+static int fail(napi_env env, const char *name, const char *what) {
+  char message[160];
+  snprintf(message, sizeof message, "%s: %s", name, what);
+  napi_throw_range_error(env, NULL, message);
+  return 0;
+}
+
+/* Reads the heap and `count` non-negative integer arguments after it (int32 where `signed_mask` has the bit). */
+static int read_args(napi_env env, napi_callback_info info, const char *name, size_t count, uint32_t signed_mask, Args *out) {
+  size_t argc = MAX_ARGS + 1;
+  napi_value argv[MAX_ARGS + 1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count + 1) {
+    char what[64];
+    snprintf(what, sizeof what, "takes %zu arguments", count + 1);
+    return fail(env, name, what);
+  }
+  void *heap = NULL;
+  size_t bytes = 0;
+  bool is_buffer = false;
+  if (napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer || napi_get_arraybuffer_info(env, argv[0], &heap, &bytes) != napi_ok) {
+    return fail(env, name, "the heap must be an ArrayBuffer");
+  }
+  out->heap = (char *)heap;
+  out->bytes = bytes;
+  for (size_t i = 0; i < count; i++) {
+    double d;
+    if (napi_get_value_double(env, argv[i + 1], &d) != napi_ok) return fail(env, name, "offsets and sizes must be non-negative integers");
+    const int is_signed = (signed_mask >> i) & 1;
+    if (d != (double)(int64_t)d || d < (is_signed ? -2147483648.0 : 0.0) || d > (is_signed ? 2147483647.0 : 4294967295.0)) {
+      return fail(env, name, "offsets and sizes must be non-negative integers");
+    }
+    out->v[i] = is_signed ? (uint32_t)(int32_t)d : (uint32_t)d;
+  }
+  return 1;
+}
+
+/* [offset, offset + bytes) inside the heap and offset 4-byte aligned. */
+static int inside(const Args *a, uint64_t offset, uint64_t bytes) { return offset % 4 == 0 && offset <= a->bytes && bytes <= a->bytes - offset; }
+
+/* Each of the 36 plane offsets listed at `table` holds `floats` floats inside the heap. */
+static int planes_inside(const Args *a, uint32_t table, uint64_t floats) {
+  if (!inside(a, table, 36 * 4)) return 0;
+  const uint32_t *p = (const uint32_t *)(a->heap + table);
+  for (int f = 0; f < 36; f++) if (!inside(a, p[f], floats * 4)) return 0;
+  return 1;
+}
+
+/* gemm(heap, aOffset, bOffset, outOffset, M, K, N) */
+static napi_value Gemm(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, "gemm", 6, 0, &a)) return NULL;
+  const uint64_t M = a.v[3], K = a.v[4], N = a.v[5];
+  if (!inside(&a, a.v[0], 4 * M * K) || !inside(&a, a.v[1], 4 * K * N) || !inside(&a, a.v[2], 4 * M * N)) {
+    fail(env, "gemm", "an operand lies outside the heap or is misaligned");
+    return NULL;
+  }
+  losslab_gemm((const float *)(a.heap + a.v[0]), (const float *)(a.heap + a.v[1]), (float *)(a.heap + a.v[2]), M, K, N);
+  return NULL;
+}
+
+/* Tiles t0 .. t1 - 1 over [n, th, tw] on images of oh x ow (output side) need th, tw to fit and n = last image + 1. */
+static int tiles_fit(uint32_t oh, uint32_t ow, uint32_t th, uint32_t tw, uint32_t t1, uint64_t *images) {
+  if (th == 0 || tw == 0 || (uint64_t)4 * (th - 1) >= oh || (uint64_t)4 * (tw - 1) >= ow) return 0;
+  *images = ((uint64_t)t1 - 1) / ((uint64_t)tw * th) + 1;
+  return 1;
+}
+
+/* winogradInput(heap, x, zeros, vt, strip, h, w, ci, th, tw, padTop, padLeft, t0, t1): see ../simd/winograd-simd.ts. */
+static napi_value WinogradInput(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, "winogradInput", 13, (1u << 9) | (1u << 10), &a)) return NULL;
+  const uint32_t x = a.v[0], vt = a.v[2], strip = a.v[3], h = a.v[4], w = a.v[5], ci = a.v[6], th = a.v[7], tw = a.v[8];
+  const int32_t pad_top = (int32_t)a.v[9], pad_left = (int32_t)a.v[10];
+  const uint32_t t0 = a.v[11], t1 = a.v[12];
+  if (t0 >= t1) return NULL;
+  const uint64_t images = ((uint64_t)t1 - 1) / ((uint64_t)(tw ? tw : 1) * (th ? th : 1)) + 1;
+  if (th == 0 || tw == 0 || ci == 0 || !inside(&a, x, (uint64_t)4 * images * h * w * ci) || !planes_inside(&a, vt, (uint64_t)(t1 - t0) * ci) ||
+      !inside(&a, strip, (uint64_t)4 * 6 * (4 * (uint64_t)tw + 2) * ci)) {
+    fail(env, "winogradInput", "an operand lies outside the heap or is misaligned");
+    return NULL;
+  }
+  losslab_winograd_input(a.heap, x, vt, strip, h, w, ci, th, tw, pad_top, pad_left, t0, t1);
+  return NULL;
+}
+
+/* winogradOutput(heap, mt, y, s, bias, co, oh, ow, th, tw, t0, t1, relu) */
+static napi_value WinogradOutput(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, "winogradOutput", 12, 0, &a)) return NULL;
+  const uint32_t mt = a.v[0], y = a.v[1], s = a.v[2], bias = a.v[3], co = a.v[4], oh = a.v[5], ow = a.v[6], th = a.v[7], tw = a.v[8];
+  const uint32_t t0 = a.v[9], t1 = a.v[10], relu = a.v[11];
+  if (t0 >= t1) return NULL;
+  uint64_t images;
+  if (co == 0 || !tiles_fit(oh, ow, th, tw, t1, &images) || !planes_inside(&a, mt, (uint64_t)(t1 - t0) * co) ||
+      !inside(&a, y, (uint64_t)4 * images * oh * ow * co) || !inside(&a, s, (uint64_t)4 * 24 * co) || !inside(&a, bias, (uint64_t)4 * co)) {
+    fail(env, "winogradOutput", "an operand lies outside the heap or is misaligned");
+    return NULL;
+  }
+  losslab_winograd_output(a.heap, mt, y, s, bias, co, oh, ow, th, tw, t0, t1, relu != 0);
+  return NULL;
+}
+
+/* winogradGradient(heap, dy, zeros, wt, s, co, oh, ow, th, tw, t0, t1): the filter gradient's dy transform. */
+static napi_value WinogradGradient(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, "winogradGradient", 11, 0, &a)) return NULL;
+  const uint32_t dy = a.v[0], wt = a.v[2], co = a.v[4], oh = a.v[5], ow = a.v[6], th = a.v[7], tw = a.v[8], t0 = a.v[9], t1 = a.v[10];
+  if (t0 >= t1) return NULL;
+  uint64_t images;
+  if (co == 0 || !tiles_fit(oh, ow, th, tw, t1, &images) || !inside(&a, dy, (uint64_t)4 * images * oh * ow * co) ||
+      !planes_inside(&a, wt, (uint64_t)(t1 - t0) * co)) {
+    fail(env, "winogradGradient", "an operand lies outside the heap or is misaligned");
+    return NULL;
+  }
+  float *scratch = malloc(sizeof(float) * LOSSLAB_GRADIENT_SCRATCH_FLOATS);
+  if (scratch == NULL) {
+    napi_throw_error(env, NULL, "winogradGradient: out of memory");
+    return NULL;
+  }
+  losslab_winograd_gradient(a.heap, dy, wt, co, oh, ow, th, tw, t0, t1, scratch);
+  free(scratch);
+  return NULL;
+}
+
+/* isa(): which of the kernels' clones this CPU runs (GCC's target_clones pick the same way). */
+static napi_value Isa(napi_env env, napi_callback_info info) {
+  (void)info;
+  const char *name = "default";
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f")) name = "avx512f";
+  else if (__builtin_cpu_supports("avx2")) name = "avx2";
+#elif defined(__aarch64__)
+  name = "neon";
+#endif
+  napi_value result;
+  if (napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &result) != napi_ok) return NULL;
+  return result;
+}
+
+static int export_function(napi_env env, napi_value exports, const char *name, napi_callback cb) {
+  napi_value fn;
+  return napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn) == napi_ok && napi_set_named_property(env, exports, name, fn) == napi_ok;
+}
+
+/* Context-aware (NAPI_MODULE_INIT): each training worker thread loads its own instance. */
+NAPI_MODULE_INIT() {
+  if (!export_function(env, exports, "gemm", Gemm) || !export_function(env, exports, "winogradInput", WinogradInput) ||
+      !export_function(env, exports, "winogradOutput", WinogradOutput) || !export_function(env, exports, "winogradGradient", WinogradGradient) ||
+      !export_function(env, exports, "isa", Isa)) {
+    return NULL;
+  }
+  return exports;
+}

@@ -1,0 +1,31 @@
+/* LossLab's native CPU kernels: shared declarations (see ../native-kernels.ts for why they exist). */
+#ifndef LOSSLAB_KERNELS_H
+#define LOSSLAB_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* No fused multiply-add anywhere: results must round exactly as the wasm kernels' do.
+ * (GCC takes -ffp-contract=off from binding.gyp; clang also honours the pragma.) */
+#ifdef __clang__
+#pragma STDC FP_CONTRACT OFF
+#endif
+
+/* One build, the widest vectors the CPU has, chosen when the addon loads (GCC's ifunc). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define LOSSLAB_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define LOSSLAB_CLONES
+#endif
+
+void losslab_gemm(const float *a, const float *b, float *c, size_t M, size_t K, size_t N);
+
+void losslab_winograd_input(char *heap, uint32_t x, uint32_t vt, uint32_t strip, uint32_t h, uint32_t w, uint32_t ci,
+                            uint32_t th, uint32_t tw, int32_t pad_top, int32_t pad_left, uint32_t t0, uint32_t t1);
+void losslab_winograd_output(char *heap, uint32_t mt, uint32_t y, uint32_t scratch, uint32_t bias, uint32_t co, uint32_t oh,
+                             uint32_t ow, uint32_t th, uint32_t tw, uint32_t t0, uint32_t t1, int relu);
+#define LOSSLAB_GRADIENT_SCRATCH_FLOATS (36 * 16 * 16)
+void losslab_winograd_gradient(char *heap, uint32_t dy, uint32_t wt, uint32_t co, uint32_t oh, uint32_t ow, uint32_t th,
+                               uint32_t tw, uint32_t t0, uint32_t t1, float *scratch);
+
+#endif
