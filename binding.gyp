@@ -7,7 +7,7 @@
         "main/engine/backends/native/gemm.c",
         "main/engine/backends/native/winograd.c"
       ],
-      "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-fast-math"],
+      "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-fast-math", "-Wno-psabi"],
       "xcode_settings": {
         "OTHER_CFLAGS": ["-O3", "-ffp-contract=off", "-fno-fast-math"]
       },

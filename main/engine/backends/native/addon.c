@@ -89,17 +89,17 @@ static int tiles_fit(uint32_t oh, uint32_t ow, uint32_t th, uint32_t tw, uint32_
 static napi_value WinogradInput(napi_env env, napi_callback_info info) {
   Args a;
   if (!read_args(env, info, "winogradInput", 13, (1u << 9) | (1u << 10), &a)) return NULL;
-  const uint32_t x = a.v[0], vt = a.v[2], strip = a.v[3], h = a.v[4], w = a.v[5], ci = a.v[6], th = a.v[7], tw = a.v[8];
+  const uint32_t x = a.v[0], zeros = a.v[1], vt = a.v[2], strip = a.v[3], h = a.v[4], w = a.v[5], ci = a.v[6], th = a.v[7], tw = a.v[8];
   const int32_t pad_top = (int32_t)a.v[9], pad_left = (int32_t)a.v[10];
   const uint32_t t0 = a.v[11], t1 = a.v[12];
   if (t0 >= t1) return NULL;
   const uint64_t images = ((uint64_t)t1 - 1) / ((uint64_t)(tw ? tw : 1) * (th ? th : 1)) + 1;
   if (th == 0 || tw == 0 || ci == 0 || !inside(&a, x, (uint64_t)4 * images * h * w * ci) || !planes_inside(&a, vt, (uint64_t)(t1 - t0) * ci) ||
-      !inside(&a, strip, (uint64_t)4 * 6 * (4 * (uint64_t)tw + 2) * ci)) {
+      !inside(&a, strip, (uint64_t)4 * 6 * (4 * (uint64_t)tw + 2) * ci) || !inside(&a, zeros, (uint64_t)4 * ci)) {
     fail(env, "winogradInput", "an operand lies outside the heap or is misaligned");
     return NULL;
   }
-  losslab_winograd_input(a.heap, x, vt, strip, h, w, ci, th, tw, pad_top, pad_left, t0, t1);
+  losslab_winograd_input(a.heap, x, zeros, vt, strip, h, w, ci, th, tw, pad_top, pad_left, t0, t1);
   return NULL;
 }
 

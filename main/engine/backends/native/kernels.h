@@ -20,7 +20,7 @@
 
 void losslab_gemm(const float *a, const float *b, float *c, size_t M, size_t K, size_t N);
 
-void losslab_winograd_input(char *heap, uint32_t x, uint32_t vt, uint32_t strip, uint32_t h, uint32_t w, uint32_t ci,
+void losslab_winograd_input(char *heap, uint32_t x, uint32_t zeros, uint32_t vt, uint32_t strip, uint32_t h, uint32_t w, uint32_t ci,
                             uint32_t th, uint32_t tw, int32_t pad_top, int32_t pad_left, uint32_t t0, uint32_t t1);
 void losslab_winograd_output(char *heap, uint32_t mt, uint32_t y, uint32_t scratch, uint32_t bias, uint32_t co, uint32_t oh,
                              uint32_t ow, uint32_t th, uint32_t tw, uint32_t t0, uint32_t t1, int relu);

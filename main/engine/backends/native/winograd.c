@@ -7,17 +7,74 @@
  * machine's widest vectors (target_clones), where wasm SIMD holds 4 floats.
  * Pointers are byte offsets into the heap; the caller (kernels.c) has checked every extent.
  */
+#include <string.h>
 #include "kernels.h"
 
-/* ((a*4 - b*5) + c): rows 0 and 5 of Bᵀ. */
-#define B_EDGE(a, b, c) (((a) * 4.0f - (b) * 5.0f) + (c))
+/* Channels are the vector axis: 16 at a time, then 4, then single floats for any rest. */
+typedef float v16 __attribute__((vector_size(64)));
+typedef float v4 __attribute__((vector_size(16)));
+typedef int32_t i16 __attribute__((vector_size(64)));
+typedef int32_t i4 __attribute__((vector_size(16)));
+
+#define LD(T, p) ({ T v_; memcpy(&v_, (p), sizeof(T)); v_; })
+#define ST(T, p, v) do { T v_ = (v); memcpy((p), &v_, sizeof(T)); } while (0)
+
+/* Runs BODY(T, c) over channels [0, n): v16 blocks, then v4, then float. */
+#define OVER_CHANNELS(n, BODY)                            \
+  do {                                                    \
+    size_t c = 0;                                         \
+    for (; c + 16 <= (n); c += 16) BODY(v16, c);          \
+    for (; c + 4 <= (n); c += 4) BODY(v4, c);             \
+    for (; c < (n); c++) BODY(float, c);                  \
+  } while (0)
+
+/* pmax(v, floor) of the .wat: `v < floor ? floor : v` (NaN and -0 kept), lane by lane. */
+static inline __attribute__((always_inline)) v16 floor_v16(v16 v, float f) {
+  const v16 fl = {f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f};
+  const i16 below = v < fl;
+  i16 vi, fi;
+  memcpy(&vi, &v, sizeof v);
+  memcpy(&fi, &fl, sizeof fl);
+  const i16 r = (below & fi) | (~below & vi);
+  v16 out;
+  memcpy(&out, &r, sizeof out);
+  return out;
+}
+static inline __attribute__((always_inline)) v4 floor_v4(v4 v, float f) {
+  const v4 fl = {f, f, f, f};
+  const i4 below = v < fl;
+  i4 vi, fi;
+  memcpy(&vi, &v, sizeof v);
+  memcpy(&fi, &fl, sizeof fl);
+  const i4 r = (below & fi) | (~below & vi);
+  v4 out;
+  memcpy(&out, &r, sizeof out);
+  return out;
+}
+static inline float floor_float(float v, float f) { return v < f ? f : v; }
+#define FLOOR(T, v, f) _Generic((v), v16: floor_v16, v4: floor_v4, float: floor_float)((v), (f))
+
+/* Bᵀ (and B) on six values, as the .wat orders the arithmetic; out[i * stride] is row i. */
+#define B_ROWS(T, x0, x1, x2, x3, x4, x5, out, stride)                        \
+  do {                                                                        \
+    const T p_ = (x4) - (x2) * 4.0f, q_ = (x3) - (x1) * 4.0f, d_ = (x4) - (x2); \
+    T e_ = (x3) - (x1);                                                       \
+    e_ = e_ + e_;                                                             \
+    ST(T, (out), ((x0) * 4.0f - (x2) * 5.0f) + (x4));                         \
+    ST(T, (out) + (stride), p_ + q_);                                         \
+    ST(T, (out) + 2 * (stride), p_ - q_);                                     \
+    ST(T, (out) + 3 * (stride), d_ + e_);                                     \
+    ST(T, (out) + 4 * (stride), d_ - e_);                                     \
+    ST(T, (out) + 5 * (stride), ((x1) * 4.0f - (x3) * 5.0f) + (x5));          \
+  } while (0)
 
 LOSSLAB_CLONES
-void losslab_winograd_input(char *heap, uint32_t x, uint32_t vt, uint32_t strip, uint32_t h, uint32_t w, uint32_t ci,
-                            uint32_t th, uint32_t tw, int32_t pad_top, int32_t pad_left, uint32_t t0, uint32_t t1) {
+void losslab_winograd_input(char *heap, uint32_t x, uint32_t zeros, uint32_t vt, uint32_t strip, uint32_t h, uint32_t w,
+                            uint32_t ci, uint32_t th, uint32_t tw, int32_t pad_top, int32_t pad_left, uint32_t t0, uint32_t t1) {
   const uint32_t cols = 4 * tw + 2;
   const size_t line = (size_t)cols * ci; /* floats per strip row */
   float *s = (float *)(heap + strip);
+  const float *zero = (const float *)(heap + zeros);
   const uint32_t *planes = (const uint32_t *)(heap + vt);
   uint32_t tc = t0 % tw, tr = (t0 / tw) % th, b = t0 / (tw * th);
   for (uint32_t t = t0; t < t1; t++) {
@@ -32,42 +89,35 @@ void losslab_winograd_input(char *heap, uint32_t x, uint32_t vt, uint32_t strip,
         const int64_t col = (int64_t)k - pad_left;
         const int inside = col >= 0 && col < (int64_t)w;
         const float *q[6];
-        for (int r = 0; r < 6; r++) q[r] = inside && rows[r] != NULL ? rows[r] + (size_t)col * ci : NULL;
+        for (int r = 0; r < 6; r++) q[r] = inside && rows[r] != NULL ? rows[r] + (size_t)col * ci : zero;
         float *o = s + (size_t)k * ci;
-        for (uint32_t c = 0; c < ci; c++) {
-          const float x0 = q[0] ? q[0][c] : 0.0f, x1 = q[1] ? q[1][c] : 0.0f, x2 = q[2] ? q[2][c] : 0.0f;
-          const float x3 = q[3] ? q[3][c] : 0.0f, x4 = q[4] ? q[4][c] : 0.0f, x5 = q[5] ? q[5][c] : 0.0f;
-          const float p = x4 - x2 * 4.0f, qq = x3 - x1 * 4.0f, d = x4 - x2;
-          float e = x3 - x1;
-          e = e + e;
-          o[c] = B_EDGE(x0, x2, x4);
-          o[line + c] = p + qq;
-          o[2 * line + c] = p - qq;
-          o[3 * line + c] = d + e;
-          o[4 * line + c] = d - e;
-          o[5 * line + c] = B_EDGE(x1, x3, x5);
-        }
+#define INPUT_COLUMN(T, c)                                                                           \
+  B_ROWS(T, LD(T, q[0] + c), LD(T, q[1] + c), LD(T, q[2] + c), LD(T, q[3] + c), LD(T, q[4] + c), \
+         LD(T, q[5] + c), o + c, line)
+        OVER_CHANNELS(ci, INPUT_COLUMN);
       }
     }
     /* B along the tile's six strip rows: strip row i gives the frequencies 6i .. 6i + 5. */
     const size_t vb = (size_t)(t - t0) * ci;
     for (int i = 0; i < 6; i++) {
       const float *a = s + i * line + (size_t)tc * 4 * ci;
-      float *v0 = (float *)(heap + planes[6 * i]) + vb, *v1 = (float *)(heap + planes[6 * i + 1]) + vb;
-      float *v2 = (float *)(heap + planes[6 * i + 2]) + vb, *v3 = (float *)(heap + planes[6 * i + 3]) + vb;
-      float *v4 = (float *)(heap + planes[6 * i + 4]) + vb, *v5 = (float *)(heap + planes[6 * i + 5]) + vb;
-      for (uint32_t c = 0; c < ci; c++) {
-        const float x0 = a[c], x1 = a[ci + c], x2 = a[2 * ci + c], x3 = a[3 * ci + c], x4 = a[4 * ci + c], x5 = a[5 * ci + c];
-        const float p = x4 - x2 * 4.0f, qq = x3 - x1 * 4.0f, d = x4 - x2;
-        float e = x3 - x1;
-        e = e + e;
-        v0[c] = B_EDGE(x0, x2, x4);
-        v1[c] = p + qq;
-        v2[c] = p - qq;
-        v3[c] = d + e;
-        v4[c] = d - e;
-        v5[c] = B_EDGE(x1, x3, x5);
-      }
+      float *v[6];
+      for (int m = 0; m < 6; m++) v[m] = (float *)(heap + planes[6 * i + m]) + vb;
+#define INPUT_ROW(T, c)                                                                                               \
+  do {                                                                                                                \
+    const T x0 = LD(T, a + c), x1 = LD(T, a + ci + c), x2 = LD(T, a + 2 * ci + c), x3 = LD(T, a + 3 * ci + c);     \
+    const T x4 = LD(T, a + 4 * ci + c), x5 = LD(T, a + 5 * ci + c);                                               \
+    const T p = x4 - x2 * 4.0f, qq = x3 - x1 * 4.0f, d = x4 - x2;                                                 \
+    T e = x3 - x1;                                                                                                  \
+    e = e + e;                                                                                                      \
+    ST(T, v[0] + c, (x0 * 4.0f - x2 * 5.0f) + x4);                                                                 \
+    ST(T, v[1] + c, p + qq);                                                                                        \
+    ST(T, v[2] + c, p - qq);                                                                                        \
+    ST(T, v[3] + c, d + e);                                                                                         \
+    ST(T, v[4] + c, d - e);                                                                                         \
+    ST(T, v[5] + c, (x1 * 4.0f - x3 * 5.0f) + x5);                                                                 \
+  } while (0)
+      OVER_CHANNELS(ci, INPUT_ROW);
     }
     if (++tc == tw) {
       tc = 0;
@@ -78,9 +128,6 @@ void losslab_winograd_input(char *heap, uint32_t x, uint32_t vt, uint32_t strip,
     }
   }
 }
-
-/* pmax(v, floor) of the .wat: `v < floor ? floor : v` (NaN and -0 kept). */
-static inline float floor_at(float v, float floor) { return v < floor ? floor : v; }
 
 LOSSLAB_CLONES
 void losslab_winograd_output(char *heap, uint32_t mt, uint32_t y, uint32_t scratch, uint32_t bias, uint32_t co, uint32_t oh,
@@ -95,18 +142,20 @@ void losslab_winograd_output(char *heap, uint32_t mt, uint32_t y, uint32_t scrat
     const size_t mb = (size_t)(t - t0) * co;
     /* Aᵀ down each of the six columns j: s[k][j] for the four output rows k. */
     for (int j = 0; j < 6; j++) {
-      const float *q0 = (const float *)(heap + planes[j]) + mb, *q1 = (const float *)(heap + planes[6 + j]) + mb;
-      const float *q2 = (const float *)(heap + planes[12 + j]) + mb, *q3 = (const float *)(heap + planes[18 + j]) + mb;
-      const float *q4 = (const float *)(heap + planes[24 + j]) + mb, *q5 = (const float *)(heap + planes[30 + j]) + mb;
+      const float *q[6];
+      for (int r = 0; r < 6; r++) q[r] = (const float *)(heap + planes[6 * r + j]) + mb;
       float *o = s + (size_t)j * co;
-      for (uint32_t c = 0; c < co; c++) {
-        const float x0 = q0[c], x1 = q1[c], x2 = q2[c], x3 = q3[c], x4 = q4[c], x5 = q5[c];
-        const float p = x1 + x2, q = x1 - x2, d = x3 + x4, e = x3 - x4;
-        o[c] = (x0 + p) + d;
-        o[row + c] = q + (e + e);
-        o[2 * row + c] = p + d * 4.0f;
-        o[3 * row + c] = (q + e * 8.0f) + x5;
-      }
+#define OUTPUT_COLUMN(T, c)                                                                                  \
+  do {                                                                                                       \
+    const T x0 = LD(T, q[0] + c), x1 = LD(T, q[1] + c), x2 = LD(T, q[2] + c), x3 = LD(T, q[3] + c);       \
+    const T x4 = LD(T, q[4] + c), x5 = LD(T, q[5] + c);                                                  \
+    const T p = x1 + x2, qq = x1 - x2, d = x3 + x4, e = x3 - x4;                                          \
+    ST(T, o + c, (x0 + p) + d);                                                                            \
+    ST(T, o + row + c, qq + (e + e));                                                                      \
+    ST(T, o + 2 * row + c, p + d * 4.0f);                                                                  \
+    ST(T, o + 3 * row + c, (qq + e * 8.0f) + x5);                                                          \
+  } while (0)
+      OVER_CHANNELS(co, OUTPUT_COLUMN);
     }
     /* A along each of the four rows of s into the output, clipped at the image's edges. */
     const uint32_t rows = oh - 4 * tr < 4 ? oh - 4 * tr : 4;
@@ -114,14 +163,17 @@ void losslab_winograd_output(char *heap, uint32_t mt, uint32_t y, uint32_t scrat
     for (uint32_t i = 0; i < rows; i++) {
       const float *a = s + i * row;
       float *dst = (float *)(heap + y) + (((size_t)b * oh + 4 * tr + i) * ow + 4 * tc) * co;
-      for (uint32_t c = 0; c < co; c++) {
-        const float x0 = a[c], x1 = a[co + c], x2 = a[2 * co + c], x3 = a[3 * co + c], x4 = a[4 * co + c], x5 = a[5 * co + c];
-        const float p = x1 + x2, q = x1 - x2, d = x3 + x4, e = x3 - x4, bc = bv[c];
-        dst[c] = floor_at(((x0 + p) + d) + bc, floor);
-        if (cols > 1) dst[co + c] = floor_at((q + (e + e)) + bc, floor);
-        if (cols > 2) dst[2 * co + c] = floor_at((p + d * 4.0f) + bc, floor);
-        if (cols > 3) dst[3 * co + c] = floor_at(((q + e * 8.0f) + x5) + bc, floor);
-      }
+#define OUTPUT_ROW(T, c)                                                                                     \
+  do {                                                                                                       \
+    const T x0 = LD(T, a + c), x1 = LD(T, a + co + c), x2 = LD(T, a + 2 * co + c), x3 = LD(T, a + 3 * co + c); \
+    const T x4 = LD(T, a + 4 * co + c), x5 = LD(T, a + 5 * co + c), bc = LD(T, bv + c);                  \
+    const T p = x1 + x2, qq = x1 - x2, d = x3 + x4, e = x3 - x4;                                          \
+    ST(T, dst + c, FLOOR(T, ((x0 + p) + d) + bc, floor));                                                  \
+    if (cols > 1) ST(T, dst + co + c, FLOOR(T, (qq + (e + e)) + bc, floor));                              \
+    if (cols > 2) ST(T, dst + 2 * co + c, FLOOR(T, (p + d * 4.0f) + bc, floor));                          \
+    if (cols > 3) ST(T, dst + 3 * co + c, FLOOR(T, ((qq + e * 8.0f) + x5) + bc, floor));                  \
+  } while (0)
+      OVER_CHANNELS(co, OUTPUT_ROW);
     }
     if (++tc == tw) {
       tc = 0;
@@ -133,54 +185,58 @@ void losslab_winograd_output(char *heap, uint32_t mt, uint32_t y, uint32_t scrat
   }
 }
 
-/* Channels per block of the gradient transform, and tiles per block (one cache line of each plane row). */
+/* Channels per block of the gradient transform (one vector), and tiles per block. */
 #define GC 16
 #define GT 16
 
 /* A's rows (points 0, 1, -1, 2, -2, infinity) applied to (g0, g1, g2, g3), as the .wat orders them. */
-#define A_ROWS(g0, g1, g2, g3, out, stride)                  \
-  do {                                                       \
-    const float e_ = (g0) + (g2), q_ = (g1) + (g3);          \
-    const float e4_ = (g0) + (g2) * 4.0f;                    \
-    const float q8_ = (g1) * 2.0f + (g3) * 8.0f;             \
-    (out)[0] = (g0);                                         \
-    (out)[(stride)] = e_ + q_;                               \
-    (out)[2 * (stride)] = e_ - q_;                           \
-    (out)[3 * (stride)] = e4_ + q8_;                         \
-    (out)[4 * (stride)] = e4_ - q8_;                         \
-    (out)[5 * (stride)] = (g3);                              \
+#define A_ROWS(g0, g1, g2, g3, out)          \
+  do {                                       \
+    const v16 e_ = (g0) + (g2), q_ = (g1) + (g3); \
+    const v16 e4_ = (g0) + (g2) * 4.0f;      \
+    const v16 q8_ = (g1) * 2.0f + (g3) * 8.0f; \
+    (out)[0] = (g0);                         \
+    (out)[1] = e_ + q_;                      \
+    (out)[2] = e_ - q_;                      \
+    (out)[3] = e4_ + q8_;                    \
+    (out)[4] = e4_ - q8_;                    \
+    (out)[5] = (g3);                         \
   } while (0)
 
+/*
+ * Wt[f][o][t - t0] = (A g Aᵀ)[f] for the 4x4 dy tiles g, 16 channels at a time (a channel
+ * block shorter than 16 reads zeros past its end and stores only its own channels): A down
+ * each column, then along each row, into s[f][tile][channel] for 16 tiles; then each plane row
+ * gets a 16-tile run. Writing tile by tile instead scatters 4-byte stores over 36 * co plane rows.
+ */
 LOSSLAB_CLONES
 void losslab_winograd_gradient(char *heap, uint32_t dy, uint32_t wt, uint32_t co, uint32_t oh, uint32_t ow, uint32_t th,
                                uint32_t tw, uint32_t t0, uint32_t t1, float *s /* 36 * GT * GC floats */) {
   const uint32_t *planes = (const uint32_t *)(heap + wt);
   const size_t len = t1 - t0; /* floats per plane row */
+  const v16 zero = {0};
   for (uint32_t c0 = 0; c0 < co; c0 += GC) {
     const uint32_t nc = co - c0 < GC ? co - c0 : GC;
-    for (uint32_t u0 = 0; u0 < len; u0 += GT) {
+    for (size_t u0 = 0; u0 < len; u0 += GT) {
       const uint32_t cnt = len - u0 < GT ? (uint32_t)(len - u0) : GT;
-      uint32_t t = t0 + u0;
+      const uint32_t t = t0 + (uint32_t)u0;
       uint32_t tc = t % tw, tr = (t / tw) % th, b = t / (tw * th);
       for (uint32_t uu = 0; uu < cnt; uu++) {
-        const float *rp[4];
-        for (int r = 0; r < 4; r++) {
-          const uint32_t row = 4 * tr + r;
-          rp[r] = row < oh ? (const float *)(heap + dy) + (((size_t)b * oh + row) * ow) * co + c0 : NULL;
-        }
-        /* s[f][uu][k] for frequency f, tile uu, channel c0 + k. */
-        float *su = s + (size_t)uu * GC;
-        for (uint32_t k = 0; k < nc; k++) {
-          float r6[6][4];
-          for (int j = 0; j < 4; j++) {
-            const uint32_t col = 4 * tc + j;
-            float g[4];
-            for (int r = 0; r < 4; r++) g[r] = rp[r] != NULL && col < ow ? rp[r][(size_t)col * co + k] : 0.0f;
-            /* A down column j. */
-            A_ROWS(g[0], g[1], g[2], g[3], &r6[0][j], 4);
+        v16 r6[4][6]; /* r6[j][m]: A down column j, row m */
+        for (int j = 0; j < 4; j++) {
+          const uint32_t col = 4 * tc + j;
+          v16 g[4];
+          for (int r = 0; r < 4; r++) {
+            const uint32_t row = 4 * tr + r;
+            g[r] = zero;
+            if (row < oh && col < ow) memcpy(&g[r], (const float *)(heap + dy) + (((size_t)b * oh + row) * ow + col) * co + c0, nc * sizeof(float));
           }
-          /* A along each of the six rows: frequencies 6m .. 6m + 5. */
-          for (int m = 0; m < 6; m++) A_ROWS(r6[m][0], r6[m][1], r6[m][2], r6[m][3], su + (size_t)(6 * m) * GT * GC + k, GT * GC);
+          A_ROWS(g[0], g[1], g[2], g[3], r6[j]);
+        }
+        for (int m = 0; m < 6; m++) {
+          v16 f6[6];
+          A_ROWS(r6[0][m], r6[1][m], r6[2][m], r6[3][m], f6);
+          for (int i = 0; i < 6; i++) ST(v16, s + ((size_t)(6 * m + i) * GT + uu) * GC, f6[i]);
         }
         if (++tc == tw) {
           tc = 0;
@@ -190,7 +246,7 @@ void losslab_winograd_gradient(char *heap, uint32_t dy, uint32_t wt, uint32_t co
           }
         }
       }
-      /* The block into the planes: Wt[f][c0 + k][u0 + uu] = s[f][uu][k], runs of tiles contiguous. */
+      /* The block into the planes: Wt[f][c0 + k][u0 + uu] = s[f][uu][k]. */
       for (int f = 0; f < 36; f++) {
         const float *sf = s + (size_t)f * GT * GC;
         for (uint32_t k = 0; k < nc; k++) {
