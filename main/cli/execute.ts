@@ -138,7 +138,11 @@ async function follow(start: () => RunningStoredExperiment, progress: ReturnType
     process.stdout.write(`\n${formatSummaryTable(output.results)}\n\n`);
     const failed = output.results.runs.filter((r) => r.status === 'failed');
     const cancelled = output.results.runs.filter((r) => r.status === 'cancelled');
-    if (failed.length > 0) process.stdout.write(`${failed.length} run(s) failed; see "error" in results.json.\n`);
+    if (failed.length > 0) {
+      process.stdout.write(`${failed.length} run(s) failed; see "error" in results.json.\n`);
+      // The results are written, but a script must not mistake a study with failed runs for a finished one.
+      process.exitCode = 1;
+    }
     if (cancelled.length > 0) process.stdout.write(`${cancelled.length} run(s) were cancelled; \`losslab resume ${experiment.id}\` trains them.\n`);
     const results = path.join(dir, 'results.json');
     process.stdout.write(`Experiment ${experiment.id}\nResults written to ${results}\n`);

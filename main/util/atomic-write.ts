@@ -33,12 +33,22 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
   }
 }
 
+/**
+ * Writes every byte: a single write may write only part of a large buffer (a nearly full disk
+ * takes what fits and returns the shorter count; the next write then reports ENOSPC). Without
+ * the loop a truncated file would be renamed into place as if it were complete.
+ */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  let offset = 0;
+  while (offset < bytes.length) offset += fs.writeSync(fd, bytes, offset, bytes.length - offset);
+}
+
 function writeAtomically(file: string, content: string | Uint8Array): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   const fd = fs.openSync(temporary, 'w');
   try {
-    fs.writeSync(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
+    writeAll(fd, typeof content === 'string' ? Buffer.from(content, 'utf8') : content);
     fs.fsyncSync(fd);
   } catch (error) {
     fs.closeSync(fd);
