@@ -5,7 +5,8 @@
       "sources": [
         "main/engine/backends/native/addon.c",
         "main/engine/backends/native/gemm.c",
-        "main/engine/backends/native/winograd.c"
+        "main/engine/backends/native/winograd.c",
+        "main/engine/backends/native/winograd-filter.c"
       ],
       "cflags": ["-O3", "-std=gnu11", "-ffp-contract=off", "-fno-fast-math", "-Wno-psabi"],
       "xcode_settings": {

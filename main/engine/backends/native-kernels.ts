@@ -23,6 +23,10 @@ export interface NativeKernels {
   winogradInput(heap: ArrayBuffer, ...args: Parameters<WinogradSimd['inputTransform']>): void;
   winogradOutput(heap: ArrayBuffer, ...args: Parameters<WinogradSimd['outputTransform']>): void;
   winogradGradient(heap: ArrayBuffer, ...args: Parameters<WinogradSimd['gradientTransform']>): void;
+  /** U = G g Gᵀ into 36 planes of ci·co + 16 floats: winograd-conv.ts's transformFilter, in the same double arithmetic. */
+  winogradFilter(src: Float32Array, u: Float32Array, ci: number, co: number, flipped: boolean): void;
+  /** dW = Gᵀ M G from the 36 summed planes: winograd-filter-grad.ts's transformOutput, in the same double arithmetic. */
+  winogradFilterGradOutput(dw: Float32Array, m: Float64Array, ci: number, co: number): void;
   /** The instruction set the GEMM was dispatched to on this CPU ('avx512f', 'avx2', 'default'). */
   isa(): string;
 }
@@ -52,7 +56,7 @@ function load(): Loaded {
   }
   try {
     const kernels = require(file) as NativeKernels;
-    const exported = ['gemm', 'winogradInput', 'winogradOutput', 'winogradGradient', 'isa'] as const;
+    const exported = ['gemm', 'winogradInput', 'winogradOutput', 'winogradGradient', 'winogradFilter', 'winogradFilterGradOutput', 'isa'] as const;
     const absent = exported.filter((name) => typeof kernels[name] !== 'function');
     if (absent.length > 0) throw new Error(`it lacks ${absent.join(', ')}: rebuild it with \`npm run build:native\``);
     return { kernels, file };

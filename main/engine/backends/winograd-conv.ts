@@ -4,6 +4,7 @@ import { WasmKernelCalls } from './wasm-kernel-calls';
 import { backendMemory } from './simd/instantiate';
 import { winogradSimdFor, type WinogradSimd } from './simd/winograd-simd';
 import { KernelPolicySwitch, type KernelPolicy } from './kernel-policy';
+import { nativeKernels } from './native-kernels';
 
 /**
  * 3x3 stride-1 convolutions on the wasm backend by Winograd's F(4x4, 3x3) algorithm.
@@ -232,6 +233,11 @@ function transformFilter(src: Float32Array, ci: number, co: number, flipped: boo
   const plane = ci * co;
   const stride = plane + 16;
   const u = new Float32Array(FREQS * stride);
+  const native = nativeKernels();
+  if (native !== null) {
+    native.winogradFilter(src, u, ci, co, flipped); // the loops below, bit for bit
+    return { u, stride };
+  }
   // Element (i, j, c, o) of the filter used is src[origin + i * di + j * dj + c * sc + o * so].
   const origin = flipped ? 8 * plane : 0;
   const di = flipped ? -3 * plane : 3 * plane;

@@ -3,6 +3,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WasmKernelCalls } from './wasm-kernel-calls';
 import { simdOn, transformInput, type Geometry } from './winograd-conv';
 import { KernelPolicySwitch, type KernelPolicy } from './kernel-policy';
+import { nativeKernels } from './native-kernels';
 
 /**
  * Filter gradient of a 3x3 stride-1 NHWC convolution by Winograd's algorithm:
@@ -258,6 +259,11 @@ function transformGradient(heap: Float32Array, dy: number, zeros: number, wt: In
  * along the rows.
  */
 function transformOutput(dw: Float32Array, m: Float64Array, ci: number, co: number): void {
+  const native = nativeKernels();
+  if (native !== null) {
+    native.winogradFilterGradOutput(dw, m, ci, co); // the loops below, bit for bit
+    return;
+  }
   const plane = ci * co;
   const s = new Float64Array(3 * SPAN * plane); // s[i][q][pair]
   for (let q = 0; q < SPAN; q++) {

@@ -142,6 +142,82 @@ static napi_value WinogradGradient(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A typed array argument of the given type and at least `min_length` elements, or NULL (having thrown). */
+static void *typed_array(napi_env env, napi_value value, napi_typedarray_type want, uint64_t min_length, const char *name, const char *what) {
+  bool is_typed = false;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *data = NULL;
+  if (napi_is_typedarray(env, value, &is_typed) != napi_ok || !is_typed ||
+      napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok || type != want || length < min_length) {
+    char message[160];
+    snprintf(message, sizeof message, "%s: %s must be a %s of at least %llu elements", name, what,
+             want == napi_float32_array ? "Float32Array" : "Float64Array", (unsigned long long)min_length);
+    napi_throw_range_error(env, NULL, message);
+    return NULL;
+  }
+  return data;
+}
+
+/* Reads `count` non-negative int32 arguments starting at argv[first]. */
+static int small_ints(napi_env env, napi_value *argv, size_t first, size_t count, uint32_t *out, const char *name) {
+  for (size_t i = 0; i < count; i++) {
+    int32_t v;
+    if (napi_get_value_int32(env, argv[first + i], &v) != napi_ok || v < 0) return fail(env, name, "sizes must be non-negative integers");
+    out[i] = (uint32_t)v;
+  }
+  return 1;
+}
+
+/* winogradFilter(src: Float32Array, u: Float32Array, ci, co, flipped): U = G g Gᵀ (see ../winograd-conv.ts). */
+static napi_value WinogradFilter(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  uint32_t v[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5) {
+    fail(env, "winogradFilter", "takes 5 arguments");
+    return NULL;
+  }
+  bool flipped = false;
+  if (!small_ints(env, argv, 2, 2, v, "winogradFilter")) return NULL;
+  if (napi_get_value_bool(env, argv[4], &flipped) != napi_ok) {
+    fail(env, "winogradFilter", "flipped must be a boolean");
+    return NULL;
+  }
+  const uint64_t plane = (uint64_t)v[0] * v[1];
+  const float *src = typed_array(env, argv[0], napi_float32_array, 9 * plane, "winogradFilter", "the filter");
+  if (src == NULL) return NULL;
+  float *u = typed_array(env, argv[1], napi_float32_array, 36 * (plane + 16), "winogradFilter", "the output");
+  if (u == NULL) return NULL;
+  losslab_winograd_filter(src, u, v[0], v[1], flipped);
+  return NULL;
+}
+
+/* winogradFilterGradOutput(dw: Float32Array, m: Float64Array, ci, co): dW = Gᵀ M G (see ../winograd-filter-grad.ts). */
+static napi_value WinogradFilterGradOutput(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  uint32_t v[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4) {
+    fail(env, "winogradFilterGradOutput", "takes 4 arguments");
+    return NULL;
+  }
+  if (!small_ints(env, argv, 2, 2, v, "winogradFilterGradOutput")) return NULL;
+  const uint64_t plane = (uint64_t)v[0] * v[1];
+  float *dw = typed_array(env, argv[0], napi_float32_array, 9 * plane, "winogradFilterGradOutput", "dW");
+  if (dw == NULL) return NULL;
+  const double *m = typed_array(env, argv[1], napi_float64_array, 36 * plane, "winogradFilterGradOutput", "M");
+  if (m == NULL) return NULL;
+  double *scratch = malloc(sizeof(double) * 18 * (plane ? plane : 1));
+  if (scratch == NULL) {
+    napi_throw_error(env, NULL, "winogradFilterGradOutput: out of memory");
+    return NULL;
+  }
+  losslab_winograd_filter_grad_output(dw, m, v[0], v[1], scratch);
+  free(scratch);
+  return NULL;
+}
+
 /* isa(): which of the kernels' clones this CPU runs (GCC's target_clones pick the same way). */
 static napi_value Isa(napi_env env, napi_callback_info info) {
   (void)info;
@@ -167,7 +243,8 @@ static int export_function(napi_env env, napi_value exports, const char *name, n
 NAPI_MODULE_INIT() {
   if (!export_function(env, exports, "gemm", Gemm) || !export_function(env, exports, "winogradInput", WinogradInput) ||
       !export_function(env, exports, "winogradOutput", WinogradOutput) || !export_function(env, exports, "winogradGradient", WinogradGradient) ||
-      !export_function(env, exports, "isa", Isa)) {
+      !export_function(env, exports, "winogradFilter", WinogradFilter) ||
+      !export_function(env, exports, "winogradFilterGradOutput", WinogradFilterGradOutput) || !export_function(env, exports, "isa", Isa)) {
     return NULL;
   }
   return exports;

@@ -9,6 +9,9 @@
  * (GCC takes -ffp-contract=off from binding.gyp; clang also honours the pragma.) */
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
+void losslab_winograd_filter(const float *src, float *u, uint32_t ci, uint32_t co, int flipped);
+void losslab_winograd_filter_grad_output(float *dw, const double *m, uint32_t ci, uint32_t co, double *scratch);
+
 #endif
 
 /* One build, the widest vectors the CPU has, chosen when the addon loads (GCC's ifunc). */
@@ -16,6 +19,9 @@
 #define LOSSLAB_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define LOSSLAB_CLONES
+void losslab_winograd_filter(const float *src, float *u, uint32_t ci, uint32_t co, int flipped);
+void losslab_winograd_filter_grad_output(float *dw, const double *m, uint32_t ci, uint32_t co, double *scratch);
+
 #endif
 
 void losslab_gemm(const float *a, const float *b, float *c, size_t M, size_t K, size_t N);
@@ -27,5 +33,8 @@ void losslab_winograd_output(char *heap, uint32_t mt, uint32_t y, uint32_t scrat
 #define LOSSLAB_GRADIENT_SCRATCH_FLOATS (36 * 16 * 16)
 void losslab_winograd_gradient(char *heap, uint32_t dy, uint32_t wt, uint32_t co, uint32_t oh, uint32_t ow, uint32_t th,
                                uint32_t tw, uint32_t t0, uint32_t t1, float *scratch);
+
+void losslab_winograd_filter(const float *src, float *u, uint32_t ci, uint32_t co, int flipped);
+void losslab_winograd_filter_grad_output(float *dw, const double *m, uint32_t ci, uint32_t co, double *scratch);
 
 #endif
