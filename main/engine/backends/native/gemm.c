@@ -8,15 +8,7 @@
  * vectors differs: 16 outputs of a row per vector, where wasm SIMD holds 4, and no packing
  * of B, which XNNPACK redoes for every new right-hand operand.
  */
-#include <string.h>
 #include "kernels.h"
-
-typedef float v16 __attribute__((vector_size(64)));
-typedef float v8 __attribute__((vector_size(32)));
-typedef float v4 __attribute__((vector_size(16)));
-
-#define LOAD(T, p) ({ T v_; memcpy(&v_, (p), sizeof(T)); v_; })
-#define STORE(T, p, v) do { T v_ = (v); memcpy((p), &v_, sizeof(T)); } while (0)
 
 /* Columns [j, j + W) of rows [i, i + R), R <= 4, with vectors of type T (W floats). */
 #define BLOCK(T, W)                                                                   \
@@ -26,7 +18,7 @@ typedef float v4 __attribute__((vector_size(16)));
     const float *a0 = a + i * K, *a1 = a0 + K, *a2 = a1 + K, *a3 = a2 + K;            \
     if (rows == 4) {                                                                  \
       for (size_t k = 0; k < K; k++) {                                                \
-        const T bk = LOAD(T, b + k * N + j);                                          \
+        const T bk = LD(T, b + k * N + j);                                          \
         acc0 = acc0 + a0[k] * bk;                                                     \
         acc1 = acc1 + a1[k] * bk;                                                     \
         acc2 = acc2 + a2[k] * bk;                                                     \
@@ -34,16 +26,16 @@ typedef float v4 __attribute__((vector_size(16)));
       }                                                                               \
     } else {                                                                          \
       for (size_t k = 0; k < K; k++) {                                                \
-        const T bk = LOAD(T, b + k * N + j);                                          \
+        const T bk = LD(T, b + k * N + j);                                          \
         acc0 = acc0 + a0[k] * bk;                                                     \
         if (rows > 1) acc1 = acc1 + a1[k] * bk;                                       \
         if (rows > 2) acc2 = acc2 + a2[k] * bk;                                       \
       }                                                                               \
     }                                                                                 \
-    STORE(T, c + i * N + j, acc0);                                                    \
-    if (rows > 1) STORE(T, c + (i + 1) * N + j, acc1);                                \
-    if (rows > 2) STORE(T, c + (i + 2) * N + j, acc2);                                \
-    if (rows > 3) STORE(T, c + (i + 3) * N + j, acc3);                                \
+    ST(T, c + i * N + j, acc0);                                                    \
+    if (rows > 1) ST(T, c + (i + 1) * N + j, acc1);                                \
+    if (rows > 2) ST(T, c + (i + 2) * N + j, acc2);                                \
+    if (rows > 3) ST(T, c + (i + 3) * N + j, acc3);                                \
   }
 
 BLOCK(v16, 16)

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* No fused multiply-add anywhere: results must round exactly as the wasm kernels' do.
  * (GCC takes -ffp-contract=off from binding.gyp; clang also honours the pragma.) */
@@ -23,6 +24,14 @@ void losslab_winograd_filter(const float *src, float *u, uint32_t ci, uint32_t c
 void losslab_winograd_filter_grad_output(float *dw, const double *m, uint32_t ci, uint32_t co, double *scratch);
 
 #endif
+
+/* Vectors of 16, 8 and 4 floats (GCC/clang vector extensions: the compiler maps them to the
+ * clone's registers), and unaligned loads and stores of them. */
+typedef float v16 __attribute__((vector_size(64)));
+typedef float v8 __attribute__((vector_size(32)));
+typedef float v4 __attribute__((vector_size(16)));
+#define LD(T, p) ({ T v_; memcpy(&v_, (p), sizeof(T)); v_; })
+#define ST(T, p, v) do { T v_ = (v); memcpy((p), &v_, sizeof(T)); } while (0)
 
 void losslab_gemm(const float *a, const float *b, float *c, size_t M, size_t K, size_t N);
 

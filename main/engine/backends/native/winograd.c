@@ -7,17 +7,11 @@
  * machine's widest vectors (target_clones), where wasm SIMD holds 4 floats.
  * Pointers are byte offsets into the heap; the caller (kernels.c) has checked every extent.
  */
-#include <string.h>
 #include "kernels.h"
 
 /* Channels are the vector axis: 16 at a time, then 4, then single floats for any rest. */
-typedef float v16 __attribute__((vector_size(64)));
-typedef float v4 __attribute__((vector_size(16)));
 typedef int32_t i16 __attribute__((vector_size(64)));
 typedef int32_t i4 __attribute__((vector_size(16)));
-
-#define LD(T, p) ({ T v_; memcpy(&v_, (p), sizeof(T)); v_; })
-#define ST(T, p, v) do { T v_ = (v); memcpy((p), &v_, sizeof(T)); } while (0)
 
 /* Runs BODY(T, c) over channels [0, n): v16 blocks, then v4, then float. */
 #define OVER_CHANNELS(n, BODY)                            \
@@ -29,43 +23,47 @@ typedef int32_t i4 __attribute__((vector_size(16)));
   } while (0)
 
 /* pmax(v, floor) of the .wat: `v < floor ? floor : v` (NaN and -0 kept), lane by lane. */
-static inline __attribute__((always_inline)) v16 floor_v16(v16 v, float f) {
-  const v16 fl = {f, f, f, f, f, f, f, f, f, f, f, f, f, f, f, f};
-  const i16 below = v < fl;
-  i16 vi, fi;
-  memcpy(&vi, &v, sizeof v);
-  memcpy(&fi, &fl, sizeof fl);
-  const i16 r = (below & fi) | (~below & vi);
-  v16 out;
-  memcpy(&out, &r, sizeof out);
-  return out;
-}
-static inline __attribute__((always_inline)) v4 floor_v4(v4 v, float f) {
-  const v4 fl = {f, f, f, f};
-  const i4 below = v < fl;
-  i4 vi, fi;
-  memcpy(&vi, &v, sizeof v);
-  memcpy(&fi, &fl, sizeof fl);
-  const i4 r = (below & fi) | (~below & vi);
-  v4 out;
-  memcpy(&out, &r, sizeof out);
-  return out;
-}
+#define DEFINE_FLOOR(T, I, name)                                      \
+  static inline __attribute__((always_inline)) T name(T v, float f) { \
+    const T fl = (T){0} + f; /* f in every lane (f is 0 or -inf) */   \
+    const I below = v < fl;                                           \
+    I vi, fi, r;                                                      \
+    T out;                                                            \
+    memcpy(&vi, &v, sizeof v);                                        \
+    memcpy(&fi, &fl, sizeof fl);                                      \
+    r = (below & fi) | (~below & vi);                                 \
+    memcpy(&out, &r, sizeof out);                                     \
+    return out;                                                       \
+  }
+DEFINE_FLOOR(v16, i16, floor_v16)
+DEFINE_FLOOR(v4, i4, floor_v4)
 static inline float floor_float(float v, float f) { return v < f ? f : v; }
 #define FLOOR(T, v, f) _Generic((v), v16: floor_v16, v4: floor_v4, float: floor_float)((v), (f))
 
-/* Bᵀ (and B) on six values, as the .wat orders the arithmetic; out[i * stride] is row i. */
-#define B_ROWS(T, x0, x1, x2, x3, x4, x5, out, stride)                        \
-  do {                                                                        \
-    const T p_ = (x4) - (x2) * 4.0f, q_ = (x3) - (x1) * 4.0f, d_ = (x4) - (x2); \
-    T e_ = (x3) - (x1);                                                       \
-    e_ = e_ + e_;                                                             \
-    ST(T, (out), ((x0) * 4.0f - (x2) * 5.0f) + (x4));                         \
-    ST(T, (out) + (stride), p_ + q_);                                         \
-    ST(T, (out) + 2 * (stride), p_ - q_);                                     \
-    ST(T, (out) + 3 * (stride), d_ + e_);                                     \
-    ST(T, (out) + 4 * (stride), d_ - e_);                                     \
-    ST(T, (out) + 5 * (stride), ((x1) * 4.0f - (x3) * 5.0f) + (x5));          \
+/* Tiles are numbered row-major over [n, th, tw]: the column, row and image of the next one. */
+static inline void next_tile(uint32_t *tc, uint32_t *tr, uint32_t *b, uint32_t tw, uint32_t th) {
+  if (++*tc == tw) {
+    *tc = 0;
+    if (++*tr == th) {
+      *tr = 0;
+      ++*b;
+    }
+  }
+}
+
+/* Bᵀ (and B) on six values, as the .wat orders the arithmetic, into six destinations. */
+#define B_ROWS(T, x0, x1, x2, x3, x4, x5, o0, o1, o2, o3, o4, o5)                         \
+  do {                                                                                  \
+    const T a0_ = (x0), a1_ = (x1), a2_ = (x2), a3_ = (x3), a4_ = (x4), a5_ = (x5);       \
+    const T p_ = a4_ - a2_ * 4.0f, q_ = a3_ - a1_ * 4.0f, d_ = a4_ - a2_;               \
+    T e_ = a3_ - a1_;                                                                   \
+    e_ = e_ + e_;                                                                       \
+    ST(T, (o0), (a0_ * 4.0f - a2_ * 5.0f) + a4_);                                       \
+    ST(T, (o1), p_ + q_);                                                               \
+    ST(T, (o2), p_ - q_);                                                               \
+    ST(T, (o3), d_ + e_);                                                               \
+    ST(T, (o4), d_ - e_);                                                               \
+    ST(T, (o5), (a1_ * 4.0f - a3_ * 5.0f) + a5_);                                       \
   } while (0)
 
 LOSSLAB_CLONES
@@ -91,9 +89,9 @@ void losslab_winograd_input(char *heap, uint32_t x, uint32_t zeros, uint32_t vt,
         const float *q[6];
         for (int r = 0; r < 6; r++) q[r] = inside && rows[r] != NULL ? rows[r] + (size_t)col * ci : zero;
         float *o = s + (size_t)k * ci;
-#define INPUT_COLUMN(T, c)                                                                           \
-  B_ROWS(T, LD(T, q[0] + c), LD(T, q[1] + c), LD(T, q[2] + c), LD(T, q[3] + c), LD(T, q[4] + c), \
-         LD(T, q[5] + c), o + c, line)
+#define INPUT_COLUMN(T, c)                                                                                  \
+  B_ROWS(T, LD(T, q[0] + c), LD(T, q[1] + c), LD(T, q[2] + c), LD(T, q[3] + c), LD(T, q[4] + c),        \
+         LD(T, q[5] + c), o + c, o + line + c, o + 2 * line + c, o + 3 * line + c, o + 4 * line + c, o + 5 * line + c)
         OVER_CHANNELS(ci, INPUT_COLUMN);
       }
     }
@@ -103,29 +101,12 @@ void losslab_winograd_input(char *heap, uint32_t x, uint32_t zeros, uint32_t vt,
       const float *a = s + i * line + (size_t)tc * 4 * ci;
       float *v[6];
       for (int m = 0; m < 6; m++) v[m] = (float *)(heap + planes[6 * i + m]) + vb;
-#define INPUT_ROW(T, c)                                                                                               \
-  do {                                                                                                                \
-    const T x0 = LD(T, a + c), x1 = LD(T, a + ci + c), x2 = LD(T, a + 2 * ci + c), x3 = LD(T, a + 3 * ci + c);     \
-    const T x4 = LD(T, a + 4 * ci + c), x5 = LD(T, a + 5 * ci + c);                                               \
-    const T p = x4 - x2 * 4.0f, qq = x3 - x1 * 4.0f, d = x4 - x2;                                                 \
-    T e = x3 - x1;                                                                                                  \
-    e = e + e;                                                                                                      \
-    ST(T, v[0] + c, (x0 * 4.0f - x2 * 5.0f) + x4);                                                                 \
-    ST(T, v[1] + c, p + qq);                                                                                        \
-    ST(T, v[2] + c, p - qq);                                                                                        \
-    ST(T, v[3] + c, d + e);                                                                                         \
-    ST(T, v[4] + c, d - e);                                                                                         \
-    ST(T, v[5] + c, (x1 * 4.0f - x3 * 5.0f) + x5);                                                                 \
-  } while (0)
+#define INPUT_ROW(T, c)                                                                                     \
+  B_ROWS(T, LD(T, a + c), LD(T, a + ci + c), LD(T, a + 2 * ci + c), LD(T, a + 3 * ci + c), LD(T, a + 4 * ci + c), \
+         LD(T, a + 5 * ci + c), v[0] + c, v[1] + c, v[2] + c, v[3] + c, v[4] + c, v[5] + c)
       OVER_CHANNELS(ci, INPUT_ROW);
     }
-    if (++tc == tw) {
-      tc = 0;
-      if (++tr == th) {
-        tr = 0;
-        b++;
-      }
-    }
+    next_tile(&tc, &tr, &b, tw, th);
   }
 }
 
@@ -175,13 +156,7 @@ void losslab_winograd_output(char *heap, uint32_t mt, uint32_t y, uint32_t scrat
   } while (0)
       OVER_CHANNELS(co, OUTPUT_ROW);
     }
-    if (++tc == tw) {
-      tc = 0;
-      if (++tr == th) {
-        tr = 0;
-        b++;
-      }
-    }
+    next_tile(&tc, &tr, &b, tw, th);
   }
 }
 
@@ -238,13 +213,7 @@ void losslab_winograd_gradient(char *heap, uint32_t dy, uint32_t wt, uint32_t co
           A_ROWS(r6[0][m], r6[1][m], r6[2][m], r6[3][m], f6);
           for (int i = 0; i < 6; i++) ST(v16, s + ((size_t)(6 * m + i) * GT + uu) * GC, f6[i]);
         }
-        if (++tc == tw) {
-          tc = 0;
-          if (++tr == th) {
-            tr = 0;
-            b++;
-          }
-        }
+        next_tile(&tc, &tr, &b, tw, th);
       }
       /* The block into the planes: Wt[f][c0 + k][u0 + uu] = s[f][uu][k]. */
       for (int f = 0; f < 36; f++) {
