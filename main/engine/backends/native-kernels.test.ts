@@ -96,6 +96,30 @@ test('training steps give the same weights with and without the native kernels (
   }
 });
 
+test('a fused convolution (bias, ReLU, no bias, padding) gives the same values with and without the native kernels', { skip: missing }, () => {
+  const previousPolicy = setWinogradPolicy('always');
+  try {
+    const x = tf.tensor4d(seededValues(3 * 14 * 13 * 8, 21), [3, 14, 13, 8]);
+    const filter = tf.tensor4d(seededValues(3 * 3 * 8 * 12, 22), [3, 3, 8, 12]);
+    const bias = tf.tensor1d(seededValues(12, 23));
+    const cases: Array<[string, () => tf.Tensor]> = [
+      ['bias + relu, same', () => tf.fused.conv2d({ x, filter, strides: 1, pad: 'same', bias, activation: 'relu' })],
+      ['bias, valid', () => tf.fused.conv2d({ x, filter, strides: 1, pad: 'valid', bias })],
+      ['relu, no bias', () => tf.fused.conv2d({ x, filter, strides: 1, pad: 'same', activation: 'relu' })],
+    ];
+    for (const [label, conv] of cases) {
+      const stock = withNative(false, conv);
+      const native = withNative(true, conv);
+      assert.deepEqual(native.shape, stock.shape);
+      assert.equal(sameBits(native.dataSync() as Float32Array, stock.dataSync() as Float32Array), 0, `${label}: values differ`);
+      tf.dispose([stock, native]);
+    }
+    tf.dispose([x, filter, bias]);
+  } finally {
+    setWinogradPolicy(previousPolicy);
+  }
+});
+
 test('the native GEMM refuses operands outside the heap or misaligned, and says so', { skip: missing }, () => {
   const native = nativeKernels()!;
   const heap = new ArrayBuffer(64);

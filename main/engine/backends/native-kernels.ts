@@ -23,6 +23,15 @@ export interface NativeKernels {
   winogradInput(heap: ArrayBuffer, ...args: Parameters<WinogradSimd['inputTransform']>): void;
   winogradOutput(heap: ArrayBuffer, ...args: Parameters<WinogradSimd['outputTransform']>): void;
   winogradGradient(heap: ArrayBuffer, ...args: Parameters<WinogradSimd['gradientTransform']>): void;
+  /**
+   * The whole Winograd convolution of winograd-conv.ts (input transform, the 36 products,
+   * output transform) in cache-sized blocks; heap byte offsets, u from winogradFilter, bias 0 for none.
+   */
+  winogradConv(
+    heap: ArrayBuffer, x: number, zeros: number, u: Float32Array, uStride: number, y: number, bias: number,
+    n: number, h: number, w: number, ci: number, co: number, oh: number, ow: number, th: number, tw: number,
+    padTop: number, padLeft: number, relu: boolean,
+  ): void;
   /** U = G g Gᵀ into 36 planes of ci·co + 16 floats: winograd-conv.ts's transformFilter, in the same double arithmetic. */
   winogradFilter(src: Float32Array, u: Float32Array, ci: number, co: number, flipped: boolean): void;
   /** dW = Gᵀ M G from the 36 summed planes: winograd-filter-grad.ts's transformOutput, in the same double arithmetic. */
@@ -56,7 +65,7 @@ function load(): Loaded {
   }
   try {
     const kernels = require(file) as NativeKernels;
-    const exported = ['gemm', 'winogradInput', 'winogradOutput', 'winogradGradient', 'winogradFilter', 'winogradFilterGradOutput', 'isa'] as const;
+    const exported = ['gemm', 'winogradInput', 'winogradOutput', 'winogradGradient', 'winogradFilter', 'winogradFilterGradOutput', 'winogradConv', 'isa'] as const;
     const absent = exported.filter((name) => typeof kernels[name] !== 'function');
     if (absent.length > 0) throw new Error(`it lacks ${absent.join(', ')}: rebuild it with \`npm run build:native\``);
     return { kernels, file };

@@ -132,6 +132,18 @@ export function winogradConv2d(backend: BackendWasm, p: WinogradProblem): tf.Ten
     const out = k.own(backend.makeOutput([n, oh, ow, co], 'float32'));
     if (n * oh * ow * co === 0) return k.keep(out);
     const zeros = k.own(backend.makeOutput([ci], 'float32')); // what padding positions read
+    // Both transforms would be SIMD ones: the native kernels run the whole convolution in one
+    // call, block by block in cache, with the same arithmetic per tile (bit-identical).
+    const native = ci % 4 === 0 && co % 4 === 0 && simdOn(backend) !== null ? nativeKernels() : null;
+    if (native !== null) {
+      (backend.typedArrayFromHeap(zeros) as Float32Array).fill(0);
+      const uf = transformFilter(backend.typedArrayFromHeap(p.filter) as Float32Array, ci, co, p.flipped);
+      const heap = (backendMemory(backend) as { buffer: ArrayBuffer }).buffer;
+      const byteOffset = (t: tf.TensorInfo): number => offsetOf(backend, t) * 4;
+      native.winogradConv(heap, byteOffset(p.x), byteOffset(zeros), uf.u, uf.stride, byteOffset(out), p.bias !== undefined ? byteOffset(p.bias) : 0,
+        n, h, w, ci, co, oh, ow, th, tw, p.padTop, p.padLeft, p.relu === true);
+      return k.keep(out);
+    }
     const u: tf.TensorInfo[] = [];
     const v: tf.TensorInfo[] = [];
     for (let f = 0; f < FREQS; f++) {

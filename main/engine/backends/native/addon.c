@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "kernels.h"
 
 #define MAX_ARGS 14
@@ -142,6 +143,16 @@ static napi_value WinogradGradient(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A non-negative integer below 2^32 (a heap offset or a size), or 0 having thrown. */
+static int read_u32(napi_env env, napi_value value, uint32_t *out, const char *name) {
+  double d;
+  if (napi_get_value_double(env, value, &d) != napi_ok || d != (double)(int64_t)d || d < 0 || d > 4294967295.0) {
+    return fail(env, name, "offsets and sizes must be non-negative integers");
+  }
+  *out = (uint32_t)d;
+  return 1;
+}
+
 /* A typed array argument of the given type and at least `min_length` elements, or NULL (having thrown). */
 static void *typed_array(napi_env env, napi_value value, napi_typedarray_type want, uint64_t min_length, const char *name, const char *what) {
   bool is_typed = false;
@@ -218,6 +229,69 @@ static napi_value WinogradFilterGradOutput(napi_env env, napi_callback_info info
   return NULL;
 }
 
+/*
+ * winogradConv(heap, x, zeros, u: Float32Array, uStride, y, bias, n, h, w, ci, co, oh, ow, th, tw, padTop, padLeft, relu):
+ * the whole 3x3 stride-1 convolution of ../winograd-conv.ts (bias: a heap offset, or 0 for none).
+ */
+static napi_value WinogradConv(napi_env env, napi_callback_info info) {
+  const char *name = "winogradConv";
+  size_t argc = 19;
+  napi_value argv[19];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 19) {
+    fail(env, name, "takes 19 arguments");
+    return NULL;
+  }
+  void *heap_data = NULL;
+  size_t heap_bytes = 0;
+  bool is_buffer = false;
+  if (napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer || napi_get_arraybuffer_info(env, argv[0], &heap_data, &heap_bytes) != napi_ok) {
+    fail(env, name, "the heap must be an ArrayBuffer");
+    return NULL;
+  }
+  Args a = {.heap = (char *)heap_data, .bytes = heap_bytes};
+  uint32_t x, zeros, ustride32, y, bias_at, v[9];
+  int32_t pads[2];
+  bool relu = false;
+  if (!read_u32(env, argv[1], &x, name) || !read_u32(env, argv[2], &zeros, name) || !read_u32(env, argv[4], &ustride32, name) ||
+      !read_u32(env, argv[5], &y, name) || !read_u32(env, argv[6], &bias_at, name)) {
+    return NULL;
+  }
+  for (int i = 0; i < 9; i++) if (!read_u32(env, argv[7 + i], &v[i], name)) return NULL;
+  for (int i = 0; i < 2; i++) {
+    if (napi_get_value_int32(env, argv[16 + i], &pads[i]) != napi_ok) return fail(env, name, "paddings must be integers"), NULL;
+  }
+  if (napi_get_value_bool(env, argv[18], &relu) != napi_ok) return fail(env, name, "relu must be a boolean"), NULL;
+  const uint32_t n = v[0], h = v[1], w = v[2], ci = v[3], co = v[4], oh = v[5], ow = v[6], th = v[7], tw = v[8];
+  const uint64_t ustride = ustride32;
+  uint64_t images;
+  if (n == 0 || ci == 0 || co == 0 || !tiles_fit(oh, ow, th, tw, n * th * tw, &images) || images != n || ustride < (uint64_t)ci * co ||
+      !inside(&a, x, (uint64_t)4 * n * h * w * ci) || !inside(&a, zeros, (uint64_t)4 * ci) || !inside(&a, y, (uint64_t)4 * n * oh * ow * co) ||
+      (bias_at != 0 && !inside(&a, bias_at, (uint64_t)4 * co))) {
+    fail(env, name, "an operand lies outside the heap, is misaligned, or the shapes do not agree");
+    return NULL;
+  }
+  const float *u = typed_array(env, argv[3], napi_float32_array, 35 * ustride + (uint64_t)ci * co, name, "U");
+  if (u == NULL) return NULL;
+  /* Tiles per block: the transformed input and product planes of one block take about 1 MiB (L2). */
+  const uint64_t per_tile = (uint64_t)36 * (ci + co);
+  uint64_t block = (262144 / per_tile) / tw * tw;
+  if (block < tw) block = tw;
+  const uint64_t work_floats = (uint64_t)6 * (4 * (uint64_t)tw + 2) * ci + (uint64_t)24 * co + block * per_tile + co;
+  float *work = malloc(sizeof(float) * work_floats);
+  if (work == NULL) {
+    napi_throw_error(env, NULL, "winogradConv: out of memory");
+    return NULL;
+  }
+  /* No bias adds zeros, as the wasm path does (so -0 becomes +0 the same way). */
+  float *zero_bias = work + (work_floats - co);
+  memset(zero_bias, 0, sizeof(float) * co);
+  const float *bias = bias_at != 0 ? (const float *)(a.heap + bias_at) : zero_bias;
+  losslab_winograd_conv((const float *)(a.heap + x), (const float *)(a.heap + zeros), u, ustride, (float *)(a.heap + y), bias, n, h,
+                        w, ci, co, oh, ow, th, tw, pads[0], pads[1], relu, (uint32_t)block, work);
+  free(work);
+  return NULL;
+}
+
 /* isa(): which of the kernels' clones this CPU runs (GCC's target_clones pick the same way). */
 static napi_value Isa(napi_env env, napi_callback_info info) {
   (void)info;
@@ -243,7 +317,7 @@ static int export_function(napi_env env, napi_value exports, const char *name, n
 NAPI_MODULE_INIT() {
   if (!export_function(env, exports, "gemm", Gemm) || !export_function(env, exports, "winogradInput", WinogradInput) ||
       !export_function(env, exports, "winogradOutput", WinogradOutput) || !export_function(env, exports, "winogradGradient", WinogradGradient) ||
-      !export_function(env, exports, "winogradFilter", WinogradFilter) ||
+      !export_function(env, exports, "winogradFilter", WinogradFilter) || !export_function(env, exports, "winogradConv", WinogradConv) ||
       !export_function(env, exports, "winogradFilterGradOutput", WinogradFilterGradOutput) || !export_function(env, exports, "isa", Isa)) {
     return NULL;
   }

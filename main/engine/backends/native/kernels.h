@@ -39,6 +39,9 @@ void losslab_winograd_input(char *heap, uint32_t x, uint32_t zeros, uint32_t vt,
                             uint32_t th, uint32_t tw, int32_t pad_top, int32_t pad_left, uint32_t t0, uint32_t t1);
 void losslab_winograd_output(char *heap, uint32_t mt, uint32_t y, uint32_t scratch, uint32_t bias, uint32_t co, uint32_t oh,
                              uint32_t ow, uint32_t th, uint32_t tw, uint32_t t0, uint32_t t1, int relu);
+void losslab_winograd_conv(const float *x, const float *zero, const float *u, size_t ustride, float *y, const float *bias, uint32_t n,
+                           uint32_t h, uint32_t w, uint32_t ci, uint32_t co, uint32_t oh, uint32_t ow, uint32_t th, uint32_t tw,
+                           int32_t pad_top, int32_t pad_left, int relu, uint32_t block, float *work);
 #define LOSSLAB_GRADIENT_SCRATCH_FLOATS (36 * 16 * 16)
 void losslab_winograd_gradient(char *heap, uint32_t dy, uint32_t wt, uint32_t co, uint32_t oh, uint32_t ow, uint32_t th,
                                uint32_t tw, uint32_t t0, uint32_t t1, float *scratch);

@@ -5,7 +5,7 @@
  * product in the same order, each rounded to float32, no fused multiply-add), so results are
  * bit-identical; only the vector width differs: GCC vectorises the channel loops to the
  * machine's widest vectors (target_clones), where wasm SIMD holds 4 floats.
- * Pointers are byte offsets into the heap; the caller (kernels.c) has checked every extent.
+ * Pointers are byte offsets into the heap; the caller (addon.c) has checked every extent.
  */
 #include "kernels.h"
 
@@ -66,14 +66,11 @@ static inline void next_tile(uint32_t *tc, uint32_t *tr, uint32_t *b, uint32_t t
     ST(T, (o5), (a1_ * 4.0f - a3_ * 5.0f) + a5_);                                       \
   } while (0)
 
-LOSSLAB_CLONES
-void losslab_winograd_input(char *heap, uint32_t x, uint32_t zeros, uint32_t vt, uint32_t strip, uint32_t h, uint32_t w,
-                            uint32_t ci, uint32_t th, uint32_t tw, int32_t pad_top, int32_t pad_left, uint32_t t0, uint32_t t1) {
+/* V[f][t - t0] for tiles t0 .. t1 - 1: planes[f] points at tile t0's row of plane f. */
+static inline __attribute__((always_inline)) void input_core(const float *xs, const float *zero, float *const *planes, float *s, uint32_t h, uint32_t w, uint32_t ci,
+                              uint32_t th, uint32_t tw, int32_t pad_top, int32_t pad_left, uint32_t t0, uint32_t t1) {
   const uint32_t cols = 4 * tw + 2;
   const size_t line = (size_t)cols * ci; /* floats per strip row */
-  float *s = (float *)(heap + strip);
-  const float *zero = (const float *)(heap + zeros);
-  const uint32_t *planes = (const uint32_t *)(heap + vt);
   uint32_t tc = t0 % tw, tr = (t0 / tw) % th, b = t0 / (tw * th);
   for (uint32_t t = t0; t < t1; t++) {
     if (tc == 0 || t == t0) {
@@ -81,7 +78,7 @@ void losslab_winograd_input(char *heap, uint32_t x, uint32_t zeros, uint32_t vt,
       const float *rows[6];
       for (int r = 0; r < 6; r++) {
         const int64_t row = (int64_t)tr * 4 + r - pad_top;
-        rows[r] = row >= 0 && row < (int64_t)h ? (const float *)(heap + x) + (((size_t)b * h + (size_t)row) * w) * ci : NULL;
+        rows[r] = row >= 0 && row < (int64_t)h ? xs + (((size_t)b * h + (size_t)row) * w) * ci : NULL;
       }
       for (uint32_t k = 0; k < cols; k++) {
         const int64_t col = (int64_t)k - pad_left;
@@ -100,7 +97,7 @@ void losslab_winograd_input(char *heap, uint32_t x, uint32_t zeros, uint32_t vt,
     for (int i = 0; i < 6; i++) {
       const float *a = s + i * line + (size_t)tc * 4 * ci;
       float *v[6];
-      for (int m = 0; m < 6; m++) v[m] = (float *)(heap + planes[6 * i + m]) + vb;
+      for (int m = 0; m < 6; m++) v[m] = planes[6 * i + m] + vb;
 #define INPUT_ROW(T, c)                                                                                     \
   B_ROWS(T, LD(T, a + c), LD(T, a + ci + c), LD(T, a + 2 * ci + c), LD(T, a + 3 * ci + c), LD(T, a + 4 * ci + c), \
          LD(T, a + 5 * ci + c), v[0] + c, v[1] + c, v[2] + c, v[3] + c, v[4] + c, v[5] + c)
@@ -110,21 +107,33 @@ void losslab_winograd_input(char *heap, uint32_t x, uint32_t zeros, uint32_t vt,
   }
 }
 
+/* Resolves a heap table of 36 byte offsets into plane pointers. */
+static void resolve_planes(char *heap, uint32_t table, float **planes) {
+  const uint32_t *at = (const uint32_t *)(heap + table);
+  for (int f = 0; f < 36; f++) planes[f] = (float *)(heap + at[f]);
+}
+
 LOSSLAB_CLONES
-void losslab_winograd_output(char *heap, uint32_t mt, uint32_t y, uint32_t scratch, uint32_t bias, uint32_t co, uint32_t oh,
-                             uint32_t ow, uint32_t th, uint32_t tw, uint32_t t0, uint32_t t1, int relu) {
+void losslab_winograd_input(char *heap, uint32_t x, uint32_t zeros, uint32_t vt, uint32_t strip, uint32_t h, uint32_t w,
+                            uint32_t ci, uint32_t th, uint32_t tw, int32_t pad_top, int32_t pad_left, uint32_t t0, uint32_t t1) {
+  float *planes[36];
+  resolve_planes(heap, vt, planes);
+  input_core((const float *)(heap + x), (const float *)(heap + zeros), planes, (float *)(heap + strip), h, w, ci, th, tw, pad_top,
+             pad_left, t0, t1);
+}
+
+/* y for tiles t0 .. t1 - 1 from M[f][t - t0]: planes[f] points at tile t0's row of plane f. */
+static inline __attribute__((always_inline)) void output_core(const float *const *planes, float *ys, float *s, const float *bv, uint32_t co, uint32_t oh, uint32_t ow,
+                               uint32_t th, uint32_t tw, uint32_t t0, uint32_t t1, int relu) {
   const float floor = relu ? 0.0f : -__builtin_inff();
   const size_t row = (size_t)6 * co; /* floats per scratch row */
-  float *s = (float *)(heap + scratch);
-  const float *bv = (const float *)(heap + bias);
-  const uint32_t *planes = (const uint32_t *)(heap + mt);
   uint32_t tc = t0 % tw, tr = (t0 / tw) % th, b = t0 / (tw * th);
   for (uint32_t t = t0; t < t1; t++) {
     const size_t mb = (size_t)(t - t0) * co;
     /* Aᵀ down each of the six columns j: s[k][j] for the four output rows k. */
     for (int j = 0; j < 6; j++) {
       const float *q[6];
-      for (int r = 0; r < 6; r++) q[r] = (const float *)(heap + planes[6 * r + j]) + mb;
+      for (int r = 0; r < 6; r++) q[r] = planes[6 * r + j] + mb;
       float *o = s + (size_t)j * co;
 #define OUTPUT_COLUMN(T, c)                                                                                  \
   do {                                                                                                       \
@@ -143,7 +152,7 @@ void losslab_winograd_output(char *heap, uint32_t mt, uint32_t y, uint32_t scrat
     const uint32_t cols = ow - 4 * tc < 4 ? ow - 4 * tc : 4;
     for (uint32_t i = 0; i < rows; i++) {
       const float *a = s + i * row;
-      float *dst = (float *)(heap + y) + (((size_t)b * oh + 4 * tr + i) * ow + 4 * tc) * co;
+      float *dst = ys + (((size_t)b * oh + 4 * tr + i) * ow + 4 * tc) * co;
 #define OUTPUT_ROW(T, c)                                                                                     \
   do {                                                                                                       \
     const T x0 = LD(T, a + c), x1 = LD(T, a + co + c), x2 = LD(T, a + 2 * co + c), x3 = LD(T, a + 3 * co + c); \
@@ -157,6 +166,41 @@ void losslab_winograd_output(char *heap, uint32_t mt, uint32_t y, uint32_t scrat
       OVER_CHANNELS(co, OUTPUT_ROW);
     }
     next_tile(&tc, &tr, &b, tw, th);
+  }
+}
+
+LOSSLAB_CLONES
+void losslab_winograd_output(char *heap, uint32_t mt, uint32_t y, uint32_t scratch, uint32_t bias, uint32_t co, uint32_t oh,
+                             uint32_t ow, uint32_t th, uint32_t tw, uint32_t t0, uint32_t t1, int relu) {
+  float *planes[36];
+  resolve_planes(heap, mt, planes);
+  output_core((const float *const *)planes, (float *)(heap + y), (float *)(heap + scratch), (const float *)(heap + bias), co, oh, ow, th,
+              tw, t0, t1, relu);
+}
+
+/*
+ * The whole convolution in cache-sized blocks of tiles: input transform, the 36 products
+ * (losslab_gemm: XNNPACK's order and roundings) and output transform, so the transformed
+ * planes stay in the L2 cache instead of going through memory between three separate calls.
+ * Every tile is computed exactly as the separate calls compute it, so the result is the same.
+ * u: 36 planes of ci * co floats, `ustride` apart; bias: co floats (zeros when there is none).
+ */
+LOSSLAB_CLONES
+void losslab_winograd_conv(const float *x, const float *zero, const float *u, size_t ustride, float *y, const float *bias, uint32_t n,
+                           uint32_t h, uint32_t w, uint32_t ci, uint32_t co, uint32_t oh, uint32_t ow, uint32_t th, uint32_t tw,
+                           int32_t pad_top, int32_t pad_left, int relu, uint32_t block, float *work) {
+  const uint32_t tiles = n * th * tw;
+  float *v[36], *m[36];
+  float *strip = work, *s = strip + (size_t)6 * (4 * tw + 2) * ci, *planes = s + (size_t)24 * co;
+  for (int f = 0; f < 36; f++) {
+    v[f] = planes + (size_t)f * block * ci;
+    m[f] = planes + (size_t)36 * block * ci + (size_t)f * block * co;
+  }
+  for (uint32_t t0 = 0; t0 < tiles; t0 += block) {
+    const uint32_t t1 = tiles - t0 < block ? tiles : t0 + block;
+    input_core(x, zero, v, strip, h, w, ci, th, tw, pad_top, pad_left, t0, t1);
+    for (int f = 0; f < 36; f++) losslab_gemm(v[f], u + (size_t)f * ustride, m[f], t1 - t0, ci, co);
+    output_core((const float *const *)m, y, s, bias, co, oh, ow, th, tw, t0, t1, relu);
   }
 }
 
