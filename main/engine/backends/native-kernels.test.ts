@@ -5,7 +5,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { initWasmAndCpu, seededValues } from './kernel-test-support';
 import { describeNativeKernels, nativeKernels, setNativeKernels } from './native-kernels';
 import { setWinogradPolicy } from './winograd-conv';
-import { setWinogradFilterGradPolicy } from './winograd-filter-grad';
+import { setWinogradFilterGradChunkBudget, setWinogradFilterGradPolicy } from './winograd-filter-grad';
 
 const missing = nativeKernels() === null ? `the native kernels are not available here: ${describeNativeKernels()}` : false;
 
@@ -117,6 +117,32 @@ test('a fused convolution (bias, ReLU, no bias, padding) gives the same values w
     tf.dispose([x, filter, bias]);
   } finally {
     setWinogradPolicy(previousPolicy);
+  }
+});
+
+test('a filter gradient over many tiles and several chunks gives the same values with and without the native kernels', { skip: missing }, () => {
+  // 4 images of 30x30: 8x8 tiles each (the last row and column overhang), 256 tiles; the native
+  // kernels take them in blocks, continuing the float32 sums, inside the wasm path's chunks,
+  // which a small budget makes several (an uneven last one included).
+  const previousPolicy = setWinogradFilterGradPolicy('always');
+  const previousBudget = setWinogradFilterGradChunkBudget(36 * 32 * 8 * 3);
+  try {
+    const x = tf.tensor4d(seededValues(4 * 30 * 30 * 16, 31), [4, 30, 30, 16]);
+    const dy = tf.tensor4d(seededValues(4 * 30 * 30 * 16, 32), [4, 30, 30, 16]);
+    const filter = tf.tensor4d(seededValues(3 * 3 * 16 * 16, 33), [3, 3, 16, 16]);
+    // d/dfilter of sum(conv(x, filter) * dy) is the filter gradient of dy: Conv2DBackpropFilter.
+    const grad = () => tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, 1, 'same'), dy)))(filter);
+    for (const budget of [36 * 32 * 8 * 3, 4 * 1024 * 1024]) {
+      setWinogradFilterGradChunkBudget(budget);
+      const stock = withNative(false, grad);
+      const native = withNative(true, grad);
+      assert.equal(sameBits(native.dataSync() as Float32Array, stock.dataSync() as Float32Array), 0, `chunk budget ${budget}: values differ`);
+      tf.dispose([stock, native]);
+    }
+    tf.dispose([x, dy, filter]);
+  } finally {
+    setWinogradFilterGradPolicy(previousPolicy);
+    setWinogradFilterGradChunkBudget(previousBudget);
   }
 });
 

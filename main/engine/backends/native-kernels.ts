@@ -32,6 +32,15 @@ export interface NativeKernels {
     n: number, h: number, w: number, ci: number, co: number, oh: number, ow: number, th: number, tw: number,
     padTop: number, padLeft: number, relu: boolean,
   ): void;
+  /**
+   * The summed products M[f][o][c] of winograd-filter-grad.ts (same chunks of `chunk` tiles,
+   * float32 sums within a chunk, float64 across chunks) into `sum`; heap byte offsets.
+   */
+  winogradFilterGrad(
+    heap: ArrayBuffer, x: number, zeros: number, dy: number, sum: Float64Array,
+    n: number, h: number, w: number, ci: number, co: number, oh: number, ow: number, th: number, tw: number,
+    padTop: number, padLeft: number, chunk: number,
+  ): void;
   /** U = G g Gᵀ into 36 planes of ci·co + 16 floats: winograd-conv.ts's transformFilter, in the same double arithmetic. */
   winogradFilter(src: Float32Array, u: Float32Array, ci: number, co: number, flipped: boolean): void;
   /** dW = Gᵀ M G from the 36 summed planes: winograd-filter-grad.ts's transformOutput, in the same double arithmetic. */
@@ -65,7 +74,7 @@ function load(): Loaded {
   }
   try {
     const kernels = require(file) as NativeKernels;
-    const exported = ['gemm', 'winogradInput', 'winogradOutput', 'winogradGradient', 'winogradFilter', 'winogradFilterGradOutput', 'winogradConv', 'isa'] as const;
+    const exported = ['gemm', 'winogradInput', 'winogradOutput', 'winogradGradient', 'winogradFilter', 'winogradFilterGradOutput', 'winogradConv', 'winogradFilterGrad', 'isa'] as const;
     const absent = exported.filter((name) => typeof kernels[name] !== 'function');
     if (absent.length > 0) throw new Error(`it lacks ${absent.join(', ')}: rebuild it with \`npm run build:native\``);
     return { kernels, file };

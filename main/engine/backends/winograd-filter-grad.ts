@@ -4,6 +4,7 @@ import { WasmKernelCalls } from './wasm-kernel-calls';
 import { simdOn, transformInput, type Geometry } from './winograd-conv';
 import { KernelPolicySwitch, type KernelPolicy } from './kernel-policy';
 import { nativeKernels } from './native-kernels';
+import { backendMemory } from './simd/instantiate';
 
 /**
  * Filter gradient of a 3x3 stride-1 NHWC convolution by Winograd's algorithm:
@@ -119,6 +120,16 @@ export function winogradFilterGrad(backend: BackendWasm, x: tf.TensorInfo, dy: t
     const simdIn = ci % 4 === 0 ? simd : null;
     const simdOut = co % 4 === 0 ? simd : null;
     const bytes = (t: tf.TensorInfo): number => offsetOf(backend, t) * 4;
+    // Both transforms would be SIMD ones: the native kernels run the chunks below in one call,
+    // block by block in cache, with the same chunks and the same arithmetic (bit-identical).
+    const native = simdIn !== null && simdOut !== null ? nativeKernels() : null;
+    if (native !== null) {
+      const sum = new Float64Array(FREQS * co * ci);
+      const heap = (backendMemory(backend) as { buffer: ArrayBuffer }).buffer;
+      native.winogradFilterGrad(heap, bytes(x), bytes(zeros), bytes(dy), sum, n, h, w, ci, co, oh, ow, th, tw, padTop, padLeft, chunk);
+      transformOutput(backend.typedArrayFromHeap(out) as Float32Array, sum, ci, co);
+      return k.keep(out);
+    }
     const vTable = simdIn === null ? null : k.own(backend.makeOutput([FREQS], 'int32'));
     const strip = simdIn === null ? null : k.own(backend.makeOutput([SPAN * (tw * 4 + 2) * ci], 'float32'));
     const wtTable = simdOut === null ? null : k.own(backend.makeOutput([FREQS], 'int32'));

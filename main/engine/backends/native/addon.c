@@ -292,6 +292,61 @@ static napi_value WinogradConv(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * winogradFilterGrad(heap, x, zeros, dy, sum: Float64Array, n, h, w, ci, co, oh, ow, th, tw, padTop, padLeft, chunk):
+ * the summed products M[f][o][c] of ../winograd-filter-grad.ts, into `sum` (36 * co * ci doubles).
+ */
+static napi_value WinogradFilterGrad(napi_env env, napi_callback_info info) {
+  const char *name = "winogradFilterGrad";
+  size_t argc = 17;
+  napi_value argv[17];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 17) {
+    fail(env, name, "takes 17 arguments");
+    return NULL;
+  }
+  void *heap_data = NULL;
+  size_t heap_bytes = 0;
+  bool is_buffer = false;
+  if (napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer || napi_get_arraybuffer_info(env, argv[0], &heap_data, &heap_bytes) != napi_ok) {
+    fail(env, name, "the heap must be an ArrayBuffer");
+    return NULL;
+  }
+  Args a = {.heap = (char *)heap_data, .bytes = heap_bytes};
+  uint32_t x, zeros, dy, v[9], chunk;
+  int32_t pads[2];
+  if (!read_u32(env, argv[1], &x, name) || !read_u32(env, argv[2], &zeros, name) || !read_u32(env, argv[3], &dy, name)) return NULL;
+  for (int i = 0; i < 9; i++) if (!read_u32(env, argv[5 + i], &v[i], name)) return NULL;
+  for (int i = 0; i < 2; i++) {
+    if (napi_get_value_int32(env, argv[14 + i], &pads[i]) != napi_ok) return fail(env, name, "paddings must be integers"), NULL;
+  }
+  if (!read_u32(env, argv[16], &chunk, name)) return NULL;
+  const uint32_t n = v[0], h = v[1], w = v[2], ci = v[3], co = v[4], oh = v[5], ow = v[6], th = v[7], tw = v[8];
+  uint64_t images;
+  if (n == 0 || ci == 0 || co == 0 || chunk == 0 || !tiles_fit(oh, ow, th, tw, n * th * tw, &images) || images != n ||
+      !inside(&a, x, (uint64_t)4 * n * h * w * ci) || !inside(&a, zeros, (uint64_t)4 * ci) || !inside(&a, dy, (uint64_t)4 * n * oh * ow * co)) {
+    fail(env, name, "an operand lies outside the heap, is misaligned, or the shapes do not agree");
+    return NULL;
+  }
+  const uint64_t pairs = (uint64_t)ci * co;
+  double *sum = typed_array(env, argv[4], napi_float64_array, 36 * pairs, name, "the sums");
+  if (sum == NULL) return NULL;
+  /* Tiles per block: the transformed x and dy planes of one block take about 1 MiB (L2). */
+  const uint64_t per_tile = (uint64_t)36 * (ci + co);
+  uint64_t block = (262144 / per_tile) / tw * tw;
+  if (block < tw) block = tw;
+  if (block > chunk) block = chunk;
+  const uint64_t work_floats = 36 * pairs + (uint64_t)6 * (4 * (uint64_t)tw + 2) * ci + LOSSLAB_GRADIENT_SCRATCH_FLOATS + block * per_tile;
+  float *work = malloc(sizeof(float) * work_floats);
+  if (work == NULL) {
+    napi_throw_error(env, NULL, "winogradFilterGrad: out of memory");
+    return NULL;
+  }
+  losslab_winograd_filter_grad((const float *)(a.heap + x), (const float *)(a.heap + zeros), (const float *)(a.heap + dy), sum, n, h, w, ci,
+                               co, oh, ow, th, tw, pads[0], pads[1], chunk, (uint32_t)block, work);
+  free(work);
+  return NULL;
+}
+
 /* isa(): which of the kernels' clones this CPU runs (GCC's target_clones pick the same way). */
 static napi_value Isa(napi_env env, napi_callback_info info) {
   (void)info;
@@ -318,6 +373,7 @@ NAPI_MODULE_INIT() {
   if (!export_function(env, exports, "gemm", Gemm) || !export_function(env, exports, "winogradInput", WinogradInput) ||
       !export_function(env, exports, "winogradOutput", WinogradOutput) || !export_function(env, exports, "winogradGradient", WinogradGradient) ||
       !export_function(env, exports, "winogradFilter", WinogradFilter) || !export_function(env, exports, "winogradConv", WinogradConv) ||
+      !export_function(env, exports, "winogradFilterGrad", WinogradFilterGrad) ||
       !export_function(env, exports, "winogradFilterGradOutput", WinogradFilterGradOutput) || !export_function(env, exports, "isa", Isa)) {
     return NULL;
   }

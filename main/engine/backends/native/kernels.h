@@ -34,6 +34,7 @@ typedef float v4 __attribute__((vector_size(16)));
 #define ST(T, p, v) do { T v_ = (v); memcpy((p), &v_, sizeof(T)); } while (0)
 
 void losslab_gemm(const float *a, const float *b, float *c, size_t M, size_t K, size_t N);
+void losslab_gemm_more(const float *a, const float *b, float *c, size_t M, size_t K, size_t N, int more);
 
 void losslab_winograd_input(char *heap, uint32_t x, uint32_t zeros, uint32_t vt, uint32_t strip, uint32_t h, uint32_t w, uint32_t ci,
                             uint32_t th, uint32_t tw, int32_t pad_top, int32_t pad_left, uint32_t t0, uint32_t t1);
@@ -42,6 +43,9 @@ void losslab_winograd_output(char *heap, uint32_t mt, uint32_t y, uint32_t scrat
 void losslab_winograd_conv(const float *x, const float *zero, const float *u, size_t ustride, float *y, const float *bias, uint32_t n,
                            uint32_t h, uint32_t w, uint32_t ci, uint32_t co, uint32_t oh, uint32_t ow, uint32_t th, uint32_t tw,
                            int32_t pad_top, int32_t pad_left, int relu, uint32_t block, float *work);
+void losslab_winograd_filter_grad(const float *x, const float *zero, const float *dy, double *sum, uint32_t n, uint32_t h, uint32_t w,
+                                  uint32_t ci, uint32_t co, uint32_t oh, uint32_t ow, uint32_t th, uint32_t tw, int32_t pad_top,
+                                  int32_t pad_left, uint32_t chunk, uint32_t block, float *work);
 #define LOSSLAB_GRADIENT_SCRATCH_FLOATS (36 * 16 * 16)
 void losslab_winograd_gradient(char *heap, uint32_t dy, uint32_t wt, uint32_t co, uint32_t oh, uint32_t ow, uint32_t th,
                                uint32_t tw, uint32_t t0, uint32_t t1, float *scratch);

@@ -228,10 +228,9 @@ void losslab_winograd_conv(const float *x, const float *zero, const float *u, si
  * each column, then along each row, into s[f][tile][channel] for 16 tiles; then each plane row
  * gets a 16-tile run. Writing tile by tile instead scatters 4-byte stores over 36 * co plane rows.
  */
-LOSSLAB_CLONES
-void losslab_winograd_gradient(char *heap, uint32_t dy, uint32_t wt, uint32_t co, uint32_t oh, uint32_t ow, uint32_t th,
-                               uint32_t tw, uint32_t t0, uint32_t t1, float *s /* 36 * GT * GC floats */) {
-  const uint32_t *planes = (const uint32_t *)(heap + wt);
+static inline __attribute__((always_inline)) void gradient_core(const float *dys, float *const *planes, uint32_t co, uint32_t oh,
+                                                                uint32_t ow, uint32_t th, uint32_t tw, uint32_t t0, uint32_t t1,
+                                                                float *s /* 36 * GT * GC floats */) {
   const size_t len = t1 - t0; /* floats per plane row */
   const v16 zero = {0};
   for (uint32_t c0 = 0; c0 < co; c0 += GC) {
@@ -248,7 +247,7 @@ void losslab_winograd_gradient(char *heap, uint32_t dy, uint32_t wt, uint32_t co
           for (int r = 0; r < 4; r++) {
             const uint32_t row = 4 * tr + r;
             g[r] = zero;
-            if (row < oh && col < ow) memcpy(&g[r], (const float *)(heap + dy) + (((size_t)b * oh + row) * ow + col) * co + c0, nc * sizeof(float));
+            if (row < oh && col < ow) memcpy(&g[r], dys + (((size_t)b * oh + row) * ow + col) * co + c0, nc * sizeof(float));
           }
           A_ROWS(g[0], g[1], g[2], g[3], r6[j]);
         }
@@ -263,10 +262,51 @@ void losslab_winograd_gradient(char *heap, uint32_t dy, uint32_t wt, uint32_t co
       for (int f = 0; f < 36; f++) {
         const float *sf = s + (size_t)f * GT * GC;
         for (uint32_t k = 0; k < nc; k++) {
-          float *dst = (float *)(heap + planes[f]) + (size_t)(c0 + k) * len + u0;
+          float *dst = planes[f] + (size_t)(c0 + k) * len + u0;
           for (uint32_t uu = 0; uu < cnt; uu++) dst[uu] = sf[uu * GC + k];
         }
       }
     }
+  }
+}
+
+LOSSLAB_CLONES
+void losslab_winograd_gradient(char *heap, uint32_t dy, uint32_t wt, uint32_t co, uint32_t oh, uint32_t ow, uint32_t th,
+                               uint32_t tw, uint32_t t0, uint32_t t1, float *s) {
+  float *planes[36];
+  resolve_planes(heap, wt, planes);
+  gradient_core((const float *)(heap + dy), planes, co, oh, ow, th, tw, t0, t1, s);
+}
+
+/*
+ * The whole filter gradient's products, as ../winograd-filter-grad.ts computes them: per chunk
+ * of `chunk` tiles (its boundaries, so the float64 sums below see the same float32 partial sums),
+ * M[f] = Wt[f]·V[f] summed over the chunk's tiles in order, in float32; then sum[f] (float64)
+ * takes each chunk's M (set by the first). Inside a chunk the tiles go in blocks of `block`
+ * (the planes stay in cache), each block's products continuing the float32 sums of the last.
+ * work: 36 * block * (ci + co) + 36 * co * ci + 6 * (4 tw + 2) * ci + 36 * GT * GC floats.
+ */
+LOSSLAB_CLONES
+void losslab_winograd_filter_grad(const float *x, const float *zero, const float *dy, double *sum, uint32_t n, uint32_t h, uint32_t w,
+                                  uint32_t ci, uint32_t co, uint32_t oh, uint32_t ow, uint32_t th, uint32_t tw, int32_t pad_top,
+                                  int32_t pad_left, uint32_t chunk, uint32_t block, float *work) {
+  const uint32_t tiles = n * th * tw;
+  const size_t pairs = (size_t)co * ci;
+  float *v[36], *wt[36];
+  float *m = work, *strip = m + 36 * pairs, *s = strip + (size_t)6 * (4 * tw + 2) * ci, *planes = s + 36 * GT * GC;
+  for (uint32_t c0 = 0; c0 < tiles; c0 += chunk) {
+    const uint32_t c1 = tiles - c0 < chunk ? tiles : c0 + chunk;
+    for (uint32_t t0 = c0; t0 < c1; t0 += block) {
+      const uint32_t t1 = c1 - t0 < block ? c1 : t0 + block;
+      const size_t len = t1 - t0;
+      for (int f = 0; f < 36; f++) {
+        v[f] = planes + (size_t)f * len * ci;
+        wt[f] = planes + (size_t)36 * len * ci + (size_t)f * len * co;
+      }
+      input_core(x, zero, v, strip, h, w, ci, th, tw, pad_top, pad_left, t0, t1);
+      gradient_core(dy, wt, co, oh, ow, th, tw, t0, t1, s);
+      for (int f = 0; f < 36; f++) losslab_gemm_more(wt[f], v[f], m + f * pairs, co, len, ci, t0 != c0);
+    }
+    for (size_t i = 0; i < 36 * pairs; i++) sum[i] = c0 == 0 ? (double)m[i] : sum[i] + (double)m[i];
   }
 }
