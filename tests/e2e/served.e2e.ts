@@ -70,6 +70,20 @@ function countBroken(images: unknown[]): number {
   return (images as { naturalWidth: number }[]).filter((img) => img.naturalWidth === 0).length;
 }
 
+/** Runs in the page: for each image that did not load, its address and what the server answers now (a failure says why). */
+async function brokenImages(images: unknown[]): Promise<string[]> {
+  const broken = (images as { naturalWidth: number; src: string }[]).filter((img) => img.naturalWidth === 0);
+  const fetchIn = (globalThis as unknown as { fetch: (url: string) => Promise<{ status: number; text(): Promise<string> }> }).fetch;
+  return Promise.all(broken.map(async (img) => {
+    try {
+      const answer = await fetchIn(img.src);
+      return `${img.src} -> ${answer.status} ${answer.status === 200 ? '(loads now)' : (await answer.text()).slice(0, 200)}`;
+    } catch (error) {
+      return `${img.src} -> ${(error as Error).message}`;
+    }
+  }));
+}
+
 const skipReason = browserTestsSkipReason();
 if (skipReason) console.log(`# Skipping the browser end-to-end tests: ${skipReason}`);
 
@@ -350,7 +364,8 @@ describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
     await page.getByRole('button', { name: 'Next', exact: true }).click();
     await page.waitForFunction(() => /^13–/.test((globalThis as unknown as PageGlobal).document.querySelector('[data-testid="predictions-range"]')?.textContent ?? ''));
     await page.waitForFunction(allImagesComplete, '[data-testid="predictions-table"] img');
-    assert.equal(await table.locator('img').evaluateAll(countBroken), 0, 'every test image loaded');
+    const broken = await table.locator('img').evaluateAll(brokenImages);
+    assert.deepEqual(broken, [], 'every test image loaded');
     await page.getByLabel('Show', { exact: true }).selectOption('wrong');
     await page.waitForFunction(() => /^1–/.test((globalThis as unknown as PageGlobal).document.querySelector('[data-testid="predictions-range"]')?.textContent ?? '') || (globalThis as unknown as PageGlobal).document.querySelector('[data-testid="predictions-range"]')?.textContent === '0–0 of 0');
     await table.scrollIntoViewIfNeeded();
