@@ -32,6 +32,12 @@ function allImagesComplete(selector: string): boolean {
   return Array.from(doc.querySelectorAll(selector)).every((img) => img.complete);
 }
 
+/** Runs in the page: every image matching `selector` has loaded (a failed one may still be retried by the page). */
+function allImagesLoaded(selector: string): boolean {
+  const doc = (globalThis as unknown as PageGlobal).document;
+  return Array.from(doc.querySelectorAll(selector)).every((img) => img.complete && (img as unknown as { naturalWidth: number }).naturalWidth > 0);
+}
+
 /** Runs in the page: the imbalance preview shows a ratio near 10. */
 function previewRatioNearTen(): boolean {
   const doc = (globalThis as unknown as PageGlobal).document;
@@ -363,7 +369,8 @@ describe('served mode in Chromium', { skip: skipReason ?? false }, () => {
     assert.match((await range.textContent()) ?? '', /^1–12 of \d+$/);
     await page.getByRole('button', { name: 'Next', exact: true }).click();
     await page.waitForFunction(() => /^13–/.test((globalThis as unknown as PageGlobal).document.querySelector('[data-testid="predictions-range"]')?.textContent ?? ''));
-    await page.waitForFunction(allImagesComplete, '[data-testid="predictions-table"] img');
+    // Waits for the images to load (the page retries a failed one), then names any that did not.
+    await page.waitForFunction(allImagesLoaded, '[data-testid="predictions-table"] img', { timeout: 15_000 }).catch(() => undefined);
     const broken = await table.locator('img').evaluateAll(brokenImages);
     assert.deepEqual(broken, [], 'every test image loaded');
     await page.getByLabel('Show', { exact: true }).selectOption('wrong');
