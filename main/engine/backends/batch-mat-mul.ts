@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { nativeKernels, type NativeKernels } from './native-kernels';
-import { backendMemory } from './simd/instantiate';
+import { backendMemory, currentBuffer } from './simd/instantiate';
 
 /**
  * BatchMatMul for the wasm backend. The stock kernel reaches XNNPACK's GEMM only without
@@ -71,6 +71,6 @@ function nativeProduct(native: NativeKernels, backend: BackendWasm, a: tf.Tensor
   const out = backend.makeOutput([...outer, m, n], 'float32');
   const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
   // The heap is read after makeOutput: allocating may have grown (and so replaced) its buffer.
-  native.gemm((memory as { buffer: ArrayBuffer }).buffer, offset(a), offset(b), offset(out), m, k, n);
+  native.gemm(currentBuffer(memory), offset(a), offset(b), offset(out), m, k, n);
   return out;
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packageRoot } from '../../dataset/sample';
+import { currentBuffer } from './simd/instantiate';
 import type { WinogradSimd } from './simd/winograd-simd';
 
 /**
@@ -116,7 +117,7 @@ export function nativeWinogradFor(memory: object): WinogradSimd | null {
   let adapter = winogradAdapters.get(memory);
   if (adapter === undefined) {
     // The buffer is read at every call: a heap that grew has a new one.
-    const heap = () => (memory as { buffer: ArrayBuffer }).buffer;
+    const heap = () => currentBuffer(memory);
     adapter = {
       inputTransform: (...args) => native.winogradInput(heap(), ...args),
       outputTransform: (...args) => native.winogradOutput(heap(), ...args),

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { WasmKernelCalls } from './wasm-kernel-calls';
-import { backendMemory } from './simd/instantiate';
+import { backendMemory, currentBuffer } from './simd/instantiate';
 import { winogradSimdFor, type WinogradSimd } from './simd/winograd-simd';
 import { KernelPolicySwitch, type KernelPolicy } from './kernel-policy';
 import { nativeKernels } from './native-kernels';
@@ -138,7 +138,7 @@ export function winogradConv2d(backend: BackendWasm, p: WinogradProblem): tf.Ten
     if (native !== null) {
       (backend.typedArrayFromHeap(zeros) as Float32Array).fill(0);
       const uf = transformFilter(backend.typedArrayFromHeap(p.filter) as Float32Array, ci, co, p.flipped);
-      const heap = (backendMemory(backend) as { buffer: ArrayBuffer }).buffer;
+      const heap = currentBuffer(backendMemory(backend)!); // SIMD is on, so the heap is exposed
       const byteOffset = (t: tf.TensorInfo): number => offsetOf(backend, t) * 4;
       native.winogradConv(heap, byteOffset(p.x), byteOffset(zeros), uf.u, uf.stride, byteOffset(out), p.bias !== undefined ? byteOffset(p.bias) : 0,
         n, h, w, ci, co, oh, ow, th, tw, p.padTop, p.padLeft, p.relu === true);

@@ -4,7 +4,7 @@ import { WasmKernelCalls } from './wasm-kernel-calls';
 import { simdOn, transformInput, type Geometry } from './winograd-conv';
 import { KernelPolicySwitch, type KernelPolicy } from './kernel-policy';
 import { nativeKernels } from './native-kernels';
-import { backendMemory } from './simd/instantiate';
+import { backendMemory, currentBuffer } from './simd/instantiate';
 
 /**
  * Filter gradient of a 3x3 stride-1 NHWC convolution by Winograd's algorithm:
@@ -125,7 +125,7 @@ export function winogradFilterGrad(backend: BackendWasm, x: tf.TensorInfo, dy: t
     const native = simdIn !== null && simdOut !== null ? nativeKernels() : null;
     if (native !== null) {
       const sum = new Float64Array(FREQS * co * ci);
-      const heap = (backendMemory(backend) as { buffer: ArrayBuffer }).buffer;
+      const heap = currentBuffer(backendMemory(backend)!); // SIMD is on, so the heap is exposed
       native.winogradFilterGrad(heap, bytes(x), bytes(zeros), bytes(dy), sum, n, h, w, ci, co, oh, ow, th, tw, padTop, padLeft, chunk);
       transformOutput(backend.typedArrayFromHeap(out) as Float32Array, sum, ci, co);
       return k.keep(out);

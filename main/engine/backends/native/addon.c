@@ -26,31 +26,64 @@ static int fail(napi_env env, const char *name, const char *what) {
   return 0;
 }
 
-/* Reads the heap and `count` non-negative integer arguments after it (int32 where `signed_mask` has the bit). */
-static int read_args(napi_env env, napi_callback_info info, const char *name, size_t count, uint32_t signed_mask, Args *out) {
-  size_t argc = MAX_ARGS + 1;
-  napi_value argv[MAX_ARGS + 1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count + 1) {
+#define MAX_ARGV 19
+
+/* The call's arguments into argv, exactly `count` of them, or 0 having thrown. */
+static int get_args(napi_env env, napi_callback_info info, const char *name, size_t count, napi_value *argv) {
+  size_t argc = MAX_ARGV;
+  if (count > MAX_ARGV || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count) {
     char what[64];
-    snprintf(what, sizeof what, "takes %zu arguments", count + 1);
+    snprintf(what, sizeof what, "takes %zu arguments", count);
     return fail(env, name, what);
   }
+  return 1;
+}
+
+/* The heap (an ArrayBuffer) into out->heap and out->bytes, or 0 having thrown. */
+static int read_heap(napi_env env, napi_value value, const char *name, Args *out) {
   void *heap = NULL;
   size_t bytes = 0;
   bool is_buffer = false;
-  if (napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer || napi_get_arraybuffer_info(env, argv[0], &heap, &bytes) != napi_ok) {
+  if (napi_is_arraybuffer(env, value, &is_buffer) != napi_ok || !is_buffer || napi_get_arraybuffer_info(env, value, &heap, &bytes) != napi_ok) {
     return fail(env, name, "the heap must be an ArrayBuffer");
   }
   out->heap = (char *)heap;
   out->bytes = bytes;
+  return 1;
+}
+
+/* A non-negative integer below 2^32 (a heap offset or a size), or 0 having thrown. */
+static int read_u32(napi_env env, napi_value value, uint32_t *out, const char *name) {
+  double d;
+  if (napi_get_value_double(env, value, &d) != napi_ok || d != (double)(int64_t)d || d < 0 || d > 4294967295.0) {
+    return fail(env, name, "offsets and sizes must be non-negative integers");
+  }
+  *out = (uint32_t)d;
+  return 1;
+}
+
+/* An int32 (a padding), or 0 having thrown. */
+static int read_i32(napi_env env, napi_value value, int32_t *out, const char *name) {
+  double d;
+  if (napi_get_value_double(env, value, &d) != napi_ok || d != (double)(int64_t)d || d < -2147483648.0 || d > 2147483647.0) {
+    return fail(env, name, "paddings must be integers");
+  }
+  *out = (int32_t)d;
+  return 1;
+}
+
+/* Reads the heap and `count` integer arguments after it into out->v (int32 where `signed_mask` has the bit). */
+static int read_args(napi_env env, napi_callback_info info, const char *name, size_t count, uint32_t signed_mask, Args *out) {
+  napi_value argv[MAX_ARGV];
+  if (!get_args(env, info, name, count + 1, argv) || !read_heap(env, argv[0], name, out)) return 0;
   for (size_t i = 0; i < count; i++) {
-    double d;
-    if (napi_get_value_double(env, argv[i + 1], &d) != napi_ok) return fail(env, name, "offsets and sizes must be non-negative integers");
-    const int is_signed = (signed_mask >> i) & 1;
-    if (d != (double)(int64_t)d || d < (is_signed ? -2147483648.0 : 0.0) || d > (is_signed ? 2147483647.0 : 4294967295.0)) {
-      return fail(env, name, "offsets and sizes must be non-negative integers");
+    if ((signed_mask >> i) & 1) {
+      int32_t v;
+      if (!read_i32(env, argv[i + 1], &v, name)) return 0;
+      out->v[i] = (uint32_t)v;
+    } else if (!read_u32(env, argv[i + 1], &out->v[i], name)) {
+      return 0;
     }
-    out->v[i] = is_signed ? (uint32_t)(int32_t)d : (uint32_t)d;
   }
   return 1;
 }
@@ -143,16 +176,6 @@ static napi_value WinogradGradient(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* A non-negative integer below 2^32 (a heap offset or a size), or 0 having thrown. */
-static int read_u32(napi_env env, napi_value value, uint32_t *out, const char *name) {
-  double d;
-  if (napi_get_value_double(env, value, &d) != napi_ok || d != (double)(int64_t)d || d < 0 || d > 4294967295.0) {
-    return fail(env, name, "offsets and sizes must be non-negative integers");
-  }
-  *out = (uint32_t)d;
-  return 1;
-}
-
 /* A typed array argument of the given type and at least `min_length` elements, or NULL (having thrown). */
 static void *typed_array(napi_env env, napi_value value, napi_typedarray_type want, uint64_t min_length, const char *name, const char *what) {
   bool is_typed = false;
@@ -170,27 +193,15 @@ static void *typed_array(napi_env env, napi_value value, napi_typedarray_type wa
   return data;
 }
 
-/* Reads `count` non-negative int32 arguments starting at argv[first]. */
-static int small_ints(napi_env env, napi_value *argv, size_t first, size_t count, uint32_t *out, const char *name) {
-  for (size_t i = 0; i < count; i++) {
-    int32_t v;
-    if (napi_get_value_int32(env, argv[first + i], &v) != napi_ok || v < 0) return fail(env, name, "sizes must be non-negative integers");
-    out[i] = (uint32_t)v;
-  }
-  return 1;
-}
-
 /* winogradFilter(src: Float32Array, u: Float32Array, ci, co, flipped): U = G g Gᵀ (see ../winograd-conv.ts). */
 static napi_value WinogradFilter(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  napi_value argv[MAX_ARGV];
   uint32_t v[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 5) {
-    fail(env, "winogradFilter", "takes 5 arguments");
+  bool flipped = false;
+  if (!get_args(env, info, "winogradFilter", 5, argv) || !read_u32(env, argv[2], &v[0], "winogradFilter") ||
+      !read_u32(env, argv[3], &v[1], "winogradFilter")) {
     return NULL;
   }
-  bool flipped = false;
-  if (!small_ints(env, argv, 2, 2, v, "winogradFilter")) return NULL;
   if (napi_get_value_bool(env, argv[4], &flipped) != napi_ok) {
     fail(env, "winogradFilter", "flipped must be a boolean");
     return NULL;
@@ -206,14 +217,12 @@ static napi_value WinogradFilter(napi_env env, napi_callback_info info) {
 
 /* winogradFilterGradOutput(dw: Float32Array, m: Float64Array, ci, co): dW = Gᵀ M G (see ../winograd-filter-grad.ts). */
 static napi_value WinogradFilterGradOutput(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
+  napi_value argv[MAX_ARGV];
   uint32_t v[2];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4) {
-    fail(env, "winogradFilterGradOutput", "takes 4 arguments");
+  if (!get_args(env, info, "winogradFilterGradOutput", 4, argv) || !read_u32(env, argv[2], &v[0], "winogradFilterGradOutput") ||
+      !read_u32(env, argv[3], &v[1], "winogradFilterGradOutput")) {
     return NULL;
   }
-  if (!small_ints(env, argv, 2, 2, v, "winogradFilterGradOutput")) return NULL;
   const uint64_t plane = (uint64_t)v[0] * v[1];
   float *dw = typed_array(env, argv[0], napi_float32_array, 9 * plane, "winogradFilterGradOutput", "dW");
   if (dw == NULL) return NULL;
@@ -230,36 +239,31 @@ static napi_value WinogradFilterGradOutput(napi_env env, napi_callback_info info
 }
 
 /*
+ * Tiles per block of the whole-convolution calls: whole rows of tiles whose transformed planes
+ * (36 per side, ci + co floats per tile) take about 1 MiB, so they stay in the L2 cache.
+ */
+static uint64_t tiles_per_block(uint32_t ci, uint32_t co, uint32_t tw) {
+  const uint64_t block = (262144 / ((uint64_t)36 * (ci + co))) / tw * tw;
+  return block < tw ? tw : block;
+}
+
+/*
  * winogradConv(heap, x, zeros, u: Float32Array, uStride, y, bias, n, h, w, ci, co, oh, ow, th, tw, padTop, padLeft, relu):
  * the whole 3x3 stride-1 convolution of ../winograd-conv.ts (bias: a heap offset, or 0 for none).
  */
 static napi_value WinogradConv(napi_env env, napi_callback_info info) {
   const char *name = "winogradConv";
-  size_t argc = 19;
-  napi_value argv[19];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 19) {
-    fail(env, name, "takes 19 arguments");
-    return NULL;
-  }
-  void *heap_data = NULL;
-  size_t heap_bytes = 0;
-  bool is_buffer = false;
-  if (napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer || napi_get_arraybuffer_info(env, argv[0], &heap_data, &heap_bytes) != napi_ok) {
-    fail(env, name, "the heap must be an ArrayBuffer");
-    return NULL;
-  }
-  Args a = {.heap = (char *)heap_data, .bytes = heap_bytes};
+  napi_value argv[MAX_ARGV];
+  Args a;
   uint32_t x, zeros, ustride32, y, bias_at, v[9];
   int32_t pads[2];
   bool relu = false;
-  if (!read_u32(env, argv[1], &x, name) || !read_u32(env, argv[2], &zeros, name) || !read_u32(env, argv[4], &ustride32, name) ||
-      !read_u32(env, argv[5], &y, name) || !read_u32(env, argv[6], &bias_at, name)) {
+  if (!get_args(env, info, name, 19, argv) || !read_heap(env, argv[0], name, &a) || !read_u32(env, argv[1], &x, name) ||
+      !read_u32(env, argv[2], &zeros, name) || !read_u32(env, argv[4], &ustride32, name) || !read_u32(env, argv[5], &y, name) ||
+      !read_u32(env, argv[6], &bias_at, name) || !read_i32(env, argv[16], &pads[0], name) || !read_i32(env, argv[17], &pads[1], name)) {
     return NULL;
   }
   for (int i = 0; i < 9; i++) if (!read_u32(env, argv[7 + i], &v[i], name)) return NULL;
-  for (int i = 0; i < 2; i++) {
-    if (napi_get_value_int32(env, argv[16 + i], &pads[i]) != napi_ok) return fail(env, name, "paddings must be integers"), NULL;
-  }
   if (napi_get_value_bool(env, argv[18], &relu) != napi_ok) return fail(env, name, "relu must be a boolean"), NULL;
   const uint32_t n = v[0], h = v[1], w = v[2], ci = v[3], co = v[4], oh = v[5], ow = v[6], th = v[7], tw = v[8];
   const uint64_t ustride = ustride32;
@@ -272,10 +276,8 @@ static napi_value WinogradConv(napi_env env, napi_callback_info info) {
   }
   const float *u = typed_array(env, argv[3], napi_float32_array, 35 * ustride + (uint64_t)ci * co, name, "U");
   if (u == NULL) return NULL;
-  /* Tiles per block: the transformed input and product planes of one block take about 1 MiB (L2). */
   const uint64_t per_tile = (uint64_t)36 * (ci + co);
-  uint64_t block = (262144 / per_tile) / tw * tw;
-  if (block < tw) block = tw;
+  const uint64_t block = tiles_per_block(ci, co, tw);
   const uint64_t work_floats = (uint64_t)6 * (4 * (uint64_t)tw + 2) * ci + (uint64_t)24 * co + block * per_tile + co;
   float *work = malloc(sizeof(float) * work_floats);
   if (work == NULL) {
@@ -298,28 +300,16 @@ static napi_value WinogradConv(napi_env env, napi_callback_info info) {
  */
 static napi_value WinogradFilterGrad(napi_env env, napi_callback_info info) {
   const char *name = "winogradFilterGrad";
-  size_t argc = 17;
-  napi_value argv[17];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 17) {
-    fail(env, name, "takes 17 arguments");
-    return NULL;
-  }
-  void *heap_data = NULL;
-  size_t heap_bytes = 0;
-  bool is_buffer = false;
-  if (napi_is_arraybuffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer || napi_get_arraybuffer_info(env, argv[0], &heap_data, &heap_bytes) != napi_ok) {
-    fail(env, name, "the heap must be an ArrayBuffer");
-    return NULL;
-  }
-  Args a = {.heap = (char *)heap_data, .bytes = heap_bytes};
+  napi_value argv[MAX_ARGV];
+  Args a;
   uint32_t x, zeros, dy, v[9], chunk;
   int32_t pads[2];
-  if (!read_u32(env, argv[1], &x, name) || !read_u32(env, argv[2], &zeros, name) || !read_u32(env, argv[3], &dy, name)) return NULL;
-  for (int i = 0; i < 9; i++) if (!read_u32(env, argv[5 + i], &v[i], name)) return NULL;
-  for (int i = 0; i < 2; i++) {
-    if (napi_get_value_int32(env, argv[14 + i], &pads[i]) != napi_ok) return fail(env, name, "paddings must be integers"), NULL;
+  if (!get_args(env, info, name, 17, argv) || !read_heap(env, argv[0], name, &a) || !read_u32(env, argv[1], &x, name) ||
+      !read_u32(env, argv[2], &zeros, name) || !read_u32(env, argv[3], &dy, name) || !read_i32(env, argv[14], &pads[0], name) ||
+      !read_i32(env, argv[15], &pads[1], name) || !read_u32(env, argv[16], &chunk, name)) {
+    return NULL;
   }
-  if (!read_u32(env, argv[16], &chunk, name)) return NULL;
+  for (int i = 0; i < 9; i++) if (!read_u32(env, argv[5 + i], &v[i], name)) return NULL;
   const uint32_t n = v[0], h = v[1], w = v[2], ci = v[3], co = v[4], oh = v[5], ow = v[6], th = v[7], tw = v[8];
   uint64_t images;
   if (n == 0 || ci == 0 || co == 0 || chunk == 0 || !tiles_fit(oh, ow, th, tw, n * th * tw, &images) || images != n ||
@@ -330,10 +320,8 @@ static napi_value WinogradFilterGrad(napi_env env, napi_callback_info info) {
   const uint64_t pairs = (uint64_t)ci * co;
   double *sum = typed_array(env, argv[4], napi_float64_array, 36 * pairs, name, "the sums");
   if (sum == NULL) return NULL;
-  /* Tiles per block: the transformed x and dy planes of one block take about 1 MiB (L2). */
   const uint64_t per_tile = (uint64_t)36 * (ci + co);
-  uint64_t block = (262144 / per_tile) / tw * tw;
-  if (block < tw) block = tw;
+  uint64_t block = tiles_per_block(ci, co, tw);
   if (block > chunk) block = chunk;
   const uint64_t work_floats = 36 * pairs + (uint64_t)6 * (4 * (uint64_t)tw + 2) * ci + LOSSLAB_GRADIENT_SCRATCH_FLOATS + block * per_tile;
   float *work = malloc(sizeof(float) * work_floats);

@@ -22,6 +22,14 @@ export function backendMemory(backend: { wasm: unknown }): object | null {
   return isWasmMemory(memory) ? memory : null;
 }
 
+/**
+ * The buffer behind a WebAssembly.Memory as it is now: a heap that grew has a new one, so read
+ * it right before the call that uses it, after any allocation.
+ */
+export function currentBuffer(memory: object): ArrayBuffer {
+  return (memory as { buffer: ArrayBuffer }).buffer;
+}
+
 const compiled = new Map<string, object | null>();
 const instances = new WeakMap<object, Map<string, unknown>>();
 
