@@ -5,6 +5,7 @@
       "sources": [
         "main/engine/backends/native/addon.c",
         "main/engine/backends/native/gemm.c",
+        "main/engine/backends/native/patch-filter-grad.c",
         "main/engine/backends/native/winograd.c",
         "main/engine/backends/native/winograd-filter.c"
       ],

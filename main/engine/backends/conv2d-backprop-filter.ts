@@ -3,6 +3,8 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { asWasmBackend, WasmKernelCalls } from './wasm-kernel-calls';
 import { winogradFilterGrad, winogradFilterGradPays } from './winograd-filter-grad';
 import { trySmallConvFilterGrad } from './small-conv';
+import { nativeKernels } from './native-kernels';
+import { backendMemory, currentBuffer } from './simd/instantiate';
 
 /**
  * Conv2DBackpropFilter for the wasm backend (tfjs-backend-wasm 4.22 has none, so a CNN
@@ -78,6 +80,17 @@ function viaMatMul(backend: BackendWasm, x: tf.TensorInfo, dy: tf.TensorInfo, in
   const taps = kh * kw * ci;
   const rows = n * oh;
   const rowsPerChunk = Math.max(1, Math.floor(patchBudget / (taps * ow)));
+  const native = nativeKernels();
+  const memory = backendMemory(backend);
+  if (native !== null && memory !== null) {
+    // The same chunks and sums in one native call, without the patch matrix in memory (bit-identical).
+    const out = backend.makeOutput([kh, kw, ci, co], 'float32');
+    const bytes = (t: tf.TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+    const { top: pt, left: pl } = info.padInfo;
+    // The heap is read after makeOutput: allocating may have grown (and so replaced) its buffer.
+    native.patchFilterGrad(currentBuffer(memory), bytes(x), bytes(dy), bytes(out), n, h, w, ci, co, oh, ow, kh, kw, sh, sw, pt, pl, rowsPerChunk);
+    return out;
+  }
   // Channel-major copy of x ([ci, n*h*w]): every patch row is then made of runs read
   // left to right from one channel plane, instead of one value per channel-strided read.
   const planes = channelMajor(backend.typedArrayFromHeap(x) as Float32Array, n * h * w, ci);

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initWasmAndCpu, seededValues } from './kernel-test-support';
 import { describeNativeKernels, nativeKernels, setNativeKernels } from './native-kernels';
+import { setPatchBudget } from './conv2d-backprop-filter';
 import { setWinogradPolicy } from './winograd-conv';
 import { setWinogradFilterGradChunkBudget, setWinogradFilterGradPolicy } from './winograd-filter-grad';
 
@@ -143,6 +144,43 @@ test('a filter gradient over many tiles and several chunks gives the same values
   } finally {
     setWinogradFilterGradPolicy(previousPolicy);
     setWinogradFilterGradChunkBudget(previousBudget);
+  }
+});
+
+test('a filter gradient through image patches (strides, paddings, 1x1, chunks and blocks) gives the same values with and without the native kernels', { skip: missing }, () => {
+  const previousPolicy = setWinogradFilterGradPolicy('never');
+  const previousBudget = setPatchBudget(4 * 1024 * 1024);
+  type Case = { x: [number, number, number, number]; k: number; strides: number; pad: 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]]; budgets: number[] };
+  const cases: Case[] = [
+    // 128 output rows of 32 pixels, 144 taps: the native blocks hold 28 rows, so several per
+    // chunk, an uneven last one; then chunks of 50 rows (50, 50, 28), summed in float64.
+    { x: [4, 64, 64, 16], k: 3, strides: 2, pad: 'same', budgets: [4 * 1024 * 1024, 50 * 144 * 32] },
+    { x: [3, 17, 17, 8], k: 3, strides: 2, pad: 'valid', budgets: [4 * 1024 * 1024, 7 * 72 * 8] },
+    { x: [2, 15, 15, 16], k: 1, strides: 2, pad: 'valid', budgets: [4 * 1024 * 1024, 3 * 16 * 8] },
+    // Stride 1, output size = input size: the wasm path's shifted-planes fill.
+    { x: [2, 12, 12, 16], k: 3, strides: 1, pad: 'same', budgets: [4 * 1024 * 1024, 5 * 144 * 12] },
+    { x: [2, 11, 13, 4], k: 5, strides: 1, pad: [[0, 0], [2, 1], [1, 2], [0, 0]], budgets: [4 * 1024 * 1024, 100 * 4] },
+  ];
+  try {
+    cases.forEach(({ x: shape, k, strides, pad, budgets }, i) => {
+      const co = 8 + i;
+      const x = tf.tensor4d(seededValues(tf.util.sizeFromShape(shape), 40 + i), shape);
+      const filter = tf.tensor4d(seededValues(k * k * shape[3] * co, 50 + i), [k, k, shape[3], co]);
+      const y = tf.conv2d(x, filter, strides, pad);
+      const dy = tf.tensor4d(seededValues(y.size, 60 + i), y.shape as [number, number, number, number]);
+      const grad = () => tf.grad((f: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, f as tf.Tensor4D, strides, pad), dy)))(filter);
+      for (const budget of budgets) {
+        setPatchBudget(budget);
+        const stock = withNative(false, grad);
+        const native = withNative(true, grad);
+        assert.equal(sameBits(native.dataSync() as Float32Array, stock.dataSync() as Float32Array), 0, `case ${i}, patch budget ${budget}: values differ`);
+        tf.dispose([stock, native]);
+      }
+      tf.dispose([x, filter, y, dy]);
+    });
+  } finally {
+    setWinogradFilterGradPolicy(previousPolicy);
+    setPatchBudget(previousBudget);
   }
 });
 

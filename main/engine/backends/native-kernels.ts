@@ -42,6 +42,15 @@ export interface NativeKernels {
     n: number, h: number, w: number, ci: number, co: number, oh: number, ow: number, th: number, tw: number,
     padTop: number, padLeft: number, chunk: number,
   ): void;
+  /**
+   * The filter gradient of conv2d-backprop-filter.ts's im2col path (patches times dy, the
+   * same chunks of `rowsPerChunk` output rows, float64 across chunks) into `out`, without
+   * building the patch matrix; heap byte offsets, x and dy channels-last.
+   */
+  patchFilterGrad(
+    heap: ArrayBuffer, x: number, dy: number, out: number, n: number, h: number, w: number, ci: number, co: number,
+    oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, rowsPerChunk: number,
+  ): void;
   /** U = G g Gᵀ into 36 planes of ci·co + 16 floats: winograd-conv.ts's transformFilter, in the same double arithmetic. */
   winogradFilter(src: Float32Array, u: Float32Array, ci: number, co: number, flipped: boolean): void;
   /** dW = Gᵀ M G from the 36 summed planes: winograd-filter-grad.ts's transformOutput, in the same double arithmetic. */
@@ -75,7 +84,7 @@ function load(): Loaded {
   }
   try {
     const kernels = require(file) as NativeKernels;
-    const exported = ['gemm', 'winogradInput', 'winogradOutput', 'winogradGradient', 'winogradFilter', 'winogradFilterGradOutput', 'winogradConv', 'winogradFilterGrad', 'isa'] as const;
+    const exported = ['gemm', 'winogradInput', 'winogradOutput', 'winogradGradient', 'winogradFilter', 'winogradFilterGradOutput', 'winogradConv', 'winogradFilterGrad', 'patchFilterGrad', 'isa'] as const;
     const absent = exported.filter((name) => typeof kernels[name] !== 'function');
     if (absent.length > 0) throw new Error(`it lacks ${absent.join(', ')}: rebuild it with \`npm run build:native\``);
     return { kernels, file };

@@ -11,7 +11,7 @@
 #include <string.h>
 #include "kernels.h"
 
-#define MAX_ARGS 14
+#define MAX_ARGS 17
 
 typedef struct {
   char *heap;
@@ -336,6 +336,39 @@ static napi_value WinogradFilterGrad(napi_env env, napi_callback_info info) {
 }
 
 /* isa(): which of the kernels' clones this CPU runs (GCC's target_clones pick the same way). */
+/* patchFilterGrad(heap, x, dy, out, n, h, w, ci, co, oh, ow, kh, kw, sh, sw, padTop, padLeft, rowsPerChunk): see patch-filter-grad.c. */
+static napi_value PatchFilterGrad(napi_env env, napi_callback_info info) {
+  const char *name = "patchFilterGrad";
+  Args a;
+  if (!read_args(env, info, name, 17, (1u << 15) | (1u << 16), &a)) return NULL;
+  const uint32_t x = a.v[0], dy = a.v[1], out = a.v[2], n = a.v[3], h = a.v[4], w = a.v[5], ci = a.v[6], co = a.v[7], oh = a.v[8], ow = a.v[9];
+  const uint32_t kh = a.v[10], kw = a.v[11], sh = a.v[12], sw = a.v[13], rows_per_chunk = a.v[16];
+  const int32_t pt = (int32_t)a.v[14], pl = (int32_t)a.v[15];
+  const uint64_t taps = (uint64_t)kh * kw * ci, rows = (uint64_t)n * oh;
+  if (ci == 0 || co == 0 || ow == 0 || kh == 0 || kw == 0 || sh == 0 || sw == 0 || rows_per_chunk == 0 || rows > UINT32_MAX ||
+      !inside(&a, x, (uint64_t)4 * n * h * w * ci) || !inside(&a, dy, (uint64_t)4 * rows * ow * co) || !inside(&a, out, 4 * taps * co)) {
+    fail(env, name, "an operand lies outside the heap, is misaligned, or the shapes do not agree");
+    return NULL;
+  }
+  uint64_t block_rows = LOSSLAB_PATCH_BLOCK_FLOATS / (taps * ow);
+  if (block_rows == 0) block_rows = 1;
+  if (block_rows > rows_per_chunk) block_rows = rows_per_chunk;
+  const uint64_t work_floats = taps * block_rows * ow + taps * co;
+  float *work = malloc(sizeof(float) * work_floats);
+  double *sum = malloc(sizeof(double) * taps * co);
+  if (work == NULL || sum == NULL) {
+    free(work);
+    free(sum);
+    napi_throw_error(env, NULL, "patchFilterGrad: out of memory");
+    return NULL;
+  }
+  losslab_patch_filter_grad((const float *)(a.heap + x), (const float *)(a.heap + dy), (float *)(a.heap + out), sum, work + taps * block_rows * ow,
+                            work, n, h, w, ci, co, oh, ow, kh, kw, sh, sw, pt, pl, rows_per_chunk, (uint32_t)block_rows);
+  free(work);
+  free(sum);
+  return NULL;
+}
+
 static napi_value Isa(napi_env env, napi_callback_info info) {
   (void)info;
   const char *name = "default";
@@ -362,6 +395,7 @@ NAPI_MODULE_INIT() {
       !export_function(env, exports, "winogradOutput", WinogradOutput) || !export_function(env, exports, "winogradGradient", WinogradGradient) ||
       !export_function(env, exports, "winogradFilter", WinogradFilter) || !export_function(env, exports, "winogradConv", WinogradConv) ||
       !export_function(env, exports, "winogradFilterGrad", WinogradFilterGrad) ||
+      !export_function(env, exports, "patchFilterGrad", PatchFilterGrad) ||
       !export_function(env, exports, "winogradFilterGradOutput", WinogradFilterGradOutput) || !export_function(env, exports, "isa", Isa)) {
     return NULL;
   }

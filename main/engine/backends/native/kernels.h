@@ -10,9 +10,6 @@
  * (GCC takes -ffp-contract=off from binding.gyp; clang also honours the pragma.) */
 #ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
-void losslab_winograd_filter(const float *src, float *u, uint32_t ci, uint32_t co, int flipped);
-void losslab_winograd_filter_grad_output(float *dw, const double *m, uint32_t ci, uint32_t co, double *scratch);
-
 #endif
 
 /* One build, the widest vectors the CPU has, chosen when the addon loads (GCC's ifunc). */
@@ -20,9 +17,6 @@ void losslab_winograd_filter_grad_output(float *dw, const double *m, uint32_t ci
 #define LOSSLAB_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define LOSSLAB_CLONES
-void losslab_winograd_filter(const float *src, float *u, uint32_t ci, uint32_t co, int flipped);
-void losslab_winograd_filter_grad_output(float *dw, const double *m, uint32_t ci, uint32_t co, double *scratch);
-
 #endif
 
 /* Vectors of 16, 8 and 4 floats (GCC/clang vector extensions: the compiler maps them to the
@@ -49,6 +43,12 @@ void losslab_winograd_filter_grad(const float *x, const float *zero, const float
 #define LOSSLAB_GRADIENT_SCRATCH_FLOATS (36 * 16 * 16)
 void losslab_winograd_gradient(char *heap, uint32_t dy, uint32_t wt, uint32_t co, uint32_t oh, uint32_t ow, uint32_t th,
                                uint32_t tw, uint32_t t0, uint32_t t1, float *scratch);
+
+void losslab_patch_filter_grad(const float *x, const float *dy, float *dw, double *sum, float *chunk_out, float *work, uint32_t n,
+                               uint32_t h, uint32_t w, uint32_t ci, uint32_t co, uint32_t oh, uint32_t ow, uint32_t kh, uint32_t kw,
+                               uint32_t sh, uint32_t sw, int32_t pt, int32_t pl, uint32_t rows_per_chunk, uint32_t block_rows);
+/* Floats of patches per block of losslab_patch_filter_grad (512 KiB: in L2 with its rows of dy). */
+#define LOSSLAB_PATCH_BLOCK_FLOATS (128 * 1024)
 
 void losslab_winograd_filter(const float *src, float *u, uint32_t ci, uint32_t co, int flipped);
 void losslab_winograd_filter_grad_output(float *dw, const double *m, uint32_t ci, uint32_t co, double *scratch);
