@@ -6,6 +6,7 @@
         "main/engine/backends/native/addon.c",
         "main/engine/backends/native/gemm.c",
         "main/engine/backends/native/patch-filter-grad.c",
+        "main/engine/backends/native/relu.c",
         "main/engine/backends/native/winograd.c",
         "main/engine/backends/native/winograd-filter.c"
       ],

@@ -184,6 +184,20 @@ test('a filter gradient through image patches (strides, paddings, 1x1, chunks an
   }
 });
 
+test("ReLU's gradient runs in one native pass and gives the values of Step then Multiply, special values included", { skip: missing }, async () => {
+  const special = [NaN, -0, 0, 1e-45, -1e-45, Infinity, -Infinity, 2, -2, 3.5];
+  const x = tf.tensor1d([...special, ...special, ...seededValues(4093, 70)]);
+  const dy = tf.tensor1d([...special.map(() => -3), 1, -1, Infinity, -Infinity, NaN, -0, 0, 5, 7, -7, ...seededValues(4093, 71)]);
+  const grad = () => tf.grad((v: tf.Tensor) => tf.relu(v))(x, dy);
+  const stock = withNative(false, grad);
+  const native = withNative(true, grad);
+  assert.equal(sameBits(native.dataSync() as Float32Array, stock.dataSync() as Float32Array), 0, 'values differ');
+  const kernels = async (on: boolean) => (await withNative(on, () => tf.profile(() => grad().dispose()))).kernels.map((k) => k.name);
+  assert.ok((await kernels(true)).includes('LossLabReluGrad'), 'the fused kernel ran');
+  assert.ok((await kernels(false)).includes('Step'), 'without the native kernels, the stock gradient ran');
+  tf.dispose([x, dy, stock, native]);
+});
+
 test('the native GEMM refuses operands outside the heap or misaligned, and says so', { skip: missing }, () => {
   const native = nativeKernels()!;
   const heap = new ArrayBuffer(64);

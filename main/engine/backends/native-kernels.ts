@@ -51,6 +51,8 @@ export interface NativeKernels {
     heap: ArrayBuffer, x: number, dy: number, out: number, n: number, h: number, w: number, ci: number, co: number,
     oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, rowsPerChunk: number,
   ): void;
+  /** dx = dy · step(x) over `size` floats (tfjs's Relu gradient, Step then Multiply, in one pass); heap byte offsets. */
+  reluGrad(heap: ArrayBuffer, dy: number, x: number, dx: number, size: number): void;
   /** U = G g Gᵀ into 36 planes of ci·co + 16 floats: winograd-conv.ts's transformFilter, in the same double arithmetic. */
   winogradFilter(src: Float32Array, u: Float32Array, ci: number, co: number, flipped: boolean): void;
   /** dW = Gᵀ M G from the 36 summed planes: winograd-filter-grad.ts's transformOutput, in the same double arithmetic. */
@@ -84,7 +86,7 @@ function load(): Loaded {
   }
   try {
     const kernels = require(file) as NativeKernels;
-    const exported = ['gemm', 'winogradInput', 'winogradOutput', 'winogradGradient', 'winogradFilter', 'winogradFilterGradOutput', 'winogradConv', 'winogradFilterGrad', 'patchFilterGrad', 'isa'] as const;
+    const exported = ['gemm', 'winogradInput', 'winogradOutput', 'winogradGradient', 'winogradFilter', 'winogradFilterGradOutput', 'winogradConv', 'winogradFilterGrad', 'patchFilterGrad', 'reluGrad', 'isa'] as const;
     const absent = exported.filter((name) => typeof kernels[name] !== 'function');
     if (absent.length > 0) throw new Error(`it lacks ${absent.join(', ')}: rebuild it with \`npm run build:native\``);
     return { kernels, file };

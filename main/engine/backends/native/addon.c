@@ -369,6 +369,19 @@ static napi_value PatchFilterGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* reluGrad(heap, dy, x, dx, size): see relu.c. */
+static napi_value ReluGrad(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, "reluGrad", 4, 0, &a)) return NULL;
+  const uint64_t bytes = (uint64_t)4 * a.v[3];
+  if (!inside(&a, a.v[0], bytes) || !inside(&a, a.v[1], bytes) || !inside(&a, a.v[2], bytes)) {
+    fail(env, "reluGrad", "an operand lies outside the heap or is misaligned");
+    return NULL;
+  }
+  losslab_relu_grad((const float *)(a.heap + a.v[0]), (const float *)(a.heap + a.v[1]), (float *)(a.heap + a.v[2]), a.v[3]);
+  return NULL;
+}
+
 static napi_value Isa(napi_env env, napi_callback_info info) {
   (void)info;
   const char *name = "default";
@@ -395,7 +408,7 @@ NAPI_MODULE_INIT() {
       !export_function(env, exports, "winogradOutput", WinogradOutput) || !export_function(env, exports, "winogradGradient", WinogradGradient) ||
       !export_function(env, exports, "winogradFilter", WinogradFilter) || !export_function(env, exports, "winogradConv", WinogradConv) ||
       !export_function(env, exports, "winogradFilterGrad", WinogradFilterGrad) ||
-      !export_function(env, exports, "patchFilterGrad", PatchFilterGrad) ||
+      !export_function(env, exports, "patchFilterGrad", PatchFilterGrad) || !export_function(env, exports, "reluGrad", ReluGrad) ||
       !export_function(env, exports, "winogradFilterGradOutput", WinogradFilterGradOutput) || !export_function(env, exports, "isa", Isa)) {
     return NULL;
   }

@@ -44,6 +44,8 @@ void losslab_winograd_filter_grad(const float *x, const float *zero, const float
 void losslab_winograd_gradient(char *heap, uint32_t dy, uint32_t wt, uint32_t co, uint32_t oh, uint32_t ow, uint32_t th,
                                uint32_t tw, uint32_t t0, uint32_t t1, float *scratch);
 
+void losslab_relu_grad(const float *dy, const float *x, float *dx, size_t size);
+
 void losslab_patch_filter_grad(const float *x, const float *dy, float *dw, double *sum, float *chunk_out, float *work, uint32_t n,
                                uint32_t h, uint32_t w, uint32_t ci, uint32_t co, uint32_t oh, uint32_t ow, uint32_t kh, uint32_t kw,
                                uint32_t sh, uint32_t sw, int32_t pt, int32_t pl, uint32_t rows_per_chunk, uint32_t block_rows);

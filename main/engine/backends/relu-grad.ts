@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs-core';
+// Registers tfjs's own gradients first, so that the one below replaces theirs for Relu.
+import '../../losses/tf-gradients';
+import { nativeKernels } from './native-kernels';
+import { backendMemory, currentBuffer } from './simd/instantiate';
+import { asWasmBackend } from './wasm-kernel-calls';
+
+/**
+ * ReLU's gradient in one pass on the wasm backend.
+ *
+ * tfjs differentiates Relu as dy · step(x): a Step kernel and then a Multiply, each reading
+ * and writing a whole activation-sized tensor (a ResNet has one ReLU after every
+ * convolution). With the native kernels, one kernel (LossLabReluGrad) computes the same
+ * values in one pass; everywhere else the stock gradient runs unchanged.
+ */
+export const RELU_GRAD = 'LossLabReluGrad';
+
+const MARK = Symbol.for('losslab.reluGradient');
+
+/** dy · step(x) as the two wasm kernels compute it: 1 where x > 0, NaN where x is NaN, else 0. */
+function reluGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const backend = asWasmBackend(args.backend);
+  const { dy, x } = args.inputs as { dy: tf.TensorInfo; x: tf.TensorInfo };
+  const size = tf.util.sizeFromShape(x.shape);
+  const out = backend.makeOutput(x.shape, 'float32');
+  const native = nativeKernels();
+  const memory = backendMemory(backend);
+  if (native !== null && memory !== null) {
+    const offset = (t: tf.TensorInfo) => backend.dataIdMap.get(t.dataId)!.memoryOffset;
+    // The heap is read after makeOutput: allocating may have grown (and so replaced) its buffer.
+    native.reluGrad(currentBuffer(memory), offset(dy), offset(x), offset(out), size);
+    return out;
+  }
+  const dx = backend.typedArrayFromHeap(out) as Float32Array;
+  const g = backend.typedArrayFromHeap(dy) as Float32Array;
+  const v = backend.typedArrayFromHeap(x) as Float32Array;
+  for (let i = 0; i < size; i++) dx[i] = g[i]! * (v[i]! > 0 ? 1 : Number.isNaN(v[i]) ? NaN : 0);
+  return out;
+}
+
+/** Registers the kernel for 'wasm' and routes Relu's gradient to it where the native kernels run. Idempotent. */
+export function registerReluGradient(): void {
+  if (tf.getKernel(RELU_GRAD, 'wasm') === undefined) {
+    tf.registerKernel({ kernelName: RELU_GRAD, backendName: 'wasm', kernelFunc: reluGradWasm as unknown as tf.KernelFunc });
+  }
+  const stock = tf.getGradient('Relu');
+  if (stock === undefined || (stock as { [MARK]?: true })[MARK]) return;
+  const config: tf.GradConfig & { [MARK]?: true } = {
+    kernelName: 'Relu',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved as [tf.Tensor];
+      const fused = tf.getBackend() === 'wasm' && nativeKernels() !== null && x.dtype === 'float32' && (dy as tf.Tensor).dtype === 'float32';
+      if (!fused) return stock.gradFunc(dy, saved, attrs);
+      return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: dy as tf.Tensor, x }) as tf.Tensor };
+    },
+  };
+  config[MARK] = true;
+  tf.registerGradient(config);
+}
