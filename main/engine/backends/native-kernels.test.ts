@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initWasmAndCpu, seededValues } from './kernel-test-support';
 import { describeNativeKernels, nativeKernels, setNativeKernels } from './native-kernels';
+import { batchNormTraining } from '../layers/batch-norm-training';
 import { setPatchBudget } from './conv2d-backprop-filter';
 import { setWinogradPolicy } from './winograd-conv';
 import { setWinogradFilterGradChunkBudget, setWinogradFilterGradPolicy } from './winograd-filter-grad';
@@ -196,6 +197,25 @@ test("ReLU's gradient runs in one native pass and gives the values of Step then 
   assert.ok((await kernels(true)).includes('LossLabReluGrad'), 'the fused kernel ran');
   assert.ok((await kernels(false)).includes('Step'), 'without the native kernels, the stock gradient ran');
   tf.dispose([x, dy, stock, native]);
+});
+
+test('training-mode batch norm, forward and gradient, gives the same values with and without the native kernels', { skip: missing }, () => {
+  // Channel counts with 16-, 8- and 4-wide tails; 154 rows: two full blocks of 64 and a short one.
+  for (const channels of [4, 8, 12, 28, 64]) {
+    const x = tf.tidy(() => tf.add(tf.mul(tf.tensor4d(seededValues(2 * 7 * 11 * channels, 80 + channels), [2, 7, 11, channels]), 3), 1.5));
+    const scale = tf.tensor1d(seededValues(channels, 81));
+    const offset = tf.tensor1d(seededValues(channels, 82));
+    const dy = tf.tensor4d(seededValues(x.size, 83), x.shape as [number, number, number, number]);
+    const run = () => {
+      const y = batchNormTraining(x, scale, offset, 1e-3);
+      const grads = tf.grads((a: tf.Tensor, s: tf.Tensor, o: tf.Tensor) => tf.sum(tf.mul(batchNormTraining(a, s as tf.Tensor1D, o as tf.Tensor1D, 1e-3).y, dy)))([x, scale, offset]);
+      return [y.y, y.mean, y.variance, ...grads];
+    };
+    const stock = withNative(false, run);
+    const native = withNative(true, run);
+    stock.forEach((t, i) => assert.equal(sameBits(native[i]!.dataSync() as Float32Array, t.dataSync() as Float32Array), 0, `${channels} channels, output ${i}: values differ`));
+    tf.dispose([x, scale, offset, dy, ...stock, ...native]);
+  }
 });
 
 test('the native GEMM refuses operands outside the heap or misaligned, and says so', { skip: missing }, () => {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packageRoot } from '../../dataset/sample';
 import { currentBuffer } from './simd/instantiate';
+import type { BatchNormSimd } from './simd/batch-norm-simd';
 import type { WinogradSimd } from './simd/winograd-simd';
 
 /**
@@ -51,6 +52,10 @@ export interface NativeKernels {
     heap: ArrayBuffer, x: number, dy: number, out: number, n: number, h: number, w: number, ci: number, co: number,
     oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, padTop: number, padLeft: number, rowsPerChunk: number,
   ): void;
+  /** simd/batch-norm.wat's moments: mode 0 is shiftedMoments (u unused), mode 1 dotMoments; heap byte offsets. */
+  batchNormMoments(heap: ArrayBuffer, u: number, x: number, rows: number, c: number, k: number, acc: number, mode: 0 | 1): void;
+  /** simd/batch-norm.wat's affine (withU 0, u and p unused) and affine2 (withU 1); heap byte offsets. */
+  batchNormAffine(heap: ArrayBuffer, u: number, x: number, rows: number, c: number, m: number, p: number, q: number, r: number, out: number, withU: 0 | 1): void;
   /** dx = dy · step(x) over `size` floats (tfjs's Relu gradient, Step then Multiply, in one pass); heap byte offsets. */
   reluGrad(heap: ArrayBuffer, dy: number, x: number, dx: number, size: number): void;
   /** U = G g Gᵀ into 36 planes of ci·co + 16 floats: winograd-conv.ts's transformFilter, in the same double arithmetic. */
@@ -86,7 +91,7 @@ function load(): Loaded {
   }
   try {
     const kernels = require(file) as NativeKernels;
-    const exported = ['gemm', 'winogradInput', 'winogradOutput', 'winogradGradient', 'winogradFilter', 'winogradFilterGradOutput', 'winogradConv', 'winogradFilterGrad', 'patchFilterGrad', 'reluGrad', 'isa'] as const;
+    const exported = ['gemm', 'winogradInput', 'winogradOutput', 'winogradGradient', 'winogradFilter', 'winogradFilterGradOutput', 'winogradConv', 'winogradFilterGrad', 'patchFilterGrad', 'reluGrad', 'batchNormMoments', 'batchNormAffine', 'isa'] as const;
     const absent = exported.filter((name) => typeof kernels[name] !== 'function');
     if (absent.length > 0) throw new Error(`it lacks ${absent.join(', ')}: rebuild it with \`npm run build:native\``);
     return { kernels, file };
@@ -135,6 +140,26 @@ export function nativeWinogradFor(memory: object): WinogradSimd | null {
       gradientTransform: (...args) => native.winogradGradient(heap(), ...args),
     };
     winogradAdapters.set(memory, adapter);
+  }
+  return adapter;
+}
+
+const batchNormAdapters = new WeakMap<object, BatchNormSimd>();
+
+/** The batch-norm loops of simd/batch-norm.wat on the native kernels, for `memory`, or null where they are not available. */
+export function nativeBatchNormFor(memory: object): BatchNormSimd | null {
+  const native = nativeKernels();
+  if (native === null) return null;
+  let adapter = batchNormAdapters.get(memory);
+  if (adapter === undefined) {
+    const heap = () => currentBuffer(memory);
+    adapter = {
+      shiftedMoments: (x, rows, c, k, acc) => native.batchNormMoments(heap(), x, x, rows, c, k, acc, 0),
+      dotMoments: (u, x, rows, c, k, acc) => native.batchNormMoments(heap(), u, x, rows, c, k, acc, 1),
+      affine: (x, rows, c, m, q, r, out) => native.batchNormAffine(heap(), x, x, rows, c, m, q, q, r, out, 0),
+      affine2: (u, x, rows, c, m, p, q, r, out) => native.batchNormAffine(heap(), u, x, rows, c, m, p, q, r, out, 1),
+    };
+    batchNormAdapters.set(memory, adapter);
   }
   return adapter;
 }

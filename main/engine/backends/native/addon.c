@@ -369,6 +369,37 @@ static napi_value PatchFilterGrad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* batchNormMoments(heap, u, x, rows, C, k, acc, mode): ../simd/batch-norm.wat's shiftedMoments (mode 0, u unused) and dotMoments (mode 1). */
+static napi_value BatchNormMoments(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, "batchNormMoments", 7, 0, &a)) return NULL;
+  const uint32_t u = a.v[0], x = a.v[1], rows = a.v[2], C = a.v[3], k = a.v[4], acc = a.v[5], mode = a.v[6];
+  const uint64_t bytes = (uint64_t)4 * rows * C;
+  if (C == 0 || C % 4 != 0 || mode > 1 || (mode == 1 && !inside(&a, u, bytes)) || !inside(&a, x, bytes) || !inside(&a, k, (uint64_t)4 * C) ||
+      acc % 8 != 0 || !inside(&a, acc, (uint64_t)16 * C)) {
+    fail(env, "batchNormMoments", "an operand lies outside the heap or is misaligned, or C is not a multiple of 4");
+    return NULL;
+  }
+  losslab_batch_norm_moments((const float *)(a.heap + u), (const float *)(a.heap + x), rows, C, (const float *)(a.heap + k), (double *)(a.heap + acc), (int)mode);
+  return NULL;
+}
+
+/* batchNormAffine(heap, u, x, rows, C, m, p, q, r, out, withU): affine (out = (x − m)·q + r) and, with u, affine2 (+ p·u). */
+static napi_value BatchNormAffine(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, "batchNormAffine", 10, 0, &a)) return NULL;
+  const uint32_t u = a.v[0], x = a.v[1], rows = a.v[2], C = a.v[3], m = a.v[4], p = a.v[5], q = a.v[6], r = a.v[7], out = a.v[8], with_u = a.v[9];
+  const uint64_t bytes = (uint64_t)4 * rows * C, per_channel = (uint64_t)4 * C;
+  if (C == 0 || C % 4 != 0 || with_u > 1 || (with_u && (!inside(&a, u, bytes) || !inside(&a, p, per_channel))) || !inside(&a, x, bytes) ||
+      !inside(&a, m, per_channel) || !inside(&a, q, per_channel) || !inside(&a, r, per_channel) || !inside(&a, out, bytes)) {
+    fail(env, "batchNormAffine", "an operand lies outside the heap or is misaligned, or C is not a multiple of 4");
+    return NULL;
+  }
+  losslab_batch_norm_affine(with_u ? (const float *)(a.heap + u) : NULL, (const float *)(a.heap + x), rows, C, (const float *)(a.heap + m),
+                            (const float *)(a.heap + p), (const float *)(a.heap + q), (const float *)(a.heap + r), (float *)(a.heap + out));
+  return NULL;
+}
+
 /* reluGrad(heap, dy, x, dx, size): see relu.c. */
 static napi_value ReluGrad(napi_env env, napi_callback_info info) {
   Args a;
@@ -409,6 +440,7 @@ NAPI_MODULE_INIT() {
       !export_function(env, exports, "winogradFilter", WinogradFilter) || !export_function(env, exports, "winogradConv", WinogradConv) ||
       !export_function(env, exports, "winogradFilterGrad", WinogradFilterGrad) ||
       !export_function(env, exports, "patchFilterGrad", PatchFilterGrad) || !export_function(env, exports, "reluGrad", ReluGrad) ||
+      !export_function(env, exports, "batchNormMoments", BatchNormMoments) || !export_function(env, exports, "batchNormAffine", BatchNormAffine) ||
       !export_function(env, exports, "winogradFilterGradOutput", WinogradFilterGradOutput) || !export_function(env, exports, "isa", Isa)) {
     return NULL;
   }

@@ -44,6 +44,9 @@ void losslab_winograd_filter_grad(const float *x, const float *zero, const float
 void losslab_winograd_gradient(char *heap, uint32_t dy, uint32_t wt, uint32_t co, uint32_t oh, uint32_t ow, uint32_t th,
                                uint32_t tw, uint32_t t0, uint32_t t1, float *scratch);
 
+void losslab_batch_norm_moments(const float *u, const float *x, size_t rows, size_t C, const float *k, double *acc, int mode);
+void losslab_batch_norm_affine(const float *u, const float *x, size_t rows, size_t C, const float *m, const float *p, const float *q,
+                               const float *r, float *out);
 void losslab_relu_grad(const float *dy, const float *x, float *dx, size_t size);
 
 void losslab_patch_filter_grad(const float *x, const float *dy, float *dw, double *sum, float *chunk_out, float *work, uint32_t n,

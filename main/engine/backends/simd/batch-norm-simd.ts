@@ -1,5 +1,6 @@
 import { BATCH_NORM_WASM } from './batch-norm-wasm';
 import { instantiateOn } from './instantiate';
+import { nativeBatchNormFor } from '../native-kernels';
 
 /**
  * The SIMD batch-norm loops of batch-norm.wat. Every pointer is a byte offset into the
@@ -16,7 +17,10 @@ export interface BatchNormSimd {
   affine2(u: number, x: number, rows: number, C: number, m: number, p: number, q: number, r: number, out: number): void;
 }
 
-/** The loops on `memory` (the backend heap), or null where this engine lacks SIMD. */
+/**
+ * The loops on `memory` (the backend heap): the native kernels where they run (bit-identical,
+ * wider vectors), else the .wat; null where this engine lacks SIMD.
+ */
 export function batchNormSimdFor(memory: object): BatchNormSimd | null {
-  return instantiateOn<BatchNormSimd>(BATCH_NORM_WASM, memory);
+  return nativeBatchNormFor(memory) ?? instantiateOn<BatchNormSimd>(BATCH_NORM_WASM, memory);
 }
