@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -216,6 +217,25 @@ test('training-mode batch norm, forward and gradient, gives the same values with
     stock.forEach((t, i) => assert.equal(sameBits(native[i]!.dataSync() as Float32Array, t.dataSync() as Float32Array), 0, `${channels} channels, output ${i}: values differ`));
     tf.dispose([x, scale, offset, dy, ...stock, ...native]);
   }
+});
+
+test('the wasm heap is backed by huge pages where Linux offers them', { skip: missing }, () => {
+  const native = nativeKernels()!;
+  let setting = 'absent';
+  try {
+    setting = /\[(\w+)\]/.exec(fs.readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1] ?? 'absent';
+  } catch {
+    // not Linux, or no transparent huge pages: the advice is refused
+  }
+  type Memory = { buffer: ArrayBuffer; grow(pages: number): number };
+  const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => Memory } }).WebAssembly;
+  const memory = new Memory({ initial: 1, maximum: 65536 });
+  const advised = native.adviseHugePages(memory.buffer);
+  assert.equal(advised, setting === 'always' || setting === 'madvise', `transparent huge pages: ${setting}`);
+  // What the heap grows into later keeps working (the advice covers the whole reservation).
+  memory.grow(64);
+  new Uint8Array(memory.buffer).fill(7);
+  assert.equal(new Uint8Array(memory.buffer)[memory.buffer.byteLength - 1], 7);
 });
 
 test('the native GEMM refuses operands outside the heap or misaligned, and says so', { skip: missing }, () => {

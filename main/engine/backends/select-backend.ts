@@ -6,7 +6,8 @@ import { getThreadsCount, setWasmPaths, version_wasm } from '@tensorflow/tfjs-ba
 import { registerWasmTrainingKernels } from './wasm-training-kernels';
 import { tryWebGpu, webGpuAvailability, WEBGPU_ADVICE } from './webgpu';
 import { firstLine, packageVersion } from './describe';
-import { describeNativeKernels } from './native-kernels';
+import { adviseHugePagesFor, describeNativeKernels } from './native-kernels';
+import { backendMemory } from './simd/instantiate';
 
 /**
  * Picks the TensorFlow.js backend a training process runs on, fastest first:
@@ -155,6 +156,8 @@ async function tryWasm(notes: string[]): Promise<Chosen | null> {
   registerWasmTrainingKernels();
   if (!(await switchTo(WASM_NAME, notes))) return null;
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const memory = backendMemory(tf.backend() as unknown as { wasm: unknown });
+  if (memory !== null) adviseHugePagesFor(memory);
   notes.push(`using ${WASM_PACKAGE} ${version_wasm} (SIMD ${simd ? 'on' : 'off'}, ${getThreadsCount()} thread(s)) with LossLab's training kernels; ${describeNativeKernels()}`);
   return { name: WASM_NAME, package: WASM_PACKAGE, version: version_wasm };
 }

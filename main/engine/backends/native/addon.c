@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include "kernels.h"
 
 #define MAX_ARGS 17
@@ -400,6 +403,33 @@ static napi_value BatchNormAffine(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * adviseHugePages(heap): asks Linux to back the wasm heap with transparent huge pages.
+ *
+ * A training step grows the heap to hundreds of MiB on its first batch, and every 4 KiB page
+ * is then faulted in (and zeroed) on first touch: measured, most of a 2 s first step of a
+ * ResNet-32 against 0.3 s for the next ones. With 2 MiB pages that is 512 times fewer faults,
+ * and fewer TLB misses afterwards. The advice covers the engine's whole reservation (4 GiB, the
+ * most a wasm32 heap can grow to), so the pages the heap grows into later get it too. Memory
+ * management only: no value changes. Returns whether the kernel took the advice (false
+ * elsewhere than Linux, or where huge pages are turned off).
+ */
+static napi_value AdviseHugePages(napi_env env, napi_callback_info info) {
+  Args a;
+  if (!read_args(env, info, "adviseHugePages", 0, 0, &a)) return NULL;
+  bool advised = false;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  const uintptr_t page = 2u << 20;
+  const uintptr_t start = ((uintptr_t)a.heap + page - 1) & ~(page - 1);
+  /* The whole reservation where the engine made one, else only the heap as it is now. */
+  advised = madvise((void *)start, (size_t)4 << 30, MADV_HUGEPAGE) == 0;
+  if (!advised && (uintptr_t)a.heap + a.bytes > start) advised = madvise((void *)start, (uintptr_t)a.heap + a.bytes - start, MADV_HUGEPAGE) == 0;
+#endif
+  napi_value result;
+  napi_get_boolean(env, advised, &result);
+  return result;
+}
+
 /* reluGrad(heap, dy, x, dx, size): see relu.c. */
 static napi_value ReluGrad(napi_env env, napi_callback_info info) {
   Args a;
@@ -440,6 +470,7 @@ NAPI_MODULE_INIT() {
       !export_function(env, exports, "winogradFilter", WinogradFilter) || !export_function(env, exports, "winogradConv", WinogradConv) ||
       !export_function(env, exports, "winogradFilterGrad", WinogradFilterGrad) ||
       !export_function(env, exports, "patchFilterGrad", PatchFilterGrad) || !export_function(env, exports, "reluGrad", ReluGrad) ||
+      !export_function(env, exports, "adviseHugePages", AdviseHugePages) ||
       !export_function(env, exports, "batchNormMoments", BatchNormMoments) || !export_function(env, exports, "batchNormAffine", BatchNormAffine) ||
       !export_function(env, exports, "winogradFilterGradOutput", WinogradFilterGradOutput) || !export_function(env, exports, "isa", Isa)) {
     return NULL;
