@@ -13,6 +13,7 @@
 import { promises as fs } from 'node:fs';
 import sharp from 'sharp';
 import { fsReason, isTransientFsError } from './fs-reasons';
+import { decodeSimplePng, encodeSimplePng, simplePngSupported, type SimplePng } from './simple-png';
 import { SNIFF_BYTES, sniffFormat, type SupportedFormat } from './sniff';
 import type { ResizePolicy } from './types';
 
@@ -156,6 +157,104 @@ function normaliseChannels(data: Buffer, have: number, want: 1 | 3, pixels: numb
   return out;
 }
 
+/**
+ * How sharp's pipeline maps a simple PNG's samples (simple-png.ts) at these settings, learnt by
+ * running it once on PNGs holding every sample value: per value for a gray source, and for an
+ * RGB source whose pixels are gray; whether RGB comes out unchanged. A mapping is only kept
+ * when every pixel of a value came out alike, so the fast path gives sharp's pixels exactly.
+ */
+interface SampleMapping {
+  /** Output value (every output channel) of each gray sample value, or null. */
+  fromGray: Uint8Array | null;
+  /** Output value of each RGB pixel (v, v, v), or null. */
+  fromGrayRgb: Uint8Array | null;
+  /** True when an RGB source comes out as it is (3-channel output only). */
+  rgbUnchanged: boolean;
+}
+
+const mappings = new Map<string, Promise<SampleMapping>>();
+
+function mappingFor(settings: DecodeSettings): Promise<SampleMapping> {
+  const key = `${settings.imageSize}|${settings.resize}|${settings.channels}`;
+  let mapping = mappings.get(key);
+  if (mapping === undefined) {
+    mapping = learnMapping(settings).catch(() => ({ fromGray: null, fromGrayRgb: null, rgbUnchanged: false }));
+    mappings.set(key, mapping);
+  }
+  return mapping;
+}
+
+async function learnMapping(settings: DecodeSettings): Promise<SampleMapping> {
+  const s = settings.imageSize;
+  const pixels = s * s;
+  const run = async (channels: 1 | 3, sample: (p: number, c: number) => number) => {
+    const samples = new Uint8Array(pixels * channels);
+    for (let p = 0; p < pixels; p++) for (let c = 0; c < channels; c++) samples[p * channels + c] = sample(p, c);
+    const { data, info } = await pipeline(encodeSimplePng(s, s, channels, samples), settings).toBuffer({ resolveWithObject: true });
+    if (info.width !== s || info.height !== s) throw new Error('resized');
+    return { samples, out: normaliseChannels(data, info.channels, settings.channels, pixels) };
+  };
+  const perValue = async (channels: 1 | 3): Promise<Uint8Array | null> => {
+    const lut = new Int16Array(256).fill(-1);
+    for (let base = 0; base < 256; base += pixels) {
+      const { out } = await run(channels, (p) => (base + p) % 256);
+      for (let p = 0; p < pixels; p++) {
+        const v = (base + p) % 256;
+        for (let c = 0; c < settings.channels; c++) {
+          const o = out[p * settings.channels + c] as number;
+          if (lut[v] === -1) lut[v] = o;
+          else if (lut[v] !== o) return null;
+        }
+      }
+    }
+    return Uint8Array.from(lut);
+  };
+  let rgbUnchanged = false;
+  if (settings.channels === 3) {
+    const { samples, out } = await run(3, (p, c) => (p * (c === 0 ? 1 : c === 1 ? 7 : 13) + c * 85) % 256);
+    rgbUnchanged = Buffer.from(samples).equals(out);
+  }
+  return { fromGray: await perValue(1), fromGrayRgb: await perValue(3), rgbUnchanged };
+}
+
+/** A simple PNG's pixels as the sharp pipeline would give them, or null where the mapping does not cover it. */
+function mapSamples(png: SimplePng, mapping: SampleMapping, channels: 1 | 3): Buffer | null {
+  const pixels = png.width * png.height;
+  const { samples } = png;
+  if (png.channels === 3 && channels === 3) return mapping.rgbUnchanged ? Buffer.from(samples) : null;
+  const lut = png.channels === 1 ? mapping.fromGray : mapping.fromGrayRgb;
+  if (lut === null) return null;
+  const out = Buffer.alloc(pixels * channels);
+  for (let p = 0; p < pixels; p++) {
+    let v = samples[p * png.channels] as number;
+    if (png.channels === 3) {
+      if (samples[p * 3 + 1] !== v || samples[p * 3 + 2] !== v) return null; // a coloured pixel: sharp converts it
+    }
+    v = lut[v] as number;
+    for (let c = 0; c < channels; c++) out[p * channels + c] = v;
+  }
+  return out;
+}
+
+let simplePngs = true;
+
+/** Turns the simple-PNG fast path off (every file through sharp) or on; returns the previous setting. For tests and benchmarks. */
+export function setSimplePngFastPath(on: boolean): boolean {
+  const previous = simplePngs;
+  simplePngs = on;
+  return previous;
+}
+
+/** The fast path for simple PNGs already at the target size; null sends the file to sharp. */
+async function decodeSimple(input: Buffer, settings: DecodeSettings): Promise<DecodeResult | null> {
+  const s = settings.imageSize;
+  if (!simplePngs || !simplePngSupported() || s * s > settings.maxPixels) return null;
+  const png = decodeSimplePng(input);
+  if (png === null || png.width !== s || png.height !== s) return null;
+  const pixels = mapSamples(png, await mappingFor(settings), settings.channels);
+  return pixels === null ? null : { ok: true, pixels, gray: settings.channels === 1 || isGrayRgb(pixels) };
+}
+
 export async function decodeImage(absolutePath: string, size: number, settings: DecodeSettings): Promise<DecodeResult> {
   if (size === 0) return { ok: false, reason: 'empty file (0 bytes)', cacheable: true };
   if (size > settings.maxFileBytes) {
@@ -170,6 +269,10 @@ export async function decodeImage(absolutePath: string, size: number, settings: 
   if (input.length === 0) return { ok: false, reason: 'empty file (0 bytes)', cacheable: false };
   const sniffed = sniffFormat(input.subarray(0, SNIFF_BYTES));
   if (!sniffed.supported) return { ok: false, reason: sniffed.reason, cacheable: true };
+  if (sniffed.format === 'png') {
+    const simple = await decodeSimple(input, settings);
+    if (simple !== null) return simple;
+  }
   try {
     const { data, info } = await pipeline(input, settings).toBuffer({ resolveWithObject: true });
     const s = settings.imageSize;
