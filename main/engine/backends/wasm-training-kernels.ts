@@ -12,7 +12,7 @@ import { makeSharingCast, makeSharingIdentity } from './share-data';
 import { makeSliceWasm } from './slice';
 import { registerBatchNormKernels } from './batch-norm-kernels';
 import { makeTile } from './tile';
-import { registerReluGradient } from './relu-grad';
+import { registerWasmGradients } from './wasm-gradients';
 
 /**
  * Makes the tfjs wasm backend (4.22) able to train CNNs:
@@ -33,7 +33,8 @@ import { registerReluGradient } from './relu-grad';
  *   allow instead of one copy per innermost row (slice.ts).
  * - Both gradients of a depthwise convolution: missing on wasm, so a MobileNet could not be
  *   fine-tuned there (depthwise-conv-grads.ts).
- * - ReLU's gradient (Step, then Multiply): one pass on the native kernels (relu-grad.ts).
+ * - The gradients of ReLU (Step, then Multiply: one pass on the native kernels) and of Mean
+ *   (no tensor of ones): wasm-gradients.ts.
  * - Training-mode batch norm: LossLab's own fused kernels (batch-norm-kernels.ts), which the
  *   model's batch-norm layer calls instead of a dozen composed ops.
  * They are rebuilt from the backend's own fast kernels (XNNPACK convolution and matrix
@@ -101,7 +102,7 @@ export function registerWasmTrainingKernels(): void {
   install('DepthwiseConv2dNativeBackpropFilter', () => depthwiseBackpropFilterWasm as unknown as tf.KernelFunc);
   install('DepthwiseConv2dNativeBackpropInput', () => depthwiseBackpropInputWasm as unknown as tf.KernelFunc);
   registerBatchNormKernels('wasm');
-  registerReluGradient();
+  registerWasmGradients();
 }
 
 /** True when every training kernel of this module is the one registered for 'wasm'. */

@@ -6,16 +6,21 @@ import { backendMemory, currentBuffer } from './simd/instantiate';
 import { asWasmBackend } from './wasm-kernel-calls';
 
 /**
- * ReLU's gradient in one pass on the wasm backend.
+ * Gradients that LossLab computes another way on the wasm backend, with the same values.
  *
- * tfjs differentiates Relu as dy · step(x): a Step kernel and then a Multiply, each reading
- * and writing a whole activation-sized tensor (a ResNet has one ReLU after every
- * convolution). With the native kernels, one kernel (LossLabReluGrad) computes the same
- * values in one pass; everywhere else the stock gradient runs unchanged.
+ * - Relu: tfjs differentiates it as dy · step(x), a Step kernel and then a Multiply, each
+ *   reading and writing a whole activation-sized tensor (a ResNet has one ReLU after every
+ *   convolution). With the native kernels, one kernel (LossLabReluGrad) computes the same
+ *   values in one pass.
+ * - Mean (global average pooling): tfjs builds a tensor of ones the size of the input in a
+ *   JavaScript loop, copies it to the heap, multiplies dy by it and divides the product by the
+ *   count. dy · 1 is dy exactly, so dividing dy first and broadcasting the quotient gives the
+ *   same values without the ones.
+ * Elsewhere (other backends, other dtypes) the stock gradients run unchanged.
  */
 export const RELU_GRAD = 'LossLabReluGrad';
 
-const MARK = Symbol.for('losslab.reluGradient');
+const MARK = Symbol.for('losslab.wasmGradient');
 
 /** dy · step(x) as the two wasm kernels compute it: 1 where x > 0, NaN where x is NaN, else 0. */
 function reluGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
@@ -38,13 +43,42 @@ function reluGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown })
   return out;
 }
 
-/** Registers the kernel for 'wasm' and routes Relu's gradient to it where the native kernels run. Idempotent. */
-export function registerReluGradient(): void {
+function isOurs(config: tf.GradConfig | undefined): boolean {
+  return config !== undefined && (config as { [MARK]?: true })[MARK] === true;
+}
+
+/** Registers the kernel for 'wasm' and both gradients (see above). Idempotent. */
+export function registerWasmGradients(): void {
+  registerReluGradient();
+  registerMeanGradient();
+}
+
+function registerMeanGradient(): void {
+  const stock = tf.getGradient('Mean');
+  if (stock === undefined || isOurs(stock)) return;
+  const config: tf.GradConfig & { [MARK]?: true } = {
+    kernelName: 'Mean',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved as [tf.Tensor];
+      const grad = dy as tf.Tensor;
+      if (tf.getBackend() !== 'wasm' || x.dtype !== 'float32' || grad.dtype !== 'float32') return stock.gradFunc(dy, saved, attrs);
+      const axes = tf.util.parseAxisParam((attrs as unknown as tf.MeanAttrs).axis, x.shape);
+      const count = tf.util.sizeFromShape(axes.map((a) => x.shape[a]!));
+      const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+      return { x: () => tf.tidy(() => tf.broadcastTo(tf.div(tf.reshape(grad, kept), count), x.shape)) };
+    },
+  };
+  config[MARK] = true;
+  tf.registerGradient(config);
+}
+
+function registerReluGradient(): void {
   if (tf.getKernel(RELU_GRAD, 'wasm') === undefined) {
     tf.registerKernel({ kernelName: RELU_GRAD, backendName: 'wasm', kernelFunc: reluGradWasm as unknown as tf.KernelFunc });
   }
   const stock = tf.getGradient('Relu');
-  if (stock === undefined || (stock as { [MARK]?: true })[MARK]) return;
+  if (stock === undefined || isOurs(stock)) return;
   const config: tf.GradConfig & { [MARK]?: true } = {
     kernelName: 'Relu',
     inputsToSave: ['x'],
