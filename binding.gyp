@@ -8,6 +8,7 @@
         "main/engine/backends/native/patch-filter-grad.c",
         "main/engine/backends/native/relu.c",
         "main/engine/backends/native/batch-norm.c",
+        "main/engine/backends/native/threads.c",
         "main/engine/backends/native/winograd.c",
         "main/engine/backends/native/winograd-filter.c"
       ],

@@ -54,6 +54,11 @@ export function defaultWorkerCount(backend: BackendRequest, runs: number): numbe
   return Math.max(1, Math.min(runs, parallel));
 }
 
+/** Threads each of `workers` workers may use on `cores` cores: whole shares, at least one. */
+export function threadsPerWorker(cores: number, workers: number): number {
+  return Math.max(1, Math.floor(cores / Math.max(1, workers)));
+}
+
 interface Slot {
   worker: Worker;
   job: RunJob | null;
@@ -66,6 +71,13 @@ interface Slot {
  */
 export class TrainingPool {
   private readonly cancelFlags: Int32Array;
+  /**
+   * Threads each worker's native kernels may use (worker.ts hands it to them): 1 while every
+   * worker has a run, more once workers retire because fewer runs than cores are left, so the
+   * last runs of a study use the idle cores. Splitting a kernel's work never changes a number.
+   */
+  private readonly threadBudget = new Int32Array(new SharedArrayBuffer(4));
+  private cores = 1;
   private readonly queue: RunJob[] = [];
   private readonly settled: RunSettlement[] = [];
   private readonly slots: Slot[] = [];
@@ -86,6 +98,9 @@ export class TrainingPool {
     this.queue.push(...jobs);
     this.expected = jobs.length;
     const count = this.options.workers > 0 ? Math.min(this.options.workers, jobs.length) : defaultWorkerCount(this.options.backend, jobs.length);
+    const available = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    this.cores = Math.max(1, Math.min(available, this.options.workers > 0 ? this.options.workers : available));
+    this.updateThreadBudget(count);
     return new Promise((resolve, reject) => {
       this.finish = resolve;
       this.fail = reject;
@@ -118,7 +133,7 @@ export class TrainingPool {
     worker.on('exit', (code) => {
       if (this.slots.includes(slot)) this.onWorkerDeath(slot, `Training worker exited unexpectedly (code ${code})`);
     });
-    const init: ToWorker = { type: 'init', backend: this.options.backend, data: this.options.data, cancelFlags: this.cancelFlags };
+    const init: ToWorker = { type: 'init', backend: this.options.backend, data: this.options.data, cancelFlags: this.cancelFlags, threadBudget: this.threadBudget };
     worker.postMessage(init);
   }
 
@@ -200,6 +215,17 @@ export class TrainingPool {
     const at = this.slots.indexOf(slot);
     if (at >= 0) this.slots.splice(at, 1);
     void slot.worker.terminate();
+    this.updateThreadBudget(this.slots.length);
+  }
+
+  /** The cores shared out among the workers still training (or starting). */
+  private updateThreadBudget(workers: number): void {
+    Atomics.store(this.threadBudget, 0, threadsPerWorker(this.cores, workers));
+  }
+
+  /** Threads each worker may use now (for tests). */
+  get threadsPerWorker(): number {
+    return Atomics.load(this.threadBudget, 0);
   }
 
   private settle(settlement: RunSettlement): void {

@@ -13,7 +13,7 @@ export interface BackendReport {
 }
 
 export type ToWorker =
-  | { type: 'init'; backend: BackendRequest; data: TrainingData; cancelFlags: Int32Array }
+  | { type: 'init'; backend: BackendRequest; data: TrainingData; cancelFlags: Int32Array; threadBudget: Int32Array }
   | { type: 'run'; job: RunJob; keepWeights: boolean; checkpointDir?: string };
 
 export type FromWorker =

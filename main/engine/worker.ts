@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { selectBackend } from './backends/select-backend';
+import { nativeKernels } from './backends/native-kernels';
 import { takeWebGpuErrors } from './backends/webgpu';
 import { trainRun } from './train-run';
 import { RunCancelledError, type TrainingData } from './types';
@@ -28,6 +29,8 @@ async function handle(message: ToWorker): Promise<void> {
       const backend = await selectBackend(message.backend);
       data = message.data;
       cancelFlags = message.cancelFlags;
+      // The pool raises this when fewer runs than cores are left; the native kernels read it at every call.
+      nativeKernels()?.shareThreadBudget(message.threadBudget);
       send({ type: 'ready', backend });
     } catch (error) {
       send({ type: 'init-failed', message: (error as Error).message });

@@ -27,6 +27,18 @@ function withNative<T>(on: boolean, f: () => T): T {
   }
 }
 
+/** Runs `f` with the native kernels allowed `threads` threads, then back to one. */
+function withThreads<T>(threads: number, f: () => T): T {
+  const budget = new Int32Array(new SharedArrayBuffer(4));
+  budget[0] = threads;
+  nativeKernels()!.shareThreadBudget(budget);
+  try {
+    return f();
+  } finally {
+    budget[0] = 1;
+  }
+}
+
 function sameBits(actual: Float32Array, expected: Float32Array): number {
   let differing = 0;
   for (let i = 0; i < expected.length; i++) if (!Object.is(actual[i], expected[i])) differing++;
@@ -90,9 +102,11 @@ test('training steps give the same weights with and without the native kernels (
         return weights;
       });
     const stock = trained(false);
-    const native = trained(true);
-    assert.equal(native.length, stock.length);
-    stock.forEach((w, i) => assert.equal(sameBits(native[i] as Float32Array, w), 0, `weight ${i} differs`));
+    for (const threads of [1, 3]) {
+      const native = withThreads(threads, () => trained(true));
+      assert.equal(native.length, stock.length);
+      stock.forEach((w, i) => assert.equal(sameBits(native[i] as Float32Array, w), 0, `${threads} thread(s): weight ${i} differs`));
+    }
   } finally {
     setWinogradPolicy(previousPolicy);
     setWinogradFilterGradPolicy(previousGradPolicy);
@@ -110,14 +124,20 @@ test('a fused convolution (bias, ReLU, no bias, padding) gives the same values w
       ['bias, valid', () => tf.fused.conv2d({ x, filter, strides: 1, pad: 'valid', bias })],
       ['relu, no bias', () => tf.fused.conv2d({ x, filter, strides: 1, pad: 'same', activation: 'relu' })],
     ];
+    // 2,048 tiles: several native blocks, which helper threads share.
+    const big = tf.tensor4d(seededValues(8 * 64 * 64 * 8, 24), [8, 64, 64, 8]);
+    cases.push(['many blocks, bias + relu', () => tf.fused.conv2d({ x: big, filter, strides: 1, pad: 'same', bias, activation: 'relu' })]);
     for (const [label, conv] of cases) {
       const stock = withNative(false, conv);
-      const native = withNative(true, conv);
-      assert.deepEqual(native.shape, stock.shape);
-      assert.equal(sameBits(native.dataSync() as Float32Array, stock.dataSync() as Float32Array), 0, `${label}: values differ`);
-      tf.dispose([stock, native]);
+      for (const threads of [1, 3]) {
+        const native = withThreads(threads, () => withNative(true, conv));
+        assert.deepEqual(native.shape, stock.shape);
+        assert.equal(sameBits(native.dataSync() as Float32Array, stock.dataSync() as Float32Array), 0, `${label}, ${threads} thread(s): values differ`);
+        native.dispose();
+      }
+      stock.dispose();
     }
-    tf.dispose([x, filter, bias]);
+    tf.dispose([x, filter, bias, big]);
   } finally {
     setWinogradPolicy(previousPolicy);
   }
@@ -154,9 +174,10 @@ test('a filter gradient through image patches (strides, paddings, 1x1, chunks an
   const previousBudget = setPatchBudget(4 * 1024 * 1024);
   type Case = { x: [number, number, number, number]; k: number; strides: number; pad: 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]]; budgets: number[] };
   const cases: Case[] = [
-    // 128 output rows of 32 pixels, 144 taps: the native blocks hold 28 rows, so several per
-    // chunk, an uneven last one; then chunks of 50 rows (50, 50, 28), summed in float64.
-    { x: [4, 64, 64, 16], k: 3, strides: 2, pad: 'same', budgets: [4 * 1024 * 1024, 50 * 144 * 32] },
+    // 320 output rows of 32 pixels, 16 channels: a tap's native blocks hold 256 rows, so one
+    // chunk is two blocks (256, 64); then chunks of 300 rows (blocks 256 and 44, then 20),
+    // summed in float64.
+    { x: [10, 64, 64, 16], k: 3, strides: 2, pad: 'same', budgets: [4 * 1024 * 1024, 300 * 144 * 32] },
     { x: [3, 17, 17, 8], k: 3, strides: 2, pad: 'valid', budgets: [4 * 1024 * 1024, 7 * 72 * 8] },
     { x: [2, 15, 15, 16], k: 1, strides: 2, pad: 'valid', budgets: [4 * 1024 * 1024, 3 * 16 * 8] },
     // Stride 1, output size = input size: the wasm path's shifted-planes fill.
@@ -174,9 +195,12 @@ test('a filter gradient through image patches (strides, paddings, 1x1, chunks an
       for (const budget of budgets) {
         setPatchBudget(budget);
         const stock = withNative(false, grad);
-        const native = withNative(true, grad);
-        assert.equal(sameBits(native.dataSync() as Float32Array, stock.dataSync() as Float32Array), 0, `case ${i}, patch budget ${budget}: values differ`);
-        tf.dispose([stock, native]);
+        for (const threads of [1, 3]) {
+          const native = withThreads(threads, () => withNative(true, grad));
+          assert.equal(sameBits(native.dataSync() as Float32Array, stock.dataSync() as Float32Array), 0, `case ${i}, patch budget ${budget}, ${threads} thread(s): values differ`);
+          native.dispose();
+        }
+        stock.dispose();
       }
       tf.dispose([x, filter, y, dy]);
     });
@@ -188,12 +212,17 @@ test('a filter gradient through image patches (strides, paddings, 1x1, chunks an
 
 test("ReLU's gradient runs in one native pass and gives the values of Step then Multiply, special values included", { skip: missing }, async () => {
   const special = [NaN, -0, 0, 1e-45, -1e-45, Infinity, -Infinity, 2, -2, 3.5];
-  const x = tf.tensor1d([...special, ...special, ...seededValues(4093, 70)]);
-  const dy = tf.tensor1d([...special.map(() => -3), 1, -1, Infinity, -Infinity, NaN, -0, 0, 5, 7, -7, ...seededValues(4093, 71)]);
+  // 200,000 values: several tasks for helper threads.
+  const x = tf.tensor1d([...special, ...special, ...seededValues(199980, 70)]);
+  const dy = tf.tensor1d([...special.map(() => -3), 1, -1, Infinity, -Infinity, NaN, -0, 0, 5, 7, -7, ...seededValues(199980, 71)]);
   const grad = () => tf.grad((v: tf.Tensor) => tf.relu(v))(x, dy);
   const stock = withNative(false, grad);
+  for (const threads of [1, 3]) {
+    const native = withThreads(threads, () => withNative(true, grad));
+    assert.equal(sameBits(native.dataSync() as Float32Array, stock.dataSync() as Float32Array), 0, `${threads} thread(s): values differ`);
+    native.dispose();
+  }
   const native = withNative(true, grad);
-  assert.equal(sameBits(native.dataSync() as Float32Array, stock.dataSync() as Float32Array), 0, 'values differ');
   const kernels = async (on: boolean) => (await withNative(on, () => tf.profile(() => grad().dispose()))).kernels.map((k) => k.name);
   assert.ok((await kernels(true)).includes('LossLabReluGrad'), 'the fused kernel ran');
   assert.ok((await kernels(false)).includes('Step'), 'without the native kernels, the stock gradient ran');
@@ -202,8 +231,11 @@ test("ReLU's gradient runs in one native pass and gives the values of Step then 
 
 test('training-mode batch norm, forward and gradient, gives the same values with and without the native kernels', { skip: missing }, () => {
   // Channel counts with 16-, 8- and 4-wide tails; 154 rows: two full blocks of 64 and a short one.
-  for (const channels of [4, 8, 12, 28, 64]) {
-    const x = tf.tidy(() => tf.add(tf.mul(tf.tensor4d(seededValues(2 * 7 * 11 * channels, 80 + channels), [2, 7, 11, channels]), 3), 1.5));
+  // And 16,384 rows: several tasks for helper threads.
+  const shapes: [number, number, number, number][] = [...[4, 8, 12, 28, 64].map((c): [number, number, number, number] => [2, 7, 11, c]), [16, 32, 32, 16]];
+  for (const shape of shapes) {
+    const channels = shape[3];
+    const x = tf.tidy(() => tf.add(tf.mul(tf.tensor4d(seededValues(tf.util.sizeFromShape(shape), 80 + channels), shape), 3), 1.5));
     const scale = tf.tensor1d(seededValues(channels, 81));
     const offset = tf.tensor1d(seededValues(channels, 82));
     const dy = tf.tensor4d(seededValues(x.size, 83), x.shape as [number, number, number, number]);
@@ -213,9 +245,12 @@ test('training-mode batch norm, forward and gradient, gives the same values with
       return [y.y, y.mean, y.variance, ...grads];
     };
     const stock = withNative(false, run);
-    const native = withNative(true, run);
-    stock.forEach((t, i) => assert.equal(sameBits(native[i]!.dataSync() as Float32Array, t.dataSync() as Float32Array), 0, `${channels} channels, output ${i}: values differ`));
-    tf.dispose([x, scale, offset, dy, ...stock, ...native]);
+    for (const threads of [1, 3]) {
+      const native = withThreads(threads, () => withNative(true, run));
+      stock.forEach((t, i) => assert.equal(sameBits(native[i]!.dataSync() as Float32Array, t.dataSync() as Float32Array), 0, `${JSON.stringify(shape)}, ${threads} thread(s), output ${i}: values differ`));
+      tf.dispose(native);
+    }
+    tf.dispose([x, scale, offset, dy, ...stock]);
   }
 });
 

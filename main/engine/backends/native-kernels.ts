@@ -64,6 +64,12 @@ export interface NativeKernels {
   winogradFilterGradOutput(dw: Float32Array, m: Float64Array, ci: number, co: number): void;
   /** Asks the OS to back the wasm heap (and what it grows into) with huge pages; whether it took the advice. */
   adviseHugePages(heap: ArrayBuffer): boolean;
+  /**
+   * From now on the kernels that split their work (the Winograd convolution, the patch filter
+   * gradient, batch norm's affine maps, ReLU's gradient) use up to budget[0] threads; the
+   * numbers never depend on it. budget lives on a SharedArrayBuffer that the training pool updates.
+   */
+  shareThreadBudget(budget: Int32Array): void;
   /** The instruction set the GEMM was dispatched to on this CPU ('avx512f', 'avx2', 'default'). */
   isa(): string;
 }
@@ -93,7 +99,7 @@ function load(): Loaded {
   }
   try {
     const kernels = require(file) as NativeKernels;
-    const exported = ['gemm', 'winogradInput', 'winogradOutput', 'winogradGradient', 'winogradFilter', 'winogradFilterGradOutput', 'winogradConv', 'winogradFilterGrad', 'patchFilterGrad', 'reluGrad', 'batchNormMoments', 'batchNormAffine', 'adviseHugePages', 'isa'] as const;
+    const exported = ['gemm', 'winogradInput', 'winogradOutput', 'winogradGradient', 'winogradFilter', 'winogradFilterGradOutput', 'winogradConv', 'winogradFilterGrad', 'patchFilterGrad', 'reluGrad', 'batchNormMoments', 'batchNormAffine', 'adviseHugePages', 'shareThreadBudget', 'isa'] as const;
     const absent = exported.filter((name) => typeof kernels[name] !== 'function');
     if (absent.length > 0) throw new Error(`it lacks ${absent.join(', ')}: rebuild it with \`npm run build:native\``);
     return { kernels, file };

@@ -102,6 +102,25 @@ static int planes_inside(const Args *a, uint32_t table, uint64_t floats) {
   return 1;
 }
 
+/* Per addon instance (each training worker loads its own): its helper threads and the thread budget it reads. */
+typedef struct {
+  losslab_threads *pool;
+  napi_ref budget; /* the shared Int32Array, kept alive while it is read */
+} Instance;
+
+static void free_instance(napi_env env, void *data, void *hint) {
+  (void)hint;
+  Instance *instance = data;
+  losslab_threads_destroy(instance->pool);
+  if (instance->budget != NULL) napi_delete_reference(env, instance->budget);
+  free(instance);
+}
+
+static losslab_threads *threads_of(napi_env env) {
+  Instance *instance = NULL;
+  return napi_get_instance_data(env, (void **)&instance) == napi_ok && instance != NULL ? instance->pool : NULL;
+}
+
 /* gemm(heap, aOffset, bOffset, outOffset, M, K, N) */
 static napi_value Gemm(napi_env env, napi_callback_info info) {
   Args a;
@@ -189,7 +208,7 @@ static void *typed_array(napi_env env, napi_value value, napi_typedarray_type wa
       napi_get_typedarray_info(env, value, &type, &length, &data, NULL, NULL) != napi_ok || type != want || length < min_length) {
     char message[160];
     snprintf(message, sizeof message, "%s: %s must be a %s of at least %llu elements", name, what,
-             want == napi_float32_array ? "Float32Array" : "Float64Array", (unsigned long long)min_length);
+             want == napi_float32_array ? "Float32Array" : want == napi_int32_array ? "Int32Array" : "Float64Array", (unsigned long long)min_length);
     napi_throw_range_error(env, NULL, message);
     return NULL;
   }
@@ -281,18 +300,20 @@ static napi_value WinogradConv(napi_env env, napi_callback_info info) {
   if (u == NULL) return NULL;
   const uint64_t per_tile = (uint64_t)36 * (ci + co);
   const uint64_t block = tiles_per_block(ci, co, tw);
-  const uint64_t work_floats = (uint64_t)6 * (4 * (uint64_t)tw + 2) * ci + (uint64_t)24 * co + block * per_tile + co;
-  float *work = malloc(sizeof(float) * work_floats);
+  const uint64_t work_floats = (uint64_t)6 * (4 * (uint64_t)tw + 2) * ci + (uint64_t)24 * co + block * per_tile;
+  losslab_threads *pool = threads_of(env);
+  const unsigned threads = losslab_threads_allowed(pool);
+  float *work = malloc(sizeof(float) * (work_floats * threads + co));
   if (work == NULL) {
     napi_throw_error(env, NULL, "winogradConv: out of memory");
     return NULL;
   }
   /* No bias adds zeros, as the wasm path does (so -0 becomes +0 the same way). */
-  float *zero_bias = work + (work_floats - co);
+  float *zero_bias = work + work_floats * threads;
   memset(zero_bias, 0, sizeof(float) * co);
   const float *bias = bias_at != 0 ? (const float *)(a.heap + bias_at) : zero_bias;
   losslab_winograd_conv((const float *)(a.heap + x), (const float *)(a.heap + zeros), u, ustride, (float *)(a.heap + y), bias, n, h,
-                        w, ci, co, oh, ow, th, tw, pads[0], pads[1], relu, (uint32_t)block, work);
+                        w, ci, co, oh, ow, th, tw, pads[0], pads[1], relu, (uint32_t)block, work, work_floats, pool, threads);
   free(work);
   return NULL;
 }
@@ -353,11 +374,12 @@ static napi_value PatchFilterGrad(napi_env env, napi_callback_info info) {
     fail(env, name, "an operand lies outside the heap, is misaligned, or the shapes do not agree");
     return NULL;
   }
-  uint64_t block_rows = LOSSLAB_PATCH_BLOCK_FLOATS / (taps * ow);
+  uint64_t block_rows = LOSSLAB_PATCH_BLOCK_FLOATS / ((uint64_t)ci * ow);
   if (block_rows == 0) block_rows = 1;
   if (block_rows > rows_per_chunk) block_rows = rows_per_chunk;
-  const uint64_t work_floats = taps * block_rows * ow + taps * co;
-  float *work = malloc(sizeof(float) * work_floats);
+  losslab_threads *pool = threads_of(env);
+  const unsigned threads = losslab_threads_allowed(pool);
+  float *work = malloc(sizeof(float) * ((uint64_t)threads * ci * block_rows * ow + taps * co));
   double *sum = malloc(sizeof(double) * taps * co);
   if (work == NULL || sum == NULL) {
     free(work);
@@ -365,8 +387,9 @@ static napi_value PatchFilterGrad(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "patchFilterGrad: out of memory");
     return NULL;
   }
-  losslab_patch_filter_grad((const float *)(a.heap + x), (const float *)(a.heap + dy), (float *)(a.heap + out), sum, work + taps * block_rows * ow,
-                            work, n, h, w, ci, co, oh, ow, kh, kw, sh, sw, pt, pl, rows_per_chunk, (uint32_t)block_rows);
+  losslab_patch_filter_grad((const float *)(a.heap + x), (const float *)(a.heap + dy), (float *)(a.heap + out), sum,
+                            work + (uint64_t)threads * ci * block_rows * ow, work, n, h, w, ci, co, oh, ow, kh, kw, sh, sw, pt, pl, rows_per_chunk,
+                            (uint32_t)block_rows, pool, threads);
   free(work);
   free(sum);
   return NULL;
@@ -399,7 +422,8 @@ static napi_value BatchNormAffine(napi_env env, napi_callback_info info) {
     return NULL;
   }
   losslab_batch_norm_affine(with_u ? (const float *)(a.heap + u) : NULL, (const float *)(a.heap + x), rows, C, (const float *)(a.heap + m),
-                            (const float *)(a.heap + p), (const float *)(a.heap + q), (const float *)(a.heap + r), (float *)(a.heap + out));
+                            (const float *)(a.heap + p), (const float *)(a.heap + q), (const float *)(a.heap + r), (float *)(a.heap + out), threads_of(env),
+                            losslab_threads_allowed(threads_of(env)));
   return NULL;
 }
 
@@ -439,7 +463,30 @@ static napi_value ReluGrad(napi_env env, napi_callback_info info) {
     fail(env, "reluGrad", "an operand lies outside the heap or is misaligned");
     return NULL;
   }
-  losslab_relu_grad((const float *)(a.heap + a.v[0]), (const float *)(a.heap + a.v[1]), (float *)(a.heap + a.v[2]), a.v[3]);
+  losslab_relu_grad((const float *)(a.heap + a.v[0]), (const float *)(a.heap + a.v[1]), (float *)(a.heap + a.v[2]), a.v[3], threads_of(env),
+                    losslab_threads_allowed(threads_of(env)));
+  return NULL;
+}
+
+/*
+ * shareThreadBudget(budget: Int32Array on a SharedArrayBuffer): from now on the kernels that
+ * split their work use up to budget[0] threads (the training pool raises it for a worker when
+ * fewer runs than cores remain). Returns the helper-thread limit.
+ */
+static napi_value ShareThreadBudget(napi_env env, napi_callback_info info) {
+  const char *name = "shareThreadBudget";
+  napi_value argv[MAX_ARGV];
+  if (!get_args(env, info, name, 1, argv)) return NULL;
+  int32_t *budget = typed_array(env, argv[0], napi_int32_array, 1, name, "the budget");
+  if (budget == NULL) return NULL;
+  Instance *instance = NULL;
+  if (napi_get_instance_data(env, (void **)&instance) != napi_ok || instance == NULL || instance->pool == NULL) {
+    napi_throw_error(env, NULL, "shareThreadBudget: the thread pool could not be created");
+    return NULL;
+  }
+  if (instance->budget != NULL) napi_delete_reference(env, instance->budget);
+  napi_create_reference(env, argv[0], 1, &instance->budget);
+  losslab_threads_share_budget(instance->pool, budget);
   return NULL;
 }
 
@@ -465,12 +512,21 @@ static int export_function(napi_env env, napi_value exports, const char *name, n
 
 /* Context-aware (NAPI_MODULE_INIT): each training worker thread loads its own instance. */
 NAPI_MODULE_INIT() {
+  Instance *instance = calloc(1, sizeof *instance);
+  if (instance == NULL) return NULL;
+  instance->pool = losslab_threads_create();
+  if (napi_set_instance_data(env, instance, free_instance, NULL) != napi_ok) {
+    losslab_threads_destroy(instance->pool);
+    free(instance);
+    return NULL;
+  }
   if (!export_function(env, exports, "gemm", Gemm) || !export_function(env, exports, "winogradInput", WinogradInput) ||
       !export_function(env, exports, "winogradOutput", WinogradOutput) || !export_function(env, exports, "winogradGradient", WinogradGradient) ||
       !export_function(env, exports, "winogradFilter", WinogradFilter) || !export_function(env, exports, "winogradConv", WinogradConv) ||
       !export_function(env, exports, "winogradFilterGrad", WinogradFilterGrad) ||
       !export_function(env, exports, "patchFilterGrad", PatchFilterGrad) || !export_function(env, exports, "reluGrad", ReluGrad) ||
       !export_function(env, exports, "adviseHugePages", AdviseHugePages) ||
+      !export_function(env, exports, "shareThreadBudget", ShareThreadBudget) ||
       !export_function(env, exports, "batchNormMoments", BatchNormMoments) || !export_function(env, exports, "batchNormAffine", BatchNormAffine) ||
       !export_function(env, exports, "winogradFilterGradOutput", WinogradFilterGradOutput) || !export_function(env, exports, "isa", Isa)) {
     return NULL;

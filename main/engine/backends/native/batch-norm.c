@@ -62,14 +62,32 @@ AFFINE(v16, 16)
 AFFINE(v8, 8)
 AFFINE(v4, 4)
 
+typedef struct {
+  const float *u, *x, *m, *p, *q, *r;
+  float *out;
+  size_t rows, C, rows_per_task;
+} affine_job;
+
 LOSSLAB_CLONES
-void losslab_batch_norm_affine(const float *u, const float *x, size_t rows, size_t C, const float *m, const float *p, const float *q,
-                               const float *r, float *out) {
-  for (size_t row = 0; row < rows; row++) {
+static void affine_rows(void *context, size_t task, unsigned thread) {
+  (void)thread;
+  const affine_job *k = context;
+  const size_t first = task * k->rows_per_task;
+  const size_t end = k->rows - first < k->rows_per_task ? k->rows : first + k->rows_per_task;
+  const size_t C = k->C;
+  for (size_t row = first; row < end; row++) {
     const size_t base = row * C;
     size_t g = 0;
-    for (; g + 16 <= C; g += 16) affine_16(u, x, base + g, g, m, p, q, r, out);
-    if (g + 8 <= C) { affine_8(u, x, base + g, g, m, p, q, r, out); g += 8; }
-    if (g + 4 <= C) affine_4(u, x, base + g, g, m, p, q, r, out);
+    for (; g + 16 <= C; g += 16) affine_16(k->u, k->x, base + g, g, k->m, k->p, k->q, k->r, k->out);
+    if (g + 8 <= C) { affine_8(k->u, k->x, base + g, g, k->m, k->p, k->q, k->r, k->out); g += 8; }
+    if (g + 4 <= C) affine_4(k->u, k->x, base + g, g, k->m, k->p, k->q, k->r, k->out);
   }
+}
+
+/* Rows are independent, so blocks of them are tasks for the helper threads. */
+void losslab_batch_norm_affine(const float *u, const float *x, size_t rows, size_t C, const float *m, const float *p, const float *q,
+                               const float *r, float *out, losslab_threads *pool, unsigned threads) {
+  const size_t per_task = (1u << 16) / C + 1;
+  affine_job job = {u, x, m, p, q, r, out, rows, C, per_task};
+  losslab_parallel(pool, threads, (rows + per_task - 1) / per_task, affine_rows, &job);
 }

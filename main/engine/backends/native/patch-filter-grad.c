@@ -14,60 +14,78 @@
  */
 #include "kernels.h"
 
-/* Patches of output rows [g0, g1) into a, one row per (tap, channel), one column per pixel. */
-static void fill_patches(float *a, const float *x, uint32_t g0, uint32_t g1, uint32_t h, uint32_t w, uint32_t ci, uint32_t oh,
-                         uint32_t ow, uint32_t kh, uint32_t kw, uint32_t sh, uint32_t sw, int32_t pt, int32_t pl) {
+/* Patches of one tap (i, j) for output rows [g0, g1) into a: one row per channel, one column per pixel. */
+static void fill_tap(float *a, const float *x, uint32_t i, uint32_t j, uint32_t g0, uint32_t g1, uint32_t h, uint32_t w, uint32_t ci,
+                     uint32_t oh, uint32_t ow, uint32_t sh, uint32_t sw, int32_t pt, int32_t pl) {
   const size_t cols = (size_t)(g1 - g0) * ow;
+  /* Output columns [s0, s1) read inside the image for this tap. */
+  const int64_t first = (int64_t)j - pl; /* input column of output column 0 */
+  uint32_t s0 = 0, s1 = ow;
+  while (s0 < ow && first + (int64_t)s0 * sw < 0) s0++;
+  while (s1 > s0 && first + (int64_t)(s1 - 1) * sw >= w) s1--;
+  const size_t step = (size_t)sw * ci;
   for (uint32_t g = g0; g < g1; g++) {
     const uint32_t b = g / oh;
-    const int64_t row0 = (int64_t)(g - b * oh) * sh - pt;
-    const size_t col0 = (size_t)(g - g0) * ow;
-    for (uint32_t i = 0; i < kh; i++) {
-      const int64_t xr = row0 + i;
-      for (uint32_t j = 0; j < kw; j++) {
-        float *dst = a + (size_t)(i * kw + j) * ci * cols + col0;
-        if (xr < 0 || xr >= h) {
-          for (uint32_t c = 0; c < ci; c++) memset(dst + c * cols, 0, sizeof(float) * ow);
-          continue;
-        }
-        /* Output columns [s0, s1) read inside the image for this tap. */
-        const int64_t first = (int64_t)j - pl; /* input column of output column 0 */
-        uint32_t s0 = 0, s1 = ow;
-        while (s0 < ow && first + (int64_t)s0 * sw < 0) s0++;
-        while (s1 > s0 && first + (int64_t)(s1 - 1) * sw >= w) s1--;
-        const float *src = s1 > s0 ? x + ((size_t)(b * h + xr) * w + (size_t)(first + (int64_t)s0 * sw)) * ci : x;
-        const size_t step = (size_t)sw * ci;
-        for (uint32_t c = 0; c < ci; c++) {
-          float *d = dst + c * cols;
-          const float *s = src + c;
-          for (uint32_t q = 0; q < s0; q++) d[q] = 0.0f;
-          for (uint32_t q = s0; q < s1; q++, s += step) d[q] = *s;
-          for (uint32_t q = s1; q < ow; q++) d[q] = 0.0f;
-        }
-      }
+    const int64_t xr = (int64_t)(g - b * oh) * sh - pt + i;
+    float *dst = a + (size_t)(g - g0) * ow;
+    if (xr < 0 || xr >= h || s1 == s0) {
+      for (uint32_t c = 0; c < ci; c++) memset(dst + c * cols, 0, sizeof(float) * ow);
+      continue;
+    }
+    const float *src = x + ((size_t)(b * h + xr) * w + (size_t)(first + (int64_t)s0 * sw)) * ci;
+    for (uint32_t c = 0; c < ci; c++) {
+      float *d = dst + c * cols;
+      const float *s = src + c;
+      for (uint32_t q = 0; q < s0; q++) d[q] = 0.0f;
+      for (uint32_t q = s0; q < s1; q++, s += step) d[q] = *s;
+      for (uint32_t q = s1; q < ow; q++) d[q] = 0.0f;
     }
   }
 }
 
+typedef struct {
+  const float *x, *dy;
+  float *dw, *chunk_out, *work;
+  double *sum;
+  size_t work_floats;
+  uint32_t n, h, w, ci, co, oh, ow, kw, sh, sw, rows_per_chunk, block_rows;
+  int32_t pt, pl;
+} patch_job;
+
+/* The ci rows of dW for one tap: its patches block by block, the same sums as the whole matrix's rows. */
 LOSSLAB_CLONES
+static void patch_tap(void *context, size_t tap, unsigned thread) {
+  const patch_job *k = context;
+  const uint32_t rows = k->n * k->oh, ci = k->ci, co = k->co;
+  const int chunked = k->rows_per_chunk < rows;
+  const size_t first_row = tap * ci;
+  float *work = k->work + thread * k->work_floats;
+  float *acc = (chunked ? k->chunk_out : k->dw) + first_row * co;
+  double *sum = k->sum + first_row * co;
+  for (uint32_t c0 = 0, c1; c0 < rows; c0 = c1) {
+    c1 = rows - c0 < k->rows_per_chunk ? rows : c0 + k->rows_per_chunk;
+    for (uint32_t g0 = c0, g1; g0 < c1; g0 = g1) {
+      g1 = c1 - g0 < k->block_rows ? c1 : g0 + k->block_rows;
+      fill_tap(work, k->x, (uint32_t)tap / k->kw, (uint32_t)tap % k->kw, g0, g1, k->h, k->w, ci, k->oh, k->ow, k->sh, k->sw, k->pt, k->pl);
+      losslab_gemm_more(work, k->dy + (size_t)g0 * k->ow * co, acc, ci, (size_t)(g1 - g0) * k->ow, co, g0 > c0);
+    }
+    if (chunked) for (size_t i = 0; i < (size_t)ci * co; i++) sum[i] = c0 == 0 ? (double)acc[i] : sum[i] + (double)acc[i];
+  }
+  if (chunked) for (size_t i = 0; i < (size_t)ci * co; i++) k->dw[first_row * co + i] = (float)sum[i];
+}
+
+/*
+ * Each tap's rows of dW depend on nothing else, so taps are tasks for the helper threads.
+ * work: threads * ci * block_rows * ow floats; chunk_out and sum: kh * kw * ci * co each.
+ */
 void losslab_patch_filter_grad(const float *x, const float *dy, float *dw, double *sum, float *chunk_out, float *work, uint32_t n,
                                uint32_t h, uint32_t w, uint32_t ci, uint32_t co, uint32_t oh, uint32_t ow, uint32_t kh, uint32_t kw,
-                               uint32_t sh, uint32_t sw, int32_t pt, int32_t pl, uint32_t rows_per_chunk, uint32_t block_rows) {
-  const size_t taps = (size_t)kh * kw * ci;
-  const uint32_t rows = n * oh;
-  const int chunked = rows_per_chunk < rows;
-  /* One chunk: the product is dW itself (float32). Several: each chunk's float32 product, summed in float64. */
-  float *acc = chunked ? chunk_out : dw;
-  if (rows == 0) memset(dw, 0, sizeof(float) * taps * co);
-  if (chunked) memset(sum, 0, sizeof(double) * taps * co);
-  for (uint32_t c0 = 0, c1; c0 < rows; c0 = c1) {
-    c1 = rows - c0 < rows_per_chunk ? rows : c0 + rows_per_chunk;
-    for (uint32_t g0 = c0, g1; g0 < c1; g0 = g1) {
-      g1 = c1 - g0 < block_rows ? c1 : g0 + block_rows;
-      fill_patches(work, x, g0, g1, h, w, ci, oh, ow, kh, kw, sh, sw, pt, pl);
-      losslab_gemm_more(work, dy + (size_t)g0 * ow * co, acc, taps, (size_t)(g1 - g0) * ow, co, g0 > c0);
-    }
-    if (chunked) for (size_t i = 0; i < taps * co; i++) sum[i] += acc[i];
+                               uint32_t sh, uint32_t sw, int32_t pt, int32_t pl, uint32_t rows_per_chunk, uint32_t block_rows,
+                               losslab_threads *pool, unsigned threads) {
+  if (n * oh == 0) {
+    memset(dw, 0, sizeof(float) * kh * kw * ci * co);
+    return;
   }
-  if (chunked) for (size_t i = 0; i < taps * co; i++) dw[i] = (float)sum[i];
+  patch_job job = {x, dy, dw, chunk_out, work, sum, (size_t)ci * block_rows * ow, n, h, w, ci, co, oh, ow, kw, sh, sw, rows_per_chunk, block_rows, pt, pl};
+  losslab_parallel(pool, threads, (size_t)kh * kw, patch_tap, &job);
 }

@@ -185,23 +185,41 @@ void losslab_winograd_output(char *heap, uint32_t mt, uint32_t y, uint32_t scrat
  * Every tile is computed exactly as the separate calls compute it, so the result is the same.
  * u: 36 planes of ci * co floats, `ustride` apart; bias: co floats (zeros when there is none).
  */
+typedef struct {
+  const float *x, *zero, *u, *bias;
+  size_t ustride, work_floats;
+  float *y, *work;
+  uint32_t h, w, ci, co, oh, ow, th, tw, tiles, block;
+  int32_t pad_top, pad_left;
+  int relu;
+} conv_job;
+
+/* One block of tiles, start to end, in the calling thread's own work buffer. */
 LOSSLAB_CLONES
+static void conv_block(void *context, size_t task, unsigned thread) {
+  const conv_job *k = context;
+  const uint32_t t0 = (uint32_t)task * k->block;
+  const uint32_t t1 = k->tiles - t0 < k->block ? k->tiles : t0 + k->block;
+  float *work = k->work + thread * k->work_floats;
+  float *v[36], *m[36];
+  float *strip = work, *s = strip + (size_t)6 * (4 * k->tw + 2) * k->ci, *planes = s + (size_t)24 * k->co;
+  for (int f = 0; f < 36; f++) {
+    v[f] = planes + (size_t)f * k->block * k->ci;
+    m[f] = planes + (size_t)36 * k->block * k->ci + (size_t)f * k->block * k->co;
+  }
+  input_core(k->x, k->zero, v, strip, k->h, k->w, k->ci, k->th, k->tw, k->pad_top, k->pad_left, t0, t1);
+  for (int f = 0; f < 36; f++) losslab_gemm(v[f], k->u + (size_t)f * k->ustride, m[f], t1 - t0, k->ci, k->co);
+  output_core((const float *const *)m, k->y, s, k->bias, k->co, k->oh, k->ow, k->th, k->tw, t0, t1, k->relu);
+}
+
+/* Blocks write disjoint output tiles, so they run on as many threads as allowed (work: threads * work_floats). */
 void losslab_winograd_conv(const float *x, const float *zero, const float *u, size_t ustride, float *y, const float *bias, uint32_t n,
                            uint32_t h, uint32_t w, uint32_t ci, uint32_t co, uint32_t oh, uint32_t ow, uint32_t th, uint32_t tw,
-                           int32_t pad_top, int32_t pad_left, int relu, uint32_t block, float *work) {
+                           int32_t pad_top, int32_t pad_left, int relu, uint32_t block, float *work, size_t work_floats,
+                           losslab_threads *pool, unsigned threads) {
   const uint32_t tiles = n * th * tw;
-  float *v[36], *m[36];
-  float *strip = work, *s = strip + (size_t)6 * (4 * tw + 2) * ci, *planes = s + (size_t)24 * co;
-  for (int f = 0; f < 36; f++) {
-    v[f] = planes + (size_t)f * block * ci;
-    m[f] = planes + (size_t)36 * block * ci + (size_t)f * block * co;
-  }
-  for (uint32_t t0 = 0; t0 < tiles; t0 += block) {
-    const uint32_t t1 = tiles - t0 < block ? tiles : t0 + block;
-    input_core(x, zero, v, strip, h, w, ci, th, tw, pad_top, pad_left, t0, t1);
-    for (int f = 0; f < 36; f++) losslab_gemm(v[f], u + (size_t)f * ustride, m[f], t1 - t0, ci, co);
-    output_core((const float *const *)m, y, s, bias, co, oh, ow, th, tw, t0, t1, relu);
-  }
+  conv_job job = {x, zero, u, bias, ustride, work_floats, y, work, h, w, ci, co, oh, ow, th, tw, tiles, block, pad_top, pad_left, relu};
+  losslab_parallel(pool, threads, (tiles + (size_t)block - 1) / block, conv_block, &job);
 }
 
 /* Channels per block of the gradient transform (one vector), and tiles per block. */
