@@ -94,6 +94,35 @@ export function forEachPixelChunk(pixels: Pixels, visit: (bytes: Uint8Array) => 
   }
 }
 
+/**
+ * The same bytes as forEachPixelChunk, as an async iterable that gives the event loop a turn
+ * between chunks (file reads are asynchronous): for the desktop app's main process, which must
+ * not freeze while it fingerprints gigabytes. Each chunk is only valid until the next one.
+ */
+export async function* pixelChunksAsync(pixels: Pixels): AsyncGenerator<Uint8Array> {
+  const chunkBytes = imagesPerChunk(isPixelFile(pixels) ? pixels.bytesPerImage : 1) * (isPixelFile(pixels) ? pixels.bytesPerImage : 1);
+  if (!isPixelFile(pixels)) {
+    for (let at = 0; at < pixels.length; at += chunkBytes) {
+      yield pixels.subarray(at, Math.min(pixels.length, at + chunkBytes));
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return;
+  }
+  const total = pixels.count * pixels.bytesPerImage;
+  const scratch = new Uint8Array(Math.min(chunkBytes, Math.max(1, total)));
+  const file = await fs.promises.open(pixels.path, 'r');
+  try {
+    for (let at = 0; at < total; at += chunkBytes) {
+      const want = Math.min(chunkBytes, total - at);
+      const { bytesRead } = await file.read(scratch, 0, want, at);
+      if (bytesRead !== want) throw new Error(`the pixel file ${pixels.path} is shorter than its ${pixels.count} images`);
+      yield scratch.subarray(0, want);
+    }
+  } finally {
+    await file.close();
+  }
+}
+
 /** Pixel files of this process, removed when it exits (they are scratch, rebuilt from the cache next time). */
 const owned = new Set<string>();
 let exitHookInstalled = false;

@@ -9,7 +9,7 @@ import { redisOptionsFromUrl } from './connection';
 import type { EpochRecord } from '../engine/types';
 import { CANCELLED_REASON, cancelKey, checkpointKey, decodeOutcome, jobIdOf, progressSchema, refusalKey, RUN_QUEUE, STUDY_PROTOCOL_VERSION, type DataSource, type RunJobData } from './protocol';
 import { publishTrainingData } from './published-data';
-import { pixelsFingerprint, trainingDataFingerprint } from './run-data';
+import { fingerprintsOf } from './run-data';
 import { readWorkerStatuses } from './worker-status';
 
 export interface QueuePoolOptions {
@@ -160,11 +160,19 @@ export class QueuePool {
   }
 
   private get dataFingerprint(): string {
-    return (this.fingerprints.data ??= trainingDataFingerprint(this.options.data));
+    if (this.fingerprints.data === undefined) throw new Error('the data fingerprint is read before it was computed');
+    return this.fingerprints.data;
   }
 
   private get pixelsFingerprint(): string {
-    return (this.fingerprints.pixels ??= pixelsFingerprint(this.options.data));
+    if (this.fingerprints.pixels === undefined) throw new Error('the pixels fingerprint is read before it was computed');
+    return this.fingerprints.pixels;
+  }
+
+  /** Both fingerprints, computed once without blocking the event loop (this may be the app's main process). */
+  private async computeFingerprints(): Promise<void> {
+    if (this.fingerprints.data !== undefined && this.fingerprints.pixels !== undefined) return;
+    this.fingerprints = await fingerprintsOf(this.options.data);
   }
 
   private get dataSource(): DataSource {
@@ -191,6 +199,7 @@ export class QueuePool {
 
   /** Puts one run on the queue, with the checkpoint its folder holds (if any) for the worker that takes it. */
   private async add(run: RunJob, jobId: string): Promise<void> {
+    await this.computeFingerprints();
     // A run queued again after Redis lost everything needs the data back there first.
     await this.publishData();
     await this.redis.del(cancelKey(jobId));
