@@ -184,6 +184,7 @@ export class QueuePool {
   private async publishData(): Promise<void> {
     const transport = this.options.dataTransport;
     if (transport?.mode !== 'publish' || this.publishedAt > 0) return;
+    await this.computeFingerprints();
     const started = Date.now();
     const location = transport.sharedFolder ? { where: 'shared' as const, folder: transport.sharedFolder } : { where: 'redis' as const };
     const address = { data: this.dataFingerprint, pixels: this.pixelsFingerprint };
