@@ -144,45 +144,42 @@ export function adviseHugePagesFor(memory: object): boolean {
   return native.adviseHugePages(currentBuffer(memory));
 }
 
-const winogradAdapters = new WeakMap<object, WinogradSimd>();
-
 /**
- * The Winograd transforms on the native kernels, for `memory` (the backend's heap), or null
- * where they are not available. Same contract as the .wat ones, so callers need not know.
+ * The adapter `make` builds for `memory` (the backend's heap), made once per heap and kept in
+ * `cache`, or null where the native kernels are not available. The adapters take the .wat
+ * kernels' arguments, so callers need not know which ran; `heap()` reads the buffer at every
+ * call, because a heap that grew has a new one.
  */
-export function nativeWinogradFor(memory: object): WinogradSimd | null {
+function adapterFor<T extends object>(cache: WeakMap<object, T>, memory: object, make: (native: NativeKernels, heap: () => ArrayBuffer) => T): T | null {
   const native = nativeKernels();
   if (native === null) return null;
-  let adapter = winogradAdapters.get(memory);
+  let adapter = cache.get(memory);
   if (adapter === undefined) {
-    // The buffer is read at every call: a heap that grew has a new one.
-    const heap = () => currentBuffer(memory);
-    adapter = {
-      inputTransform: (...args) => native.winogradInput(heap(), ...args),
-      outputTransform: (...args) => native.winogradOutput(heap(), ...args),
-      gradientTransform: (...args) => native.winogradGradient(heap(), ...args),
-    };
-    winogradAdapters.set(memory, adapter);
+    adapter = make(native, () => currentBuffer(memory));
+    cache.set(memory, adapter);
   }
   return adapter;
 }
 
+const winogradAdapters = new WeakMap<object, WinogradSimd>();
+
+/** The Winograd transforms of simd/winograd.wat on the native kernels, for `memory`, or null. */
+export function nativeWinogradFor(memory: object): WinogradSimd | null {
+  return adapterFor(winogradAdapters, memory, (native, heap) => ({
+    inputTransform: (...args) => native.winogradInput(heap(), ...args),
+    outputTransform: (...args) => native.winogradOutput(heap(), ...args),
+    gradientTransform: (...args) => native.winogradGradient(heap(), ...args),
+  }));
+}
+
 const batchNormAdapters = new WeakMap<object, BatchNormSimd>();
 
-/** The batch-norm loops of simd/batch-norm.wat on the native kernels, for `memory`, or null where they are not available. */
+/** The batch-norm loops of simd/batch-norm.wat on the native kernels, for `memory`, or null. */
 export function nativeBatchNormFor(memory: object): BatchNormSimd | null {
-  const native = nativeKernels();
-  if (native === null) return null;
-  let adapter = batchNormAdapters.get(memory);
-  if (adapter === undefined) {
-    const heap = () => currentBuffer(memory);
-    adapter = {
-      shiftedMoments: (x, rows, c, k, acc) => native.batchNormMoments(heap(), x, x, rows, c, k, acc, 0),
-      dotMoments: (u, x, rows, c, k, acc) => native.batchNormMoments(heap(), u, x, rows, c, k, acc, 1),
-      affine: (x, rows, c, m, q, r, out) => native.batchNormAffine(heap(), x, x, rows, c, m, q, q, r, out, 0),
-      affine2: (u, x, rows, c, m, p, q, r, out) => native.batchNormAffine(heap(), u, x, rows, c, m, p, q, r, out, 1),
-    };
-    batchNormAdapters.set(memory, adapter);
-  }
-  return adapter;
+  return adapterFor(batchNormAdapters, memory, (native, heap) => ({
+    shiftedMoments: (x, rows, c, k, acc) => native.batchNormMoments(heap(), x, x, rows, c, k, acc, 0),
+    dotMoments: (u, x, rows, c, k, acc) => native.batchNormMoments(heap(), u, x, rows, c, k, acc, 1),
+    affine: (x, rows, c, m, q, r, out) => native.batchNormAffine(heap(), x, x, rows, c, m, q, q, r, out, 0),
+    affine2: (u, x, rows, c, m, p, q, r, out) => native.batchNormAffine(heap(), u, x, rows, c, m, p, q, r, out, 1),
+  }));
 }
