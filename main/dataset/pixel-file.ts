@@ -100,7 +100,8 @@ export function forEachPixelChunk(pixels: Pixels, visit: (bytes: Uint8Array) => 
  * not freeze while it fingerprints gigabytes. Each chunk is only valid until the next one.
  */
 export async function* pixelChunksAsync(pixels: Pixels): AsyncGenerator<Uint8Array> {
-  const chunkBytes = imagesPerChunk(isPixelFile(pixels) ? pixels.bytesPerImage : 1) * (isPixelFile(pixels) ? pixels.bytesPerImage : 1);
+  const bytesPerImage = isPixelFile(pixels) ? pixels.bytesPerImage : 1;
+  const chunkBytes = imagesPerChunk(bytesPerImage) * bytesPerImage;
   if (!isPixelFile(pixels)) {
     for (let at = 0; at < pixels.length; at += chunkBytes) {
       yield pixels.subarray(at, Math.min(pixels.length, at + chunkBytes));

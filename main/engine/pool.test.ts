@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { threadsPerWorker } from './pool';
 
-test('workers share the cores in whole threads: one each while all train, more as they retire', () => {
+test('threadsPerWorker shares the cores in whole threads among the workers still training, at least one each', () => {
   assert.equal(threadsPerWorker(8, 8), 1);
   assert.equal(threadsPerWorker(8, 3), 2);
   assert.equal(threadsPerWorker(8, 1), 8);

@@ -223,11 +223,6 @@ export class TrainingPool {
     Atomics.store(this.threadBudget, 0, threadsPerWorker(this.cores, workers));
   }
 
-  /** Threads each worker may use now (for tests). */
-  get threadsPerWorker(): number {
-    return Atomics.load(this.threadBudget, 0);
-  }
-
   private settle(settlement: RunSettlement): void {
     this.settled.push(settlement);
     this.options.events?.onRunSettled?.(settlement);

@@ -43,52 +43,37 @@ function reluGradWasm(args: { inputs: tf.NamedTensorInfoMap; backend: unknown })
   return out;
 }
 
-function isOurs(config: tf.GradConfig | undefined): boolean {
-  return config !== undefined && (config as { [MARK]?: true })[MARK] === true;
-}
-
-/** Registers the kernel for 'wasm' and both gradients (see above). Idempotent. */
-export function registerWasmGradients(): void {
-  registerReluGradient();
-  registerMeanGradient();
-}
-
-function registerMeanGradient(): void {
-  const stock = tf.getGradient('Mean');
-  if (stock === undefined || isOurs(stock)) return;
+/**
+ * Replaces `kernelName`'s gradient (input x, saved) with `ours` where it returns one, and with
+ * tfjs's own gradient everywhere else. Idempotent: a gradient already replaced is left alone.
+ */
+function replaceGradient(kernelName: string, ours: (dy: tf.Tensor, x: tf.Tensor, attrs: tf.NamedAttrMap) => (() => tf.Tensor) | null): void {
+  const stock = tf.getGradient(kernelName);
+  if (stock === undefined || (stock as { [MARK]?: true })[MARK] === true) return;
   const config: tf.GradConfig & { [MARK]?: true } = {
-    kernelName: 'Mean',
+    kernelName,
     inputsToSave: ['x'],
     gradFunc: (dy, saved, attrs) => {
       const [x] = saved as [tf.Tensor];
       const grad = dy as tf.Tensor;
-      if (tf.getBackend() !== 'wasm' || x.dtype !== 'float32' || grad.dtype !== 'float32') return stock.gradFunc(dy, saved, attrs);
-      const axes = tf.util.parseAxisParam((attrs as unknown as tf.MeanAttrs).axis, x.shape);
-      const count = tf.util.sizeFromShape(axes.map((a) => x.shape[a]!));
-      const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
-      return { x: () => tf.tidy(() => tf.broadcastTo(tf.div(tf.reshape(grad, kept), count), x.shape)) };
+      const replaced = tf.getBackend() === 'wasm' && x.dtype === 'float32' && grad.dtype === 'float32' ? ours(grad, x, attrs) : null;
+      return replaced === null ? stock.gradFunc(dy, saved, attrs) : { x: replaced };
     },
   };
   config[MARK] = true;
   tf.registerGradient(config);
 }
 
-function registerReluGradient(): void {
+/** Registers the kernel for 'wasm' and both gradients (see above). Idempotent. */
+export function registerWasmGradients(): void {
   if (tf.getKernel(RELU_GRAD, 'wasm') === undefined) {
     tf.registerKernel({ kernelName: RELU_GRAD, backendName: 'wasm', kernelFunc: reluGradWasm as unknown as tf.KernelFunc });
   }
-  const stock = tf.getGradient('Relu');
-  if (stock === undefined || isOurs(stock)) return;
-  const config: tf.GradConfig & { [MARK]?: true } = {
-    kernelName: 'Relu',
-    inputsToSave: ['x'],
-    gradFunc: (dy, saved, attrs) => {
-      const [x] = saved as [tf.Tensor];
-      const fused = tf.getBackend() === 'wasm' && nativeKernels() !== null && x.dtype === 'float32' && (dy as tf.Tensor).dtype === 'float32';
-      if (!fused) return stock.gradFunc(dy, saved, attrs);
-      return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: dy as tf.Tensor, x }) as tf.Tensor };
-    },
-  };
-  config[MARK] = true;
-  tf.registerGradient(config);
+  replaceGradient('Relu', (dy, x) => (nativeKernels() === null ? null : () => tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor));
+  replaceGradient('Mean', (dy, x, attrs) => {
+    const axes = tf.util.parseAxisParam((attrs as unknown as tf.MeanAttrs).axis, x.shape);
+    const count = tf.util.sizeFromShape(axes.map((a) => x.shape[a]!));
+    const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+    return () => tf.tidy(() => tf.broadcastTo(tf.div(tf.reshape(dy, kept), count), x.shape));
+  });
 }

@@ -421,9 +421,10 @@ static napi_value BatchNormAffine(napi_env env, napi_callback_info info) {
     fail(env, "batchNormAffine", "an operand lies outside the heap or is misaligned, or C is not a multiple of 4");
     return NULL;
   }
+  losslab_threads *pool = threads_of(env);
   losslab_batch_norm_affine(with_u ? (const float *)(a.heap + u) : NULL, (const float *)(a.heap + x), rows, C, (const float *)(a.heap + m),
-                            (const float *)(a.heap + p), (const float *)(a.heap + q), (const float *)(a.heap + r), (float *)(a.heap + out), threads_of(env),
-                            losslab_threads_allowed(threads_of(env)));
+                            (const float *)(a.heap + p), (const float *)(a.heap + q), (const float *)(a.heap + r), (float *)(a.heap + out), pool,
+                            losslab_threads_allowed(pool));
   return NULL;
 }
 
@@ -463,8 +464,9 @@ static napi_value ReluGrad(napi_env env, napi_callback_info info) {
     fail(env, "reluGrad", "an operand lies outside the heap or is misaligned");
     return NULL;
   }
-  losslab_relu_grad((const float *)(a.heap + a.v[0]), (const float *)(a.heap + a.v[1]), (float *)(a.heap + a.v[2]), a.v[3], threads_of(env),
-                    losslab_threads_allowed(threads_of(env)));
+  losslab_threads *pool = threads_of(env);
+  losslab_relu_grad((const float *)(a.heap + a.v[0]), (const float *)(a.heap + a.v[1]), (float *)(a.heap + a.v[2]), a.v[3], pool,
+                    losslab_threads_allowed(pool));
   return NULL;
 }
 
